@@ -1,0 +1,247 @@
+//! The aws-lc-rs backend (feature `aws-lc`, the default).
+//!
+//! AWS-LC's RSA is about nine times faster than the pure Rust `rsa` crate for the 4096-bit
+//! OAEP encryption every session needs, and on a par with OpenSSL.
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use aws_lc_rs::cipher::{
+    AES_128, AES_256, DecryptionContext, EncryptionContext, PaddedBlockDecryptingKey,
+    PaddedBlockEncryptingKey, UnboundCipherKey,
+};
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::iv::FixedLength;
+use aws_lc_rs::rsa::{
+    KeySize, OAEP_SHA1_MGF1SHA1, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
+    PrivateDecryptingKey, PublicEncryptingKey,
+};
+use zeroize::Zeroizing;
+
+use super::{check_cbc_lengths, check_gcm_lengths};
+use crate::provider::{
+    AesCbc, AesGcm, CryptoProvider, HmacSha256, OaepDecryptingKey, OaepEncryptingKey, RsaOaep,
+    SecureRandom,
+};
+use crate::{DecryptError, Error, RsaKeyError};
+
+/// The aws-lc-rs provider.
+pub static PROVIDER: CryptoProvider = CryptoProvider {
+    secure_random: &Random,
+    rsa_oaep: &Rsa,
+    aes_gcm: &Gcm,
+    aes_cbc: &Cbc,
+    hmac_sha256: &Hmac,
+};
+
+#[derive(Debug)]
+struct Random;
+
+impl SecureRandom for Random {
+    fn fill(&self, dest: &mut [u8]) -> Result<(), Error> {
+        aws_lc_rs::rand::fill(dest).map_err(|_| Error::Random)
+    }
+}
+
+#[derive(Debug)]
+struct Rsa;
+
+impl RsaOaep for Rsa {
+    fn public_key(&self, spki_der: &[u8]) -> Result<Box<dyn OaepEncryptingKey>, Error> {
+        let der_error = || RsaKeyError::Der {
+            expected: "SubjectPublicKeyInfo",
+        };
+        let key = PublicEncryptingKey::from_der(spki_der).map_err(|_| der_error())?;
+        let bits = key.key_size_bits();
+        let key = OaepPublicEncryptingKey::new(key).map_err(|_| der_error())?;
+        Ok(Box::new(PublicKey { key, bits }))
+    }
+
+    fn private_key(&self, pkcs8_der: &[u8]) -> Result<Box<dyn OaepDecryptingKey>, Error> {
+        let der_error = || RsaKeyError::Der {
+            expected: "PKCS#8",
+        };
+        let key = PrivateDecryptingKey::from_pkcs8(pkcs8_der).map_err(|_| der_error())?;
+        let public_der = AsDer::<PublicKeyX509Der<'_>>::as_der(&key.public_key())
+            .map_err(|_| der_error())?
+            .as_ref()
+            .to_vec();
+        let key = OaepPrivateDecryptingKey::new(key).map_err(|_| der_error())?;
+        Ok(Box::new(PrivateKey { key, public_der }))
+    }
+
+    fn generate_private_key(&self, bits: usize) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let size = match bits {
+            2048 => KeySize::Rsa2048,
+            3072 => KeySize::Rsa3072,
+            4096 => KeySize::Rsa4096,
+            _ => return Err(RsaKeyError::Generate(bits).into()),
+        };
+        let key = PrivateDecryptingKey::generate(size).map_err(|_| RsaKeyError::Generate(bits))?;
+        let der = AsDer::<Pkcs8V1Der<'_>>::as_der(&key).map_err(|_| RsaKeyError::Generate(bits))?;
+        Ok(Zeroizing::new(der.as_ref().to_vec()))
+    }
+}
+
+struct PublicKey {
+    key: OaepPublicEncryptingKey,
+    bits: usize,
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("bits", &self.bits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OaepEncryptingKey for PublicKey {
+    fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut out = vec![0u8; self.key.ciphertext_size()];
+        let written = self
+            .key
+            .encrypt(&OAEP_SHA1_MGF1SHA1, plaintext, &mut out, None)
+            .map_err(|_| RsaKeyError::MessageTooLong)?
+            .len();
+        out.truncate(written);
+        Ok(out)
+    }
+
+    fn modulus_bits(&self) -> usize {
+        self.bits
+    }
+}
+
+struct PrivateKey {
+    key: OaepPrivateDecryptingKey,
+    public_der: Vec<u8>,
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivateKey")
+            .field("bits", &self.key.key_size_bits())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OaepDecryptingKey for PrivateKey {
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let mut out = Zeroizing::new(vec![0u8; self.key.min_output_size()]);
+        let written = self
+            .key
+            .decrypt(&OAEP_SHA1_MGF1SHA1, ciphertext, &mut out, None)
+            .map_err(|_| DecryptError::Oaep)?
+            .len();
+        out.truncate(written);
+        Ok(out)
+    }
+
+    fn public_key_der(&self) -> Result<Vec<u8>, Error> {
+        Ok(self.public_der.clone())
+    }
+}
+
+#[derive(Debug)]
+struct Gcm;
+
+impl Gcm {
+    fn key(key: &[u8]) -> Result<LessSafeKey, Error> {
+        let unbound = UnboundKey::new(&AES_256_GCM, key).map_err(|_| super::gcm_key_error(key))?;
+        Ok(LessSafeKey::new(unbound))
+    }
+
+    fn nonce(nonce: &[u8]) -> Result<Nonce, Error> {
+        Nonce::try_assume_unique_for_key(nonce).map_err(|_| super::gcm_iv_error(nonce))
+    }
+}
+
+impl AesGcm for Gcm {
+    fn seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        check_gcm_lengths(key, nonce)?;
+        let mut in_out = Vec::with_capacity(plaintext.len() + AES_256_GCM.tag_len());
+        in_out.extend_from_slice(plaintext);
+        Self::key(key)?
+            .seal_in_place_append_tag(Self::nonce(nonce)?, Aad::from(aad), &mut in_out)
+            .map_err(|_| super::backend_failure("AES-GCM seal"))?;
+        Ok(in_out)
+    }
+
+    fn open(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        check_gcm_lengths(key, nonce)?;
+        if ciphertext_and_tag.len() < AES_256_GCM.tag_len() {
+            return Err(DecryptError::CiphertextLength(ciphertext_and_tag.len()).into());
+        }
+        let mut in_out = ciphertext_and_tag.to_vec();
+        let len = Self::key(key)?
+            .open_in_place(Self::nonce(nonce)?, Aad::from(aad), &mut in_out)
+            .map_err(|_| DecryptError::Tag)?
+            .len();
+        in_out.truncate(len);
+        Ok(in_out)
+    }
+}
+
+#[derive(Debug)]
+struct Cbc;
+
+impl Cbc {
+    fn unbound(key: &[u8]) -> Result<UnboundCipherKey, Error> {
+        let algorithm = if key.len() == 16 { &AES_128 } else { &AES_256 };
+        UnboundCipherKey::new(algorithm, key).map_err(|_| super::cbc_key_error(key))
+    }
+
+    fn iv(iv: &[u8]) -> Result<FixedLength<16>, Error> {
+        FixedLength::<16>::try_from(iv).map_err(|_| super::cbc_iv_error(iv))
+    }
+}
+
+impl AesCbc for Cbc {
+    fn encrypt(&self, key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        check_cbc_lengths(key, iv)?;
+        let key = PaddedBlockEncryptingKey::cbc_pkcs7(Self::unbound(key)?)
+            .map_err(|_| super::cbc_key_error(key))?;
+        let mut in_out = plaintext.to_vec();
+        key.less_safe_encrypt(&mut in_out, EncryptionContext::Iv128(Self::iv(iv)?))
+            .map_err(|_| super::backend_failure("AES-CBC encrypt"))?;
+        Ok(in_out)
+    }
+
+    fn decrypt(&self, key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+        check_cbc_lengths(key, iv)?;
+        if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+            return Err(DecryptError::CiphertextLength(ciphertext.len()).into());
+        }
+        let key = PaddedBlockDecryptingKey::cbc_pkcs7(Self::unbound(key)?)
+            .map_err(|_| super::cbc_key_error(key))?;
+        let mut in_out = ciphertext.to_vec();
+        let len = key
+            .decrypt(&mut in_out, DecryptionContext::Iv128(Self::iv(iv)?))
+            .map_err(|_| DecryptError::Padding)?
+            .len();
+        in_out.truncate(len);
+        Ok(in_out)
+    }
+}
+
+#[derive(Debug)]
+struct Hmac;
+
+impl HmacSha256 for Hmac {
+    fn sign(&self, key: &[u8], message: &[u8]) -> Result<[u8; 32], Error> {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
+        let tag = aws_lc_rs::hmac::sign(&key, message);
+        <[u8; 32]>::try_from(tag.as_ref()).map_err(|_| super::backend_failure("HMAC-SHA256 tag length"))
+    }
+}

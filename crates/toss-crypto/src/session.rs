@@ -1,0 +1,301 @@
+//! A session: the symmetric key that protects the personal data of one request or result.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use subtle::ConstantTimeEq as _;
+use zeroize::Zeroizing;
+
+use crate::provider::CryptoProvider;
+use crate::{Algorithm, DecryptError, EnvelopeError, Error, SessionFormatError, version};
+
+/// The symmetric key, IV and id of one request or one result call.
+///
+/// Made by [`SessionGenerator::generate`](crate::SessionGenerator::generate) (which also
+/// seals it for the provider, see [`session_key`](Self::session_key)), by
+/// [`Session::deserialize`], or on the server side by
+/// [`SessionOpener::open`](crate::SessionOpener::open).
+///
+/// `Debug` shows the id and algorithm only; the key and IV are zeroized on drop.
+///
+/// # Security
+///
+/// The protocol encrypts every field of a session under the same key and IV (for AES-GCM,
+/// the same nonce). That is the provider's design and is why a session must protect one
+/// request or one result only: make a new one for every call.
+#[derive(Clone)]
+pub struct Session {
+    version: String,
+    id: String,
+    algorithm: Algorithm,
+    key: Zeroizing<Vec<u8>>,
+    iv: Zeroizing<Vec<u8>>,
+    /// The key as base64 text: the HMAC key of `AES_CBC` and a part of the serialized form.
+    key_base64: Zeroizing<String>,
+    session_key: Option<String>,
+    provider: &'static CryptoProvider,
+}
+
+impl Session {
+    /// Restores a session from [`serialize`](Self::serialize)'s form,
+    /// `<version>$<id>$<ALG>$<base64 key>$<base64 iv>` (the official Java SDK's
+    /// `serializeSession()`), with the provider the crate features name.
+    ///
+    /// A restored session has no [`session_key`](Self::session_key): it is used to decrypt
+    /// what the provider sent back under it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Session`] for a malformed string, [`Error::KeyMaterial`] for a key or IV of the
+    /// wrong length, [`Error::UnknownAlgorithm`], and [`Error::NoDefaultProvider`] when the
+    /// crate features do not name exactly one provider.
+    pub fn deserialize(serialized: &str) -> Result<Self, Error> {
+        let provider = CryptoProvider::from_crate_features().ok_or(Error::NoDefaultProvider)?;
+        Self::deserialize_with_provider(serialized, provider)
+    }
+
+    /// [`deserialize`](Self::deserialize) with an explicit provider.
+    ///
+    /// # Errors
+    ///
+    /// As [`deserialize`](Self::deserialize), without `NoDefaultProvider`.
+    pub fn deserialize_with_provider(
+        serialized: &str,
+        provider: &'static CryptoProvider,
+    ) -> Result<Self, Error> {
+        let parts: Vec<&str> = serialized.split('$').collect();
+        let [version, id, algorithm, key_base64, iv_base64] = parts[..] else {
+            return Err(SessionFormatError::PartCount { found: parts.len() }.into());
+        };
+        if !version::is_supported(version) {
+            return Err(SessionFormatError::Version.into());
+        }
+        if !version::is_session_id(id) {
+            return Err(SessionFormatError::SessionId.into());
+        }
+        let key = decode(key_base64).ok_or(SessionFormatError::Base64 { part: "secret key" })?;
+        let iv = decode(iv_base64).ok_or(SessionFormatError::Base64 { part: "iv" })?;
+        let algorithm = Algorithm::from_wire(algorithm, key.len(), iv.len())?;
+        Ok(Self::from_parts(
+            version.to_owned(),
+            id.to_owned(),
+            algorithm,
+            key,
+            iv,
+            None,
+            provider,
+        ))
+    }
+
+    /// The session key to send to the provider, `v1$<id>$<base64 RSA-OAEP ciphertext>`.
+    ///
+    /// `None` for a session restored with [`deserialize`](Self::deserialize) or opened on the
+    /// server side: only the generator that sealed it knows it.
+    #[must_use]
+    pub fn session_key(&self) -> Option<&str> {
+        self.session_key.as_deref()
+    }
+
+    /// The session id (a lowercase hyphenated UUID for new sessions).
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The algorithm.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The version token this session writes (`v1` for new sessions).
+    #[must_use]
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Encrypts `plaintext` into a `v1$…` envelope: `v1$<id>$<base64(ciphertext‖tag)>` for
+    /// AES-GCM, `v1$<id>$<base64(ciphertext)>$<hex HMAC-SHA256>` for AES-CBC.
+    ///
+    /// # Errors
+    ///
+    /// Only a backend failure.
+    pub fn encrypt(&self, plaintext: &str) -> Result<String, Error> {
+        let plaintext = plaintext.as_bytes();
+        match self.algorithm {
+            Algorithm::AesGcm => {
+                let sealed = self
+                    .provider
+                    .aes_gcm
+                    .seal(&self.key, &self.iv, &self.key, plaintext)?;
+                Ok(self.frame(&sealed, None))
+            }
+            Algorithm::AesCbc | Algorithm::AesCbc128 => {
+                let ciphertext = self.provider.aes_cbc.encrypt(&self.key, &self.iv, plaintext)?;
+                let mac = self
+                    .provider
+                    .hmac_sha256
+                    .sign(self.key_base64.as_bytes(), plaintext)?;
+                Ok(self.frame(&ciphertext, Some(&mac)))
+            }
+        }
+    }
+
+    /// Decrypts a `v1$…` envelope made under this session.
+    ///
+    /// The envelope's version token and session id must be this session's. For AES-CBC the
+    /// HMAC is compared in constant time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Envelope`] for a malformed or foreign envelope, [`Error::Decrypt`] when the
+    /// tag, HMAC, padding or UTF-8 check fails.
+    pub fn decrypt(&self, envelope: &str) -> Result<Zeroizing<String>, Error> {
+        let expected = match self.algorithm {
+            Algorithm::AesGcm => 3,
+            Algorithm::AesCbc | Algorithm::AesCbc128 => 4,
+        };
+        let parts: Vec<&str> = envelope.split('$').collect();
+        if parts.len() != expected {
+            return Err(EnvelopeError::PartCount {
+                expected,
+                found: parts.len(),
+            }
+            .into());
+        }
+        self.check_header(parts[0], parts[1])?;
+        let ciphertext = decode(parts[2]).ok_or(EnvelopeError::Base64 { part: "ciphertext" })?;
+        let plaintext = match self.algorithm {
+            Algorithm::AesGcm => {
+                self.provider
+                    .aes_gcm
+                    .open(&self.key, &self.iv, &self.key, &ciphertext)?
+            }
+            Algorithm::AesCbc | Algorithm::AesCbc128 => {
+                let mut received = [0u8; 32];
+                hex::decode_to_slice(parts[3], &mut received)
+                    .map_err(|_| EnvelopeError::HmacEncoding)?;
+                let plaintext = Zeroizing::new(self.provider.aes_cbc.decrypt(
+                    &self.key,
+                    &self.iv,
+                    &ciphertext,
+                )?);
+                let computed = self
+                    .provider
+                    .hmac_sha256
+                    .sign(self.key_base64.as_bytes(), &plaintext)?;
+                if !bool::from(computed.ct_eq(&received)) {
+                    return Err(DecryptError::Hmac.into());
+                }
+                plaintext.to_vec()
+            }
+        };
+        String::from_utf8(plaintext)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                // Wipe the rejected bytes too: they are still someone's personal data.
+                drop(Zeroizing::new(e.into_bytes()));
+                DecryptError::Utf8.into()
+            })
+    }
+
+    /// The official Java SDK's `serializeSession()` form,
+    /// `<version>$<id>$<ALG>$<base64 key>$<base64 iv>`, to keep a session between processes.
+    ///
+    /// # Security
+    ///
+    /// The result holds the secret key: store it as you would store the personal data it
+    /// protects.
+    #[must_use]
+    pub fn serialize(&self) -> Zeroizing<String> {
+        let iv = Zeroizing::new(STANDARD.encode(&*self.iv));
+        Zeroizing::new(format!(
+            "{}${}${}${}${}",
+            self.version,
+            self.id,
+            self.algorithm.wire_name(),
+            *self.key_base64,
+            *iv
+        ))
+    }
+
+    /// The plaintext RSA-OAEP seals into a session key: `<ALG>$<base64 key>$<base64 iv>`.
+    pub(crate) fn key_payload(&self) -> Zeroizing<String> {
+        let iv = Zeroizing::new(STANDARD.encode(&*self.iv));
+        Zeroizing::new(format!(
+            "{}${}${}",
+            self.algorithm.wire_name(),
+            *self.key_base64,
+            *iv
+        ))
+    }
+
+    pub(crate) fn from_parts(
+        version: String,
+        id: String,
+        algorithm: Algorithm,
+        key: Zeroizing<Vec<u8>>,
+        iv: Zeroizing<Vec<u8>>,
+        session_key: Option<String>,
+        provider: &'static CryptoProvider,
+    ) -> Self {
+        let key_base64 = Zeroizing::new(STANDARD.encode(&*key));
+        Self {
+            version,
+            id,
+            algorithm,
+            key,
+            iv,
+            key_base64,
+            session_key,
+            provider,
+        }
+    }
+
+    pub(crate) fn set_session_key(&mut self, session_key: String) {
+        self.session_key = Some(session_key);
+    }
+
+    fn check_header(&self, version_token: &str, id: &str) -> Result<(), EnvelopeError> {
+        if !version::is_supported(version_token) {
+            return Err(EnvelopeError::Version);
+        }
+        if version_token != self.version {
+            return Err(EnvelopeError::VersionMismatch);
+        }
+        if id != self.id {
+            return Err(EnvelopeError::SessionIdMismatch);
+        }
+        Ok(())
+    }
+
+    fn frame(&self, ciphertext: &[u8], mac: Option<&[u8; 32]>) -> String {
+        let body_len = ciphertext.len().div_ceil(3) * 4;
+        let mut out = String::with_capacity(self.version.len() + self.id.len() + body_len + 68);
+        out.push_str(&self.version);
+        out.push('$');
+        out.push_str(&self.id);
+        out.push('$');
+        STANDARD.encode_string(ciphertext, &mut out);
+        if let Some(mac) = mac {
+            out.push('$');
+            out.push_str(&hex::encode(mac));
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Strict standard base64 (padding required), as the provider writes it.
+pub(crate) fn decode(text: &str) -> Option<Zeroizing<Vec<u8>>> {
+    STANDARD.decode(text).ok().map(Zeroizing::new)
+}
