@@ -79,5 +79,5 @@ pub(crate) fn backend_failure(what: &'static str) -> Error {
     #[derive(Debug, thiserror::Error)]
     #[error("{0} failed inside the backend")]
     struct BackendFailure(&'static str);
-    Error::Other(crate::error::OtherError(std::sync::Arc::new(BackendFailure(what))))
+    Error::Other(crate::OtherError::new(BackendFailure(what)))
 }

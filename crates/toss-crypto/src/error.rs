@@ -183,8 +183,8 @@ pub enum RsaKeyError {
         expected: &'static str,
     },
     /// The key is too small to carry a session key with OAEP-SHA1.
-    #[error("RSA modulus of {0} bits is too small (need at least 2048)")]
-    TooSmall(usize),
+    #[error("RSA modulus is too small (need at least 2048 bits)")]
+    TooSmall,
     /// The plaintext does not fit one RSA-OAEP block.
     #[error("plaintext too long for one RSA-OAEP block")]
     MessageTooLong,
@@ -195,7 +195,14 @@ pub enum RsaKeyError {
 
 /// A provider-specific failure, kept as a shared error so [`Error`] stays `Clone`.
 #[derive(Debug, Clone)]
-pub struct OtherError(pub Arc<dyn StdError + Send + Sync>);
+pub struct OtherError(Arc<dyn StdError + Send + Sync>);
+
+impl OtherError {
+    /// Wraps a backend's own error; its message must not quote secrets.
+    pub fn new(error: impl StdError + Send + Sync + 'static) -> Self {
+        Self(Arc::new(error))
+    }
+}
 
 impl fmt::Display for OtherError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -229,13 +236,16 @@ mod tests {
             .into(),
             SessionFormatError::Version.into(),
             DecryptError::Hmac.into(),
-            RsaKeyError::TooSmall(1024).into(),
+            RsaKeyError::TooSmall.into(),
             Error::UnknownAlgorithm,
         ];
         for e in errors {
             let text = e.to_string();
             assert!(!text.ends_with('.'), "{text}");
-            assert!(text.chars().next().is_some_and(char::is_lowercase), "{text}");
+            assert!(
+                text.chars().next().is_some_and(char::is_lowercase),
+                "{text}"
+            );
         }
     }
 }

@@ -20,6 +20,7 @@ const MIN_RSA_BITS: usize = 2048;
 ///
 /// ```
 /// # fn main() -> Result<(), toss_crypto::Error> {
+/// # if toss_crypto::CryptoProvider::from_crate_features().is_none() { return Ok(()); } // both backends on: see "Crate features"
 /// use toss_crypto::{Algorithm, SessionGenerator};
 ///
 /// let generator = SessionGenerator::new()?; // the provider's embedded public key
@@ -52,7 +53,6 @@ impl SessionGenerator {
     }
 
     /// A builder to choose the public key and the crypto provider.
-    #[must_use]
     pub fn builder() -> SessionGeneratorBuilder {
         SessionGeneratorBuilder::default()
     }
@@ -98,8 +98,9 @@ impl SessionGenerator {
             self.provider,
         );
         let sealed = self.public_key.encrypt(session.key_payload().as_bytes())?;
-        let mut session_key =
-            String::with_capacity(version::CURRENT.len() + session.id().len() + 2 + sealed.len() * 4 / 3 + 4);
+        let mut session_key = String::with_capacity(
+            version::CURRENT.len() + session.id().len() + 2 + sealed.len() * 4 / 3 + 4,
+        );
         session_key.push_str(version::CURRENT);
         session_key.push('$');
         session_key.push_str(session.id());
@@ -177,7 +178,7 @@ impl SessionGeneratorBuilder {
         let public_key = provider.rsa_oaep.public_key(&der)?;
         let bits = public_key.modulus_bits();
         if bits < MIN_RSA_BITS {
-            return Err(RsaKeyError::TooSmall(bits).into());
+            return Err(RsaKeyError::TooSmall.into());
         }
         Ok(SessionGenerator {
             public_key: Arc::from(public_key),

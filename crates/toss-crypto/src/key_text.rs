@@ -63,9 +63,8 @@ mod tests {
             "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
             wrapped.join("\n")
         );
-        let one_line = format!(
-            "-----BEGIN PUBLIC KEY-----\n{TOSS_CERT_PUBLIC_KEY}\n-----END PUBLIC KEY-----"
-        );
+        let one_line =
+            format!("-----BEGIN PUBLIC KEY-----\n{TOSS_CERT_PUBLIC_KEY}\n-----END PUBLIC KEY-----");
         let a = decode_key_text(&pem, "PUBLIC KEY").unwrap();
         let b = decode_key_text(&one_line, "PUBLIC KEY").unwrap();
         let c = decode_key_text(TOSS_CERT_PUBLIC_KEY, "PUBLIC KEY").unwrap();
@@ -75,10 +74,14 @@ mod tests {
 
     #[test]
     fn wrong_label_and_unterminated_pem_are_refused() {
-        let pem = format!("-----BEGIN PRIVATE KEY-----\n{TOSS_CERT_PUBLIC_KEY}\n-----END PRIVATE KEY-----");
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{TOSS_CERT_PUBLIC_KEY}\n-----END PRIVATE KEY-----"
+        );
         assert_eq!(
             decode_key_text(&pem, "PUBLIC KEY"),
-            Err(RsaKeyError::PemLabel { expected: "PUBLIC KEY" })
+            Err(RsaKeyError::PemLabel {
+                expected: "PUBLIC KEY"
+            })
         );
         let open = format!("-----BEGIN PUBLIC KEY-----\n{TOSS_CERT_PUBLIC_KEY}\n");
         assert!(decode_key_text(&open, "PUBLIC KEY").is_err());

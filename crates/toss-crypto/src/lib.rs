@@ -11,6 +11,7 @@
 //!
 //! ```
 //! # fn main() -> Result<(), toss_crypto::Error> {
+//! # if toss_crypto::CryptoProvider::from_crate_features().is_none() { return Ok(()); } // both backends on: see "Crate features"
 //! use toss_crypto::{Session, SessionGenerator};
 //!
 //! // Once, at start-up: parses the provider's embedded RSA-4096 public key.

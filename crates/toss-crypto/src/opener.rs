@@ -19,6 +19,7 @@ use crate::{Algorithm, DecryptError, EnvelopeError, Error, Session, version};
 ///
 /// ```
 /// # fn main() -> Result<(), toss_crypto::Error> {
+/// # if toss_crypto::CryptoProvider::from_crate_features().is_none() { return Ok(()); } // both backends on: see "Crate features"
 /// use toss_crypto::{SessionGenerator, SessionOpener};
 ///
 /// let opener = SessionOpener::generate(2048)?;

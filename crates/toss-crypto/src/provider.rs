@@ -153,8 +153,13 @@ pub trait AesGcm: Send + Sync + Debug {
     /// # Errors
     ///
     /// [`Error::KeyMaterial`] for a key that is not 32 bytes or a nonce that is not 12.
-    fn seal(&self, key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8])
-    -> Result<Vec<u8>, Error>;
+    fn seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
 
     /// Verifies the tag at the end of `ciphertext_and_tag` and returns the plaintext.
     ///

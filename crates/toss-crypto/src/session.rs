@@ -132,7 +132,10 @@ impl Session {
                 Ok(self.frame(&sealed, None))
             }
             Algorithm::AesCbc | Algorithm::AesCbc128 => {
-                let ciphertext = self.provider.aes_cbc.encrypt(&self.key, &self.iv, plaintext)?;
+                let ciphertext = self
+                    .provider
+                    .aes_cbc
+                    .encrypt(&self.key, &self.iv, plaintext)?;
                 let mac = self
                     .provider
                     .hmac_sha256

@@ -49,16 +49,21 @@ impl RsaOaep for Rsa {
         let der_error = || RsaKeyError::Der {
             expected: "SubjectPublicKeyInfo",
         };
-        let key = PublicEncryptingKey::from_der(spki_der).map_err(|_| der_error())?;
+        let key = PublicEncryptingKey::from_der(spki_der).map_err(|e| {
+            // AWS-LC refuses keys under 2048 bits while parsing; say so as the other backend does.
+            if e.description_() == "TooSmall" {
+                RsaKeyError::TooSmall
+            } else {
+                der_error()
+            }
+        })?;
         let bits = key.key_size_bits();
         let key = OaepPublicEncryptingKey::new(key).map_err(|_| der_error())?;
         Ok(Box::new(PublicKey { key, bits }))
     }
 
     fn private_key(&self, pkcs8_der: &[u8]) -> Result<Box<dyn OaepDecryptingKey>, Error> {
-        let der_error = || RsaKeyError::Der {
-            expected: "PKCS#8",
-        };
+        let der_error = || RsaKeyError::Der { expected: "PKCS#8" };
         let key = PrivateDecryptingKey::from_pkcs8(pkcs8_der).map_err(|_| der_error())?;
         let public_der = AsDer::<PublicKeyX509Der<'_>>::as_der(&key.public_key())
             .map_err(|_| der_error())?
@@ -220,7 +225,7 @@ impl AesCbc for Cbc {
 
     fn decrypt(&self, key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
         check_cbc_lengths(key, iv)?;
-        if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+        if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
             return Err(DecryptError::CiphertextLength(ciphertext.len()).into());
         }
         let key = PaddedBlockDecryptingKey::cbc_pkcs7(Self::unbound(key)?)
@@ -242,6 +247,7 @@ impl HmacSha256 for Hmac {
     fn sign(&self, key: &[u8], message: &[u8]) -> Result<[u8; 32], Error> {
         let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
         let tag = aws_lc_rs::hmac::sign(&key, message);
-        <[u8; 32]>::try_from(tag.as_ref()).map_err(|_| super::backend_failure("HMAC-SHA256 tag length"))
+        <[u8; 32]>::try_from(tag.as_ref())
+            .map_err(|_| super::backend_failure("HMAC-SHA256 tag length"))
     }
 }

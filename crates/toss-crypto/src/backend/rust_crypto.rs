@@ -60,9 +60,8 @@ impl RsaOaep for Rsa {
     }
 
     fn private_key(&self, pkcs8_der: &[u8]) -> Result<Box<dyn OaepDecryptingKey>, Error> {
-        let key = RsaPrivateKey::from_pkcs8_der(pkcs8_der).map_err(|_| RsaKeyError::Der {
-            expected: "PKCS#8",
-        })?;
+        let key = RsaPrivateKey::from_pkcs8_der(pkcs8_der)
+            .map_err(|_| RsaKeyError::Der { expected: "PKCS#8" })?;
         Ok(Box::new(PrivateKey(key)))
     }
 
@@ -71,7 +70,9 @@ impl RsaOaep for Rsa {
             return Err(RsaKeyError::Generate(bits).into());
         }
         let key = RsaPrivateKey::new(&mut OsRng, bits).map_err(|_| RsaKeyError::Generate(bits))?;
-        let der = key.to_pkcs8_der().map_err(|_| RsaKeyError::Generate(bits))?;
+        let der = key
+            .to_pkcs8_der()
+            .map_err(|_| RsaKeyError::Generate(bits))?;
         Ok(Zeroizing::new(der.as_bytes().to_vec()))
     }
 }
@@ -197,7 +198,7 @@ impl AesCbc for Cbc {
 
     fn decrypt(&self, key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
         check_cbc_lengths(key, iv)?;
-        if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+        if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
             return Err(DecryptError::CiphertextLength(ciphertext.len()).into());
         }
         let plaintext = if key.len() == 16 {

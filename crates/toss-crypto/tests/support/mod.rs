@@ -1,5 +1,11 @@
 //! Shared helpers for the integration tests: fixtures, backends, a scripted RNG.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::vec_init_then_push
+)]
 
 use std::sync::Mutex;
 
