@@ -3,7 +3,12 @@
 //!
 //! Run: `cargo bench -p toss-crypto --all-features` (both backends) or with one backend's
 //! feature. Session generation uses the provider's real RSA-4096 key.
-#![allow(missing_docs, unused_mut, clippy::expect_used, clippy::vec_init_then_push)]
+#![allow(
+    missing_docs,
+    unused_mut,
+    clippy::expect_used,
+    clippy::vec_init_then_push
+)]
 
 use std::hint::black_box;
 

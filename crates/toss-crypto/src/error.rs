@@ -8,28 +8,31 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Everything that can go wrong in this crate.
+///
+/// The sub-enums are details of the same failure, not lower layers: `Display` includes them
+/// and `source()` does not repeat them.
 #[non_exhaustive]
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// An envelope or session key string is not well formed.
     #[error("malformed envelope: {0}")]
-    Envelope(#[from] EnvelopeError),
+    Envelope(EnvelopeError),
 
     /// A serialized session is not well formed.
     #[error("malformed serialized session: {0}")]
-    Session(#[from] SessionFormatError),
+    Session(SessionFormatError),
 
     /// A secret key or IV has the wrong length for its algorithm.
     #[error("invalid key material: {0}")]
-    KeyMaterial(#[from] KeyMaterialError),
+    KeyMaterial(KeyMaterialError),
 
     /// Authenticated decryption failed: the ciphertext, key or MAC does not match.
     #[error("decryption failed: {0}")]
-    Decrypt(#[from] DecryptError),
+    Decrypt(DecryptError),
 
     /// An RSA key could not be loaded or used.
     #[error("invalid RSA key: {0}")]
-    RsaKey(#[from] RsaKeyError),
+    RsaKey(RsaKeyError),
 
     /// The algorithm name is not one this crate knows (`AES_GCM`, `AES_CBC`).
     #[error("unknown algorithm (expected AES_GCM or AES_CBC)")]
@@ -49,6 +52,24 @@ pub enum Error {
     /// A failure specific to a crypto provider.
     #[error("crypto provider failure: {0}")]
     Other(OtherError),
+}
+
+macro_rules! from_detail {
+    ($($detail:ident => $variant:ident),* $(,)?) => {$(
+        impl From<$detail> for Error {
+            fn from(detail: $detail) -> Self {
+                Self::$variant(detail)
+            }
+        }
+    )*};
+}
+
+from_detail! {
+    EnvelopeError => Envelope,
+    SessionFormatError => Session,
+    KeyMaterialError => KeyMaterial,
+    DecryptError => Decrypt,
+    RsaKeyError => RsaKey,
 }
 
 /// What is wrong with a `v1$…` envelope or session key.
@@ -224,6 +245,17 @@ mod tests {
     fn error_is_send_sync_and_static() {
         fn assert_traits<T: Send + Sync + 'static>() {}
         assert_traits::<Error>();
+    }
+
+    #[test]
+    fn details_are_in_the_message_and_not_repeated_as_a_source() {
+        use std::error::Error as _;
+        let error: Error = DecryptError::Hmac.into();
+        assert_eq!(
+            error.to_string(),
+            "decryption failed: HMAC-SHA256 does not match"
+        );
+        assert!(error.source().is_none());
     }
 
     #[test]

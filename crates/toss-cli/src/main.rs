@@ -1,0 +1,83 @@
+//! `tosscert`: the Toss Cert (토스인증) command line.
+//!
+//! A thin layer over the library crates: parsing arguments, printing results, and mapping
+//! errors to one line on stderr and a non-zero exit status. It never panics on bad input and
+//! never exits with Rust's panic status 101.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod session_cmd;
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return report_usage_error(&error),
+    };
+    let result = match cli.command {
+        cli::Command::Session { command } => session_cmd::run(command),
+    };
+    match result {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("tosscert: {}", error_chain(error.as_ref()));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `--help` and `--version` print as usual; a usage error is one line and exit status 1.
+fn report_usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ");
+    eprintln!("tosscert: {first} (see tosscert --help)");
+    ExitCode::from(1)
+}
+
+/// The error and its sources on one line: each layer adds context and never repeats its cause.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+/// A bug must still end as one line and exit status 1, not a backtrace and 101.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("tosscert: internal error{location}; please report it");
+        std::process::exit(1);
+    }));
+}
