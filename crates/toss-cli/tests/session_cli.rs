@@ -25,6 +25,17 @@ fn any_provider() -> &'static CryptoProvider {
     return &toss_crypto::backend::rust_crypto::PROVIDER;
 }
 
+fn decrypt_with_vector_session(envelope: &str) -> Output {
+    tosscert(&[
+        "session",
+        "decrypt",
+        "--session",
+        VECTOR_SESSION,
+        "--",
+        envelope,
+    ])
+}
+
 fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -166,26 +177,12 @@ fn a_new_session_round_trips_text_that_looks_like_flags() {
 
 #[test]
 fn failures_are_one_line_without_key_material_and_exit_1() {
-    let stderr = assert_one_line_failure(&tosscert(&[
-        "session",
-        "decrypt",
-        "--session",
-        VECTOR_SESSION,
-        "--",
-        "v1$wrong",
-    ]));
+    let stderr = assert_one_line_failure(&decrypt_with_vector_session("v1$wrong"));
     assert!(stderr.contains("envelope"), "{stderr}");
     assert!(!stderr.contains("KxHeNnbiR5Eh5d"), "{stderr}");
 
     let tampered = VECTOR_ENVELOPE.replace("LCF", "LCG");
-    let stderr = assert_one_line_failure(&tosscert(&[
-        "session",
-        "decrypt",
-        "--session",
-        VECTOR_SESSION,
-        "--",
-        &tampered,
-    ]));
+    let stderr = assert_one_line_failure(&decrypt_with_vector_session(&tampered));
     assert!(stderr.contains("tag"), "{stderr}");
 
     let bad_session = VECTOR_SESSION.replace("AES_GCM", "AES_XTS");

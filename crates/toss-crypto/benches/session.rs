@@ -45,13 +45,18 @@ fn payloads() -> [(&'static str, String); 3] {
     ]
 }
 
+/// A generator for the provider's embedded RSA-4096 key.
+fn generator(provider: &'static CryptoProvider) -> SessionGenerator {
+    SessionGenerator::builder()
+        .crypto_provider(provider)
+        .build()
+        .expect("the embedded key parses")
+}
+
 fn session_new(c: &mut Criterion) {
     let mut group = c.benchmark_group("session_new");
     for (backend, provider) in providers() {
-        let generator = SessionGenerator::builder()
-            .crypto_provider(provider)
-            .build()
-            .expect("the embedded key parses");
+        let generator = generator(provider);
         for (name, algorithm) in ALGORITHMS {
             group.bench_function(BenchmarkId::new(backend, name), |b| {
                 b.iter(|| {
@@ -67,10 +72,7 @@ fn session_new(c: &mut Criterion) {
 
 fn encrypt_decrypt(c: &mut Criterion) {
     for (backend, provider) in providers() {
-        let generator = SessionGenerator::builder()
-            .crypto_provider(provider)
-            .build()
-            .expect("the embedded key parses");
+        let generator = generator(provider);
         for (alg_name, algorithm) in ALGORITHMS {
             let session = generator.generate_with(algorithm).expect("generate");
             for (payload_name, payload) in payloads() {

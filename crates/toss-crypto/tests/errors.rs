@@ -375,29 +375,20 @@ fn public_key_pem_with_the_wrong_label() {
 
 #[test]
 fn public_key_that_is_not_rsa_der() {
-    let result = SessionGenerator::builder()
-        .public_key(STANDARD.encode(b"definitely not DER"))
-        .crypto_provider(provider())
-        .build();
-    assert_error(
-        result,
-        &RsaKeyError::Der {
+    // Garbage, and a private key where a public one belongs.
+    for key in [
+        STANDARD.encode(b"definitely not DER"),
+        support::text("test_private_key.b64"),
+    ] {
+        let result = SessionGenerator::builder()
+            .public_key(key)
+            .crypto_provider(provider())
+            .build();
+        let expected = RsaKeyError::Der {
             expected: "SubjectPublicKeyInfo",
-        }
-        .into(),
-    );
-    // A private key where a public one belongs.
-    let result = SessionGenerator::builder()
-        .public_key(support::text("test_private_key.b64"))
-        .crypto_provider(provider())
-        .build();
-    assert_error(
-        result,
-        &RsaKeyError::Der {
-            expected: "SubjectPublicKeyInfo",
-        }
-        .into(),
-    );
+        };
+        assert_error(result, &expected.into());
+    }
 }
 
 #[test]
