@@ -12,6 +12,16 @@ const CRYPTO_FEATURE_SETS: [&[&str]; 3] = [
     &["--all-features"],
 ];
 
+/// Packages whose feature-gated suites (both transports, mocks, test utilities) run
+/// only with every feature on.
+const ALL_FEATURE_PACKAGES: [&str; 2] = ["toss-model", "toss-transport"];
+
+/// Feature combinations that must at least build without warnings.
+const CHECKED_FEATURE_SETS: [(&str, &[&str]); 2] = [
+    ("toss-transport", &["--no-default-features"]),
+    ("toss-transport", &["--no-default-features", "--features", "hyper"]),
+];
+
 pub(crate) fn run() -> Result<(), String> {
     let deny = [
         ("RUSTFLAGS", "-D warnings"),
@@ -37,6 +47,14 @@ pub(crate) fn run() -> Result<(), String> {
             args.extend_from_slice(features);
             cmd("cargo", &args, &deny)?;
         }
+    }
+    for package in ALL_FEATURE_PACKAGES {
+        cmd("cargo", &["test", "-p", package, "--all-features"], &deny)?;
+    }
+    for (package, features) in CHECKED_FEATURE_SETS {
+        let mut args = vec!["check", "-p", package];
+        args.extend_from_slice(features);
+        cmd("cargo", &args, &deny)?;
     }
     cmd("cargo", &["test", "--workspace"], &deny)?;
     cmd(

@@ -1,0 +1,100 @@
+//! [`ReqwestTransport`]: reqwest with rustls; the default backend.
+
+use async_trait::async_trait;
+
+use super::tls;
+use crate::error::TransportError;
+use crate::request::HttpRequest;
+use crate::response::HttpResponse;
+use crate::settings::{ProxyKind, TransportSettings};
+use crate::trace;
+use crate::transport::HttpTransport;
+
+/// A transport on [reqwest](https://docs.rs/reqwest): pooled keep-alive connections,
+/// rustls, the proxy environment variables, redirects not followed.
+///
+/// Cheap to clone; clones share the connection pool.
+///
+/// ```no_run
+/// # fn main() -> Result<(), toss_transport::TransportError> {
+/// use toss_transport::{ReqwestTransport, TransportSettings};
+///
+/// let transport = ReqwestTransport::new(&TransportSettings::default())?;
+/// # let _ = transport;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    request_timeout: std::time::Duration,
+}
+
+impl ReqwestTransport {
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// An [`is_user`](TransportError::is_user) error when the proxy URL is invalid or
+    /// TLS cannot be set up.
+    pub fn new(settings: &TransportSettings) -> Result<Self, TransportError> {
+        let mut builder = reqwest::Client::builder()
+            .use_preconfigured_tls(tls::client_config()?)
+            .connect_timeout(settings.connect_timeout())
+            .timeout(settings.request_timeout())
+            .user_agent(settings.user_agent())
+            .redirect(reqwest::redirect::Policy::none());
+        builder = match settings.proxy().kind() {
+            ProxyKind::FromEnv => builder,
+            ProxyKind::None => builder.no_proxy(),
+            ProxyKind::Url(url) => {
+                builder.proxy(reqwest::Proxy::all(url).map_err(TransportError::user)?)
+            }
+        };
+        Ok(Self {
+            client: builder.build().map_err(TransportError::user)?,
+            request_timeout: settings.request_timeout(),
+        })
+    }
+}
+
+#[async_trait]
+impl HttpTransport for ReqwestTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        trace::instrument("reqwest", &request, self.exchange(&request)).await
+    }
+}
+
+impl ReqwestTransport {
+    async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let response = self
+            .client
+            .request(request.method().clone(), request.uri().to_string())
+            .headers(request.headers().clone())
+            .body(request.body().clone())
+            .timeout(request.timeout().unwrap_or(self.request_timeout))
+            .send()
+            .await
+            .map_err(map_error)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(map_error)?;
+        Ok(HttpResponse::new(status)
+            .with_headers(headers)
+            .with_body(body))
+    }
+}
+
+fn map_error(error: reqwest::Error) -> TransportError {
+    if error.is_builder() {
+        TransportError::user(error.without_url())
+    } else if error.is_connect() && error.is_timeout() {
+        TransportError::connect_timeout()
+    } else if error.is_connect() {
+        TransportError::connect(error.without_url())
+    } else if error.is_timeout() {
+        TransportError::timeout()
+    } else {
+        TransportError::io(error.without_url())
+    }
+}

@@ -1,0 +1,117 @@
+//! The HTTP layer of the Toss Cert (토스인증) SDK.
+//!
+//! Everything above this crate speaks to the provider through one object-safe trait,
+//! [`HttpTransport`]: an [`HttpRequest`] in, a complete [`HttpResponse`] or a
+//! [`TransportError`] out. The error says, above all, whether the request may have
+//! reached the server, which is what decides if sending it again is safe. Backends own
+//! DNS, TLS, pooling, proxies and timeouts; no reqwest or hyper type crosses this crate's
+//! API.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! # #[cfg(feature = "reqwest")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), toss_transport::TransportError> {
+//! use toss_transport::{
+//!     HttpRequest, HttpTransport, ReqwestTransport, Retry, RetryPolicy, TransportSettings,
+//! };
+//!
+//! let transport = Retry::new(
+//!     ReqwestTransport::new(&TransportSettings::default())?,
+//!     RetryPolicy::default(),
+//! );
+//! let request = HttpRequest::post("https://cert.toss.im/api/v2/sign/user/auth/id/status")
+//!     .bearer_auth("<access token>")
+//!     .json(r#"{"txId":"…"}"#)
+//!     .idempotent(true)
+//!     .build()?;
+//! let response = transport.send(request).await?;
+//! println!("{}", response.status());
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "reqwest"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Concepts
+//!
+//! - **Phases, not backends.** [`TransportError::never_connected`] is true when nothing
+//!   was sent (DNS, connect, an invalid request); otherwise the server may have acted on
+//!   the request. Predicates ([`is_timeout`](TransportError::is_timeout),
+//!   [`is_connect`](TransportError::is_connect), …) refine it.
+//! - **Retries that cannot duplicate a signature push.** [`Retry`] resends a request
+//!   that never connected, any request answered 429 (after `Retry-After`), and, only
+//!   when the request is marked [idempotent](HttpRequestBuilder::idempotent), one that
+//!   timed out, was reset or was answered 502, 503 or 504.
+//! - **Nothing secret in logs.** Each attempt is a `tracing` span `http.request` with the
+//!   method, host, path, attempt, status and duration. The `Authorization` header, the
+//!   query and bodies are never recorded, and `Debug` of requests and responses shows
+//!   header names and body lengths only.
+//!
+//! # Crate features
+//!
+//! - `reqwest` (default): [`ReqwestTransport`], on reqwest with rustls.
+//! - `hyper`: [`HyperTransport`], on hyper 1 and the hyper-util client with rustls.
+//! - `mock`: [`mock::MockHttpTransport`], a mockall mock of the trait.
+//! - `test-util`: [`test_util`]'s replay, closure and silent transports. Not for
+//!   production.
+//!
+//! Both backends use rustls with the aws-lc-rs provider (the crypto library toss-crypto
+//! already links, rather than a second one) and Mozilla's root certificates from
+//! `webpki-roots`, so behaviour does not depend on the host's certificate store. Both
+//! send `User-Agent: toss-cert-rs/<version>`, honour `HTTPS_PROXY`, `HTTP_PROXY`,
+//! `ALL_PROXY` and `NO_PROXY`, and do not follow redirects.
+//!
+//! # Dependencies
+//!
+//! `http` and `bytes` for the request and response types (the vocabulary every Rust
+//! HTTP stack shares), `async-trait` for an object-safe async trait, `tokio` for timers,
+//! `tracing` for spans and `fastrand` for backoff jitter (no cryptographic randomness is
+//! needed there).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod backend;
+mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
+mod request;
+mod response;
+mod retry;
+mod settings;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+mod trace;
+mod transport;
+
+#[cfg(feature = "hyper")]
+pub use backend::hyper::HyperTransport;
+#[cfg(feature = "reqwest")]
+pub use backend::reqwest::ReqwestTransport;
+pub use error::{InvalidRequest, TransportError};
+pub use http;
+pub use request::{HttpRequest, HttpRequestBuilder};
+pub use response::HttpResponse;
+pub use retry::{Retry, RetryPolicy, RetryPolicyBuilder};
+pub use settings::{Proxy, TransportSettings, TransportSettingsBuilder, USER_AGENT};
+pub use transport::{HttpTransport, SharedHttpTransport};
+
+/// The default transport for `settings`: [`ReqwestTransport`] when the `reqwest` feature
+/// is on, else [`HyperTransport`].
+///
+/// # Errors
+///
+/// As the backend's constructor.
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+pub fn default_transport(
+    settings: &TransportSettings,
+) -> Result<SharedHttpTransport, TransportError> {
+    #[cfg(feature = "reqwest")]
+    return Ok(SharedHttpTransport::new(ReqwestTransport::new(settings)?));
+    #[cfg(not(feature = "reqwest"))]
+    return Ok(SharedHttpTransport::new(HyperTransport::new(settings)?));
+}

@@ -1,0 +1,54 @@
+//! One `tracing` span per attempt, shared by every backend.
+//!
+//! The span records the method, host, path, attempt, status and duration: never the
+//! query, a header value or a body, which carry tokens and personal data.
+
+use std::future::Future;
+use std::time::Instant;
+
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::error::TransportError;
+use crate::request::HttpRequest;
+use crate::response::HttpResponse;
+
+pub(crate) async fn instrument<F>(
+    backend: &'static str,
+    request: &HttpRequest,
+    exchange: F,
+) -> Result<HttpResponse, TransportError>
+where
+    F: Future<Output = Result<HttpResponse, TransportError>>,
+{
+    let span = tracing::debug_span!(
+        "http.request",
+        backend,
+        method = %request.method(),
+        host = request.uri().host().unwrap_or_default(),
+        path = request.uri().path(),
+        attempt = request.attempt(),
+        status = Empty,
+        duration_ms = Empty,
+    );
+    // Durations are measured, not used for decisions, so the wall clock is fine here.
+    #[allow(clippy::disallowed_methods)]
+    let started = Instant::now();
+    let result = exchange.instrument(span.clone()).await;
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.record("duration_ms", duration_ms);
+    match &result {
+        Ok(response) => {
+            span.record("status", response.status().as_u16());
+            span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "response"));
+        }
+        Err(error) => span.in_scope(|| {
+            tracing::debug!(
+                timeout = error.is_timeout(),
+                never_connected = error.never_connected(),
+                "no response"
+            );
+        }),
+    }
+    result
+}

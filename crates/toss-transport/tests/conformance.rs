@@ -1,0 +1,253 @@
+//! One suite, both backends: each case runs against reqwest and hyper, talking to real
+//! servers on 127.0.0.1 spawned by the test.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use toss_transport::http::StatusCode;
+use toss_transport::{
+    HttpRequest, HttpTransport, HyperTransport, Proxy, ReqwestTransport, SharedHttpTransport,
+    TransportSettings,
+};
+
+use support::Misbehaviour;
+
+type Make = fn(TransportSettings) -> SharedHttpTransport;
+
+fn settings() -> toss_transport::TransportSettingsBuilder {
+    TransportSettings::builder()
+        .proxy(Proxy::none())
+        .connect_timeout(Duration::from_secs(2))
+        .request_timeout(Duration::from_secs(5))
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).unwrap()
+}
+
+async fn json_body_and_headers(make: Make) {
+    let addr = support::http_server().await;
+    let transport = make(settings().build());
+    let request = HttpRequest::post(&format!("http://{addr}/echo"))
+        .bearer_auth("secret-token")
+        .header("x-test", "hello")
+        .json(r#"{"name":"홍길동"}"#)
+        .build()
+        .unwrap();
+    let response = transport.send(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-echo"], "yes");
+    let echoed = json(response.body());
+    assert_eq!(echoed["method"], "POST");
+    assert_eq!(echoed["path"], "/echo");
+    assert_eq!(echoed["contentType"], "application/json");
+    assert_eq!(echoed["authorization"], "Bearer secret-token");
+    assert_eq!(echoed["xTest"], "hello");
+    assert_eq!(echoed["body"], r#"{"name":"홍길동"}"#);
+    let user_agent = echoed["userAgent"].as_str().unwrap();
+    assert_eq!(
+        user_agent,
+        format!("toss-cert-rs/{}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+async fn form_body(make: Make) {
+    let addr = support::http_server().await;
+    let transport = make(settings().build());
+    let request = HttpRequest::post(&format!("http://{addr}/echo"))
+        .form("grant_type=client_credentials&scope=ca")
+        .build()
+        .unwrap();
+    let echoed = json(transport.send(request).await.unwrap().body());
+    assert_eq!(echoed["contentType"], "application/x-www-form-urlencoded");
+    assert_eq!(echoed["body"], "grant_type=client_credentials&scope=ca");
+}
+
+async fn status_codes_are_responses(make: Make) {
+    let addr = support::http_server().await;
+    let transport = make(settings().build());
+    for code in [201, 400, 401, 404, 429, 500, 502, 503] {
+        let request = HttpRequest::get(&format!("http://{addr}/status/{code}"))
+            .build()
+            .unwrap();
+        let response = transport.send(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), code);
+        assert_eq!(response.headers()["retry-after"], "1");
+        assert_eq!(&response.body()[..], format!("status {code}").as_bytes());
+    }
+}
+
+async fn request_timeout(make: Make) {
+    let addr = support::http_server().await;
+    let transport = make(
+        settings()
+            .request_timeout(Duration::from_millis(200))
+            .build(),
+    );
+    let request = HttpRequest::get(&format!("http://{addr}/slow/5000"))
+        .build()
+        .unwrap();
+    let error = transport.send(request).await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.may_have_been_sent());
+}
+
+async fn per_request_timeout_overrides(make: Make) {
+    let addr = support::http_server().await;
+    let transport = make(
+        settings()
+            .request_timeout(Duration::from_millis(50))
+            .build(),
+    );
+    let request = HttpRequest::get(&format!("http://{addr}/slow/200"))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let response = transport.send(request).await.unwrap();
+    assert_eq!(&response.body()[..], b"finally");
+}
+
+async fn silent_server_times_out(make: Make) {
+    let (addr, _) = support::raw_server(Misbehaviour::Silent).await;
+    let transport = make(
+        settings()
+            .request_timeout(Duration::from_millis(200))
+            .build(),
+    );
+    let request = HttpRequest::post(&format!("http://{addr}/x"))
+        .build()
+        .unwrap();
+    let error = transport.send(request).await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.may_have_been_sent());
+}
+
+async fn connection_refused(make: Make) {
+    let addr = support::closed_port().await;
+    let transport = make(settings().build());
+    let request = HttpRequest::post(&format!("http://{addr}/x"))
+        .build()
+        .unwrap();
+    let error = transport.send(request).await.unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(error.never_connected());
+}
+
+async fn reset_mid_response(make: Make) {
+    let (addr, _) = support::raw_server(Misbehaviour::ResetMidBody).await;
+    let transport = make(settings().build());
+    let request = HttpRequest::get(&format!("http://{addr}/x"))
+        .build()
+        .unwrap();
+    let error = transport.send(request).await.unwrap_err();
+    assert!(error.is_io(), "{error:?}");
+    assert!(error.may_have_been_sent());
+}
+
+async fn slow_body_within_the_timeout(make: Make) {
+    let how = Misbehaviour::Trickle {
+        chunks: 5,
+        every: Duration::from_millis(40),
+    };
+    let (addr, _) = support::raw_server(how).await;
+    let transport = make(settings().build());
+    let request = HttpRequest::get(&format!("http://{addr}/x"))
+        .build()
+        .unwrap();
+    let response = transport.send(request).await.unwrap();
+    assert_eq!(response.body().len(), 50);
+}
+
+async fn slow_body_past_the_timeout(make: Make) {
+    let how = Misbehaviour::Trickle {
+        chunks: 50,
+        every: Duration::from_millis(40),
+    };
+    let (addr, _) = support::raw_server(how).await;
+    let transport = make(
+        settings()
+            .request_timeout(Duration::from_millis(300))
+            .build(),
+    );
+    let request = HttpRequest::get(&format!("http://{addr}/x"))
+        .build()
+        .unwrap();
+    let error = transport.send(request).await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.may_have_been_sent());
+}
+
+async fn through_a_proxy_with_pooled_connections(make: Make) {
+    let addr = support::http_server().await;
+    let (proxy, accepted, lines) = support::proxy().await;
+    let transport = make(
+        settings()
+            .proxy(Proxy::url(format!("http://{proxy}")))
+            .build(),
+    );
+    for _ in 0..3 {
+        let request = HttpRequest::post(&format!("http://{addr}/echo"))
+            .json("{}")
+            .build()
+            .unwrap();
+        let response = transport.send(request).await.unwrap();
+        assert_eq!(json(response.body())["path"], "/echo");
+    }
+    // Keep-alive: three requests, one connection to the proxy.
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    let first = lines.lock().unwrap()[0].clone();
+    assert!(first.contains(&addr.port().to_string()), "{first}");
+}
+
+macro_rules! conformance {
+    ($($backend:ident => $make:expr;)*) => {$(
+        mod $backend {
+            use super::*;
+
+            const MAKE: Make = $make;
+
+            #[tokio::test]
+            async fn json_body_and_headers() { super::json_body_and_headers(MAKE).await }
+            #[tokio::test]
+            async fn form_body() { super::form_body(MAKE).await }
+            #[tokio::test]
+            async fn status_codes_are_responses() { super::status_codes_are_responses(MAKE).await }
+            #[tokio::test]
+            async fn request_timeout() { super::request_timeout(MAKE).await }
+            #[tokio::test]
+            async fn per_request_timeout_overrides() { super::per_request_timeout_overrides(MAKE).await }
+            #[tokio::test]
+            async fn silent_server_times_out() { super::silent_server_times_out(MAKE).await }
+            #[tokio::test]
+            async fn connection_refused() { super::connection_refused(MAKE).await }
+            #[tokio::test]
+            async fn reset_mid_response() { super::reset_mid_response(MAKE).await }
+            #[tokio::test]
+            async fn slow_body_within_the_timeout() { super::slow_body_within_the_timeout(MAKE).await }
+            #[tokio::test]
+            async fn slow_body_past_the_timeout() { super::slow_body_past_the_timeout(MAKE).await }
+            #[tokio::test]
+            async fn through_a_proxy_with_pooled_connections() {
+                super::through_a_proxy_with_pooled_connections(MAKE).await
+            }
+        }
+    )*};
+}
+
+conformance! {
+    reqwest => |settings| SharedHttpTransport::new(ReqwestTransport::new(&settings).unwrap());
+    hyper => |settings| SharedHttpTransport::new(HyperTransport::new(&settings).unwrap());
+}
+
+#[test]
+fn bad_proxy_urls_are_refused_at_build() {
+    let settings = TransportSettings::builder()
+        .proxy(Proxy::url("::not a url::"))
+        .build();
+    let error = ReqwestTransport::new(&settings).unwrap_err();
+    assert!(error.is_user());
+}
