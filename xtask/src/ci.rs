@@ -14,10 +14,14 @@ const CRYPTO_FEATURE_SETS: [&[&str]; 3] = [
 
 /// Packages whose feature-gated suites (both transports, mocks, test utilities) run
 /// only with every feature on.
-const ALL_FEATURE_PACKAGES: [&str; 2] = ["toss-model", "toss-transport"];
+const ALL_FEATURE_PACKAGES: [&str; 3] = ["toss-model", "toss-transport", "toss-sign"];
 
 /// Feature combinations that must at least build without warnings.
-const CHECKED_FEATURE_SETS: [(&str, &[&str]); 2] = [
+const CHECKED_FEATURE_SETS: [(&str, &[&str]); 3] = [
+    (
+        "toss-sign",
+        &["--no-default-features", "--features", "rustcrypto,hyper"],
+    ),
     ("toss-transport", &["--no-default-features"]),
     ("toss-transport", &["--no-default-features", "--features", "hyper"]),
 ];

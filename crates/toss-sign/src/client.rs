@@ -1,0 +1,264 @@
+//! The client: configuration, and the four calls in the SDK's words.
+
+mod api;
+mod builder;
+mod ledger;
+
+pub use builder::ClientBuilder;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use toss_crypto::{Algorithm, SessionGenerator};
+use toss_model::{
+    CertificateValidateRequest, CertificateValidateResponse, ResultRequest, ResultResponse,
+    SignResponse, SignStatus, StatusRequest, StatusResponse, TxId,
+};
+use tracing::Instrument as _;
+
+use crate::clock::Clock;
+use crate::credentials::{ClientSecret, Environment};
+use crate::error::{Error, Operation};
+use crate::poll::PollPolicy;
+use crate::request::{SignatureRequest, SignatureRequested};
+use crate::signed::SignedDocument;
+use crate::token::TokenManager;
+
+use self::api::Transport;
+use self::ledger::ResultLedger;
+
+/// The Toss Cert client. Cheap to clone (an `Arc` inside), `Send` and `Sync`: build one and
+/// share it.
+///
+/// Build it with [`Client::builder`] or [`Client::from_env`].
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// The name the issues and the provider's SDKs use.
+pub type TossCertClient = Client;
+
+#[derive(Debug)]
+struct Inner {
+    client_id: String,
+    client_secret: ClientSecret,
+    environment: Environment,
+    sessions: SessionGenerator,
+    transport: Transport,
+    tokens: TokenManager,
+    clock: Arc<dyn Clock>,
+    poll_policy: PollPolicy,
+    ledger: ResultLedger,
+    algorithm: Algorithm,
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: `TOSS_CERT_CLIENT_ID`,
+    /// `TOSS_CERT_CLIENT_SECRET`, and optionally `TOSS_CERT_API_BASE`, `TOSS_CERT_OAUTH_BASE`
+    /// (both or neither; default: the provider's hosts) and `TOSS_CERT_PUBLIC_KEY` (PEM or
+    /// base64 DER; default: the provider's key).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the variable that is missing or wrong.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// Asks the user to sign: makes a fresh session, encrypts the personal data (and the
+    /// document when asked), checks the provider's rules, and sends the request.
+    ///
+    /// A sign request pushes a notification to the user, so it is never retried once it may
+    /// have reached the provider.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] before anything is sent; transport, provider and decode errors
+    /// after.
+    pub async fn request_signature(
+        &self,
+        request: &SignatureRequest,
+    ) -> Result<SignatureRequested, Error> {
+        let span =
+            tracing::debug_span!("toss_cert.request_signature", tx_id = tracing::field::Empty);
+        async {
+            let session = self.new_session(Operation::SignRequest)?;
+            let wire = request.to_wire(&session)?;
+            for warning in wire.warnings() {
+                tracing::warn!(%warning, "sign request accepted with a warning");
+            }
+            let response: SignResponse =
+                self.inner.call(Operation::SignRequest, &wire, None).await?;
+            tracing::Span::current().record("tx_id", response.tx_id().as_str());
+            tracing::debug!("signature requested");
+            Ok(SignatureRequested::from(response))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The transaction's status. Status is for progress only; whether the signature is
+    /// complete is decided by [`result`](Self::result).
+    ///
+    /// # Errors
+    ///
+    /// Transport, provider and decode errors.
+    pub async fn status(&self, tx_id: &TxId) -> Result<SignStatus, Error> {
+        let span = tracing::debug_span!("toss_cert.status", tx_id = %tx_id);
+        async {
+            let response: StatusResponse = self
+                .inner
+                .call(
+                    Operation::Status,
+                    &StatusRequest::new(tx_id.clone()),
+                    Some(tx_id),
+                )
+                .await?;
+            Ok(response.status().clone())
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Polls until the transaction is COMPLETED (`Ok`) or EXPIRED ([`Error::Expired`]), or
+    /// the policy's timeout passes ([`Error::Timeout`]). `on_change` sees each new status.
+    ///
+    /// Cancel-safe: dropping the future stops polling and leaves nothing behind.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Expired`], [`Error::Timeout`], and the errors of [`status`](Self::status).
+    pub async fn wait(
+        &self,
+        tx_id: &TxId,
+        policy: &PollPolicy,
+        mut on_change: impl FnMut(&SignStatus) + Send,
+    ) -> Result<(), Error> {
+        let span = tracing::debug_span!("toss_cert.wait", tx_id = %tx_id);
+        async {
+            let started = tokio::time::Instant::now();
+            let deadline = started + policy.timeout_duration();
+            let mut last: Option<SignStatus> = None;
+            let mut interval: Option<Duration> = None;
+            loop {
+                let status = self.status(tx_id).await?;
+                if last.as_ref() != Some(&status) {
+                    tracing::debug!(status = %status, "status changed");
+                    on_change(&status);
+                    last = Some(status.clone());
+                }
+                match status {
+                    SignStatus::Completed => return Ok(()),
+                    SignStatus::Expired => {
+                        return Err(Error::Expired {
+                            tx_id: tx_id.clone(),
+                        });
+                    }
+                    _ => {}
+                }
+                let next = policy.next_interval(interval);
+                interval = Some(next);
+                let now = tokio::time::Instant::now();
+                if now + next > deadline {
+                    return Err(Error::Timeout {
+                        tx_id: tx_id.clone(),
+                        waited: now - started,
+                    });
+                }
+                tokio::time::sleep(next).await;
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Fetches and decrypts the result with a new session.
+    ///
+    /// The provider gives a result at most twice and only within 60 minutes of completion.
+    /// For transactions this client has fetched before, it refuses a third fetch and a late
+    /// one itself ([`Error::ResultLimit`] with `refused_locally`), without spending a call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotCompleted`] (CE3102), [`Error::Expired`] (CE3103), [`Error::ResultLimit`]
+    /// (CE3101 or local), and transport, provider, crypto and decode errors.
+    pub async fn result(&self, tx_id: &TxId) -> Result<SignedDocument, Error> {
+        let span = tracing::debug_span!("toss_cert.result", tx_id = %tx_id);
+        async {
+            self.inner.ledger.check(tx_id, self.inner.clock.now())?;
+            let session = self.new_session(Operation::Result)?;
+            let session_key = session.session_key().ok_or_else(|| {
+                Error::Config("a result request needs a newly generated session".into())
+            })?;
+            let request = ResultRequest::new(tx_id.clone(), session_key);
+            let response: ResultResponse = self
+                .inner
+                .call(Operation::Result, &request, Some(tx_id))
+                .await?;
+            let signed = SignedDocument::open(&response, &session)?;
+            self.inner
+                .ledger
+                .record(tx_id, signed.completed_at, self.inner.clock.now());
+            tracing::debug!("result fetched");
+            Ok(signed)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The whole flow: request, wait with `policy`, fetch and decrypt the result.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`request_signature`](Self::request_signature), [`wait`](Self::wait)
+    /// and [`result`](Self::result).
+    pub async fn sign_and_wait(
+        &self,
+        request: &SignatureRequest,
+        policy: &PollPolicy,
+        on_change: impl FnMut(&SignStatus) + Send,
+    ) -> Result<SignedDocument, Error> {
+        let requested = self.request_signature(request).await?;
+        self.wait(&requested.tx_id, policy, on_change).await?;
+        self.result(&requested.tx_id).await
+    }
+
+    /// Asks the provider whether a signer certificate (PEM) is valid and enabled.
+    ///
+    /// # Errors
+    ///
+    /// Transport, provider and decode errors.
+    pub async fn validate_certificate(
+        &self,
+        certificate_pem: &str,
+    ) -> Result<CertificateValidateResponse, Error> {
+        let span = tracing::debug_span!("toss_cert.validate_certificate");
+        self.inner
+            .call(
+                Operation::CertificateValidate,
+                &CertificateValidateRequest::new(certificate_pem),
+                None,
+            )
+            .instrument(span)
+            .await
+    }
+
+    /// The poll policy configured on the builder.
+    #[must_use]
+    pub fn poll_policy(&self) -> &PollPolicy {
+        &self.inner.poll_policy
+    }
+
+    fn new_session(&self, operation: Operation) -> Result<toss_crypto::Session, Error> {
+        self.inner
+            .sessions
+            .generate_with(self.inner.algorithm)
+            .map_err(|source| Error::Crypto { operation, source })
+    }
+}

@@ -1,0 +1,220 @@
+//! Building a [`Client`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use toss_crypto::{Algorithm, CryptoProvider, SessionGenerator};
+use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};
+
+use super::api::Transport;
+use super::ledger::ResultLedger;
+use super::{Client, Inner};
+use crate::clock::{Clock, SystemClock};
+use crate::credentials::{ClientSecret, Environment};
+use crate::error::Error;
+use crate::poll::PollPolicy;
+use crate::token::{InMemoryTokenStore, TokenManager, TokenStore};
+
+/// Builds a [`Client`]. Setters take and return the builder; every error waits for
+/// [`build`](Self::build).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), toss_sign::Error> {
+/// use toss_sign::{Client, Environment};
+///
+/// let client = Client::builder()
+///     .client_id("test_a8e23336d673ca70922b485fe806eb2d")
+///     .client_secret("test_418087247d66da09fda1964dc4734e453c7cf66a7a9e3")
+///     .environment(Environment::Production)
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
+#[must_use]
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    client_id: Option<String>,
+    client_secret: Option<ClientSecret>,
+    environment: Option<Environment>,
+    public_key: Option<String>,
+    crypto_provider: Option<&'static CryptoProvider>,
+    session_algorithm: Algorithm,
+    transport: super::api::TransportConfig,
+    poll_policy: PollPolicy,
+    token_store: Option<Arc<dyn TokenStore>>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl ClientBuilder {
+    /// The client id the provider issued. Required.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The client secret the provider issued. Required.
+    pub fn client_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
+        self.client_secret = Some(secret.into());
+        self
+    }
+
+    /// Where calls go. Defaults to [`Environment::Production`] (test credentials use the
+    /// same hosts).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// The provider's RSA public key, PEM or base64 DER. Defaults to the key the provider
+    /// publishes, embedded in `toss-crypto`.
+    pub fn public_key(mut self, pem_or_base64: impl Into<String>) -> Self {
+        self.public_key = Some(pem_or_base64.into());
+        self
+    }
+
+    /// The crypto provider for session keys. Defaults to the one the crate features name;
+    /// required when both `aws-lc` and `rustcrypto` are enabled.
+    pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
+        self.crypto_provider = Some(provider);
+        self
+    }
+
+    /// The algorithm of the sessions the client makes. Defaults to `AES_GCM`, the provider's
+    /// default.
+    pub fn session_algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.session_algorithm = algorithm;
+        self
+    }
+
+    /// How long to wait for a connection. Defaults to 5 s.
+    pub fn timeout_connect(mut self, timeout: Duration) -> Self {
+        self.transport.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one call may take in all. Defaults to 30 s.
+    pub fn timeout_request(mut self, timeout: Duration) -> Self {
+        self.transport.request_timeout = timeout;
+        self
+    }
+
+    /// The HTTP transport every call goes through. Defaults to toss-transport's default
+    /// backend (reqwest, or hyper when only that feature is on) built with this
+    /// builder's timeouts; a transport given here keeps its own timeouts.
+    pub fn transport(mut self, transport: impl HttpTransport + 'static) -> Self {
+        self.transport.transport = Some(SharedHttpTransport::new(transport));
+        self
+    }
+
+    /// Which failed calls are sent again, and after how long. Defaults to
+    /// [`RetryPolicy::default`]: 3 attempts. Whatever the policy, a sign request or a
+    /// result fetch that may have reached the provider is never sent twice.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport.retry = policy;
+        self
+    }
+
+    /// How [`wait`](Client::wait) polls when the caller gives no policy of its own. Defaults
+    /// to [`PollPolicy::default`].
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll_policy = policy;
+        self
+    }
+
+    /// Where access tokens are kept. Defaults to an [`InMemoryTokenStore`]; share a store
+    /// between processes so a fleet uses one token.
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
+    /// The wall clock for token lifetimes and the 60-minute result window. Defaults to the
+    /// system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// A builder filled from `TOSS_CERT_*` variables (see [`Client::from_env`]).
+    pub(crate) fn from_env() -> Result<Self, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let required = |name: &'static str| {
+            var(name).ok_or_else(|| Error::Config(format!("{name} is not set")))
+        };
+        let mut builder = Self::default()
+            .client_id(required("TOSS_CERT_CLIENT_ID")?)
+            .client_secret(required("TOSS_CERT_CLIENT_SECRET")?);
+        builder = match (var("TOSS_CERT_OAUTH_BASE"), var("TOSS_CERT_API_BASE")) {
+            (None, None) => builder,
+            (Some(oauth_base), Some(api_base)) => builder.environment(Environment::Custom {
+                oauth_base,
+                api_base,
+            }),
+            (None, Some(base)) | (Some(base), None) => {
+                builder.environment(Environment::single_host(base))
+            }
+        };
+        if let Some(key) = var("TOSS_CERT_PUBLIC_KEY") {
+            builder = builder.public_key(key);
+        }
+        Ok(builder)
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for missing credentials, an unusable public key, a base URL that is
+    /// not `http(s)://…`, or two crypto backends with none chosen.
+    pub fn build(self) -> Result<Client, Error> {
+        let client_id = self
+            .client_id
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| Error::Config("the client id is required".into()))?;
+        let client_secret = self
+            .client_secret
+            .filter(|secret| !secret.expose_secret().is_empty())
+            .ok_or_else(|| Error::Config("the client secret is required".into()))?;
+        let environment = self.environment.unwrap_or(Environment::Production);
+        for base in [environment.oauth_base(), environment.api_base()] {
+            if !(base.starts_with("https://") || base.starts_with("http://")) {
+                return Err(Error::Config(format!(
+                    "base URL `{base}` must start with http:// or https://"
+                )));
+            }
+        }
+        let provider = match self.crypto_provider {
+            Some(provider) => provider,
+            None => CryptoProvider::from_crate_features().ok_or_else(|| {
+                Error::Config(
+                    "both crypto backends are enabled: choose one with `.crypto_provider(...)`"
+                        .into(),
+                )
+            })?,
+        };
+        let mut sessions = SessionGenerator::builder().crypto_provider(provider);
+        if let Some(key) = self.public_key {
+            sessions = sessions.public_key(key);
+        }
+        let sessions = sessions
+            .build()
+            .map_err(|e| Error::Config(format!("the provider public key is unusable: {e}")))?;
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let store = self
+            .token_store
+            .unwrap_or_else(|| Arc::new(InMemoryTokenStore::new()));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                client_id,
+                client_secret,
+                environment,
+                sessions,
+                transport: Transport::new(self.transport)?,
+                tokens: TokenManager::new(store, clock.clone()),
+                clock,
+                poll_policy: self.poll_policy,
+                ledger: ResultLedger::default(),
+                algorithm: self.session_algorithm,
+            }),
+        })
+    }
+}

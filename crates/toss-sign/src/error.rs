@@ -1,0 +1,346 @@
+//! The client's one error type.
+
+use std::fmt;
+use std::time::Duration;
+
+use toss_model::{ErrorCode, TxId};
+
+/// What the client was doing when it failed.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `POST /token`.
+    Token,
+    /// `POST /api/v2/sign/doc/request`.
+    SignRequest,
+    /// `POST /api/v2/sign/doc/status`.
+    Status,
+    /// `POST /api/v2/sign/doc/result`.
+    Result,
+    /// `POST /api/v1/certificate/validate`.
+    CertificateValidate,
+}
+
+impl Operation {
+    /// The provider's path for this operation.
+    #[must_use]
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::Token => "/token",
+            Self::SignRequest => "/api/v2/sign/doc/request",
+            Self::Status => "/api/v2/sign/doc/status",
+            Self::Result => "/api/v2/sign/doc/result",
+            Self::CertificateValidate => "/api/v1/certificate/validate",
+        }
+    }
+
+    /// Whether sending the call twice has the same effect as sending it once.
+    ///
+    /// A sign request pushes a notification to the user and a result fetch uses one of the
+    /// two fetches the provider allows, so neither is repeated after it may have been sent.
+    #[must_use]
+    pub const fn is_idempotent(self) -> bool {
+        matches!(self, Self::Token | Self::Status | Self::CertificateValidate)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Token => "token request",
+            Self::SignRequest => "sign request",
+            Self::Status => "status request",
+            Self::Result => "result request",
+            Self::CertificateValidate => "certificate check",
+        })
+    }
+}
+
+/// Everything that can go wrong in the client, with what is needed to act on it.
+///
+/// No variant carries personal data, documents, tokens or keys: provider messages and
+/// transaction ids only.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The client is misconfigured (builder or environment).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The request did not get an HTTP response.
+    #[error("{operation} failed to reach the provider")]
+    Transport {
+        /// What the client was doing.
+        operation: Operation,
+        /// Whether the provider may have received the request.
+        may_have_been_sent: bool,
+        /// The transport's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The provider answered `FAIL` with an error code not mapped to a more specific variant.
+    #[error("{operation} refused by the provider: {}", describe(code, reason.as_deref()))]
+    Provider {
+        /// What the client was doing.
+        operation: Operation,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The provider's error code, kept verbatim when unknown.
+        code: ErrorCode,
+        /// The provider's reason text.
+        reason: Option<String>,
+        /// The transaction concerned, when there was one.
+        tx_id: Option<TxId>,
+    },
+
+    /// The provider answered with an HTTP error and no `FAIL` body the client could read.
+    #[error("{operation} failed with HTTP {status}")]
+    Http {
+        /// What the client was doing.
+        operation: Operation,
+        /// The HTTP status.
+        status: u16,
+        /// The transaction concerned, when there was one.
+        tx_id: Option<TxId>,
+    },
+
+    /// The token endpoint refused the client's credentials.
+    #[error("the provider refused the client credentials (HTTP {status})")]
+    Auth {
+        /// The HTTP status.
+        status: u16,
+    },
+
+    /// A response body was not what the API document describes.
+    #[error("{operation} returned an unreadable response (HTTP {status})")]
+    Decode {
+        /// What the client was doing.
+        operation: Operation,
+        /// The HTTP status.
+        status: u16,
+        /// Why it could not be read (never the body itself).
+        #[source]
+        source: BoxError,
+    },
+
+    /// The request breaks one of the provider's rules; nothing was sent.
+    #[error("invalid signature request")]
+    Validation(#[source] toss_model::ValidationError),
+
+    /// Encrypting or decrypting personal data failed.
+    #[error("{operation}: encryption failed")]
+    Crypto {
+        /// What the client was doing.
+        operation: Operation,
+        /// The crypto error.
+        #[source]
+        source: toss_crypto::Error,
+    },
+
+    /// The transaction expired before the user signed (EXPIRED, or CE3103).
+    #[error("transaction {tx_id} expired before the user signed")]
+    Expired {
+        /// The transaction.
+        tx_id: TxId,
+    },
+
+    /// The transaction is not completed yet (CE3102): poll its status and try again.
+    #[error("transaction {tx_id} is not completed yet")]
+    NotCompleted {
+        /// The transaction.
+        tx_id: TxId,
+    },
+
+    /// The result can no longer be fetched: already fetched twice, or more than 60 minutes
+    /// after completion. The signing flow must start again.
+    #[error("the result of transaction {tx_id} can no longer be fetched: {limit}")]
+    ResultLimit {
+        /// The transaction.
+        tx_id: TxId,
+        /// Which limit.
+        limit: ResultLimit,
+        /// Whether the client refused before calling the provider.
+        refused_locally: bool,
+    },
+
+    /// Waiting for the user ran past the poll policy's deadline.
+    #[error("transaction {tx_id} was not completed within {waited:?}")]
+    Timeout {
+        /// The transaction.
+        tx_id: TxId,
+        /// How long the client waited.
+        waited: Duration,
+    },
+
+    /// The shared token store failed.
+    #[error("the token store failed")]
+    TokenStore(#[source] BoxError),
+}
+
+/// A boxed error from a lower layer.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Which result limit was reached.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultLimit {
+    /// The result was already fetched successfully twice (CE3101).
+    FetchedTwice,
+    /// More than 60 minutes have passed since the user completed.
+    WindowClosed,
+}
+
+impl fmt::Display for ResultLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::FetchedTwice => "it was already fetched twice",
+            Self::WindowClosed => "more than 60 minutes have passed since completion",
+        })
+    }
+}
+
+impl Error {
+    /// The client is misconfigured.
+    #[must_use]
+    pub fn is_config(&self) -> bool {
+        matches!(self, Self::Config(_))
+    }
+
+    /// No HTTP response was received.
+    #[must_use]
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Self::Transport { .. })
+    }
+
+    /// The credentials were refused.
+    #[must_use]
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Self::Auth { .. })
+    }
+
+    /// The provider answered with an error (any `FAIL` or HTTP error).
+    #[must_use]
+    pub fn is_api(&self) -> bool {
+        matches!(
+            self,
+            Self::Provider { .. }
+                | Self::Http { .. }
+                | Self::Expired { .. }
+                | Self::NotCompleted { .. }
+                | Self::ResultLimit { .. }
+        )
+    }
+
+    /// A deadline passed.
+    #[must_use]
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout { .. })
+    }
+
+    /// Encryption or decryption failed.
+    #[must_use]
+    pub fn is_crypto(&self) -> bool {
+        matches!(self, Self::Crypto { .. })
+    }
+
+    /// A response could not be read.
+    #[must_use]
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Self::Decode { .. })
+    }
+
+    /// The provider's error code, when it sent one.
+    #[must_use]
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Self::Provider { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Provider { status, .. }
+            | Self::Http { status, .. }
+            | Self::Auth { status }
+            | Self::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The transaction concerned, when there is one.
+    #[must_use]
+    pub fn tx_id(&self) -> Option<&TxId> {
+        match self {
+            Self::Provider { tx_id, .. } | Self::Http { tx_id, .. } => tx_id.as_ref(),
+            Self::Expired { tx_id }
+            | Self::NotCompleted { tx_id }
+            | Self::ResultLimit { tx_id, .. }
+            | Self::Timeout { tx_id, .. } => Some(tx_id),
+            _ => None,
+        }
+    }
+
+    /// Whether the provider may have received the request.
+    #[must_use]
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Self::Transport {
+                may_have_been_sent, ..
+            } => *may_have_been_sent,
+            Self::Config(_) | Self::Validation(_) | Self::TokenStore(_) => false,
+            Self::ResultLimit {
+                refused_locally, ..
+            } => !refused_locally,
+            _ => true,
+        }
+    }
+}
+
+fn describe(code: &ErrorCode, reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) if !reason.is_empty() => format!("{code} ({reason})"),
+        _ => format!("{code} ({})", code.description()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn assert_traits<T: Send + Sync + 'static>() {}
+        assert_traits::<Error>();
+    }
+
+    #[test]
+    fn provider_errors_name_the_code_and_reason() {
+        let error = Error::Provider {
+            operation: Operation::Status,
+            status: 200,
+            code: ErrorCode::Ce3100,
+            reason: Some("no such request".into()),
+            tx_id: Some(TxId::new("tx-1")),
+        };
+        assert_eq!(
+            error.to_string(),
+            "status request refused by the provider: CE3100 (no such request)"
+        );
+        assert!(error.is_api());
+        assert_eq!(error.tx_id().map(TxId::as_str), Some("tx-1"));
+        assert_eq!(error.code(), Some(&ErrorCode::Ce3100));
+    }
+
+    #[test]
+    fn only_status_token_and_certificate_calls_are_idempotent() {
+        assert!(Operation::Status.is_idempotent());
+        assert!(Operation::Token.is_idempotent());
+        assert!(Operation::CertificateValidate.is_idempotent());
+        assert!(!Operation::SignRequest.is_idempotent());
+        assert!(!Operation::Result.is_idempotent());
+    }
+}

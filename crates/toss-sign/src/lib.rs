@@ -1,0 +1,30 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod clock;
+mod credentials;
+mod error;
+mod poll;
+mod request;
+mod signed;
+mod token;
+
+pub use client::{Client, ClientBuilder, TossCertClient};
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
+pub use credentials::{ClientSecret, Environment};
+pub use error::{BoxError, Error, Operation, ResultLimit};
+pub use poll::PollPolicy;
+pub use request::{
+    Document, SignatureRequest, SignatureRequestBuilder, SignatureRequested, Signer, Trigger,
+};
+pub use signed::{Person, SignedDoc, SignedDocument};
+pub use token::{AccessToken, InMemoryTokenStore, TokenStore};
+
+pub use toss_crypto::{Algorithm, CryptoProvider};
+pub use toss_model::{SignStatus, TxId};
+pub use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};

@@ -1,0 +1,354 @@
+//! A signature request in the SDK's words, and its translation to the wire's.
+
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+use time::{Date, OffsetDateTime};
+use toss_crypto::Session;
+use toss_model::{
+    DocType, RequestType, SignRequest, SignResponse, SignatureType, TriggerType, TxId,
+};
+
+use crate::error::{Error, Operation};
+
+/// Who must sign.
+#[non_exhaustive]
+#[derive(Clone)]
+pub enum Signer {
+    /// A person identified by name, mobile phone number and birthday (`USER_PERSONAL`).
+    Personal {
+        /// The name as registered with the phone carrier.
+        name: String,
+        /// The mobile number; hyphens and spaces are removed before sending.
+        phone: String,
+        /// The birthday.
+        birthday: Date,
+    },
+    /// A person identified by their CI (`USER_CI`); the result then carries no CI or DI.
+    Ci(String),
+}
+
+impl Signer {
+    /// A person identified by name, mobile phone number and birthday.
+    pub fn personal(name: impl Into<String>, phone: impl Into<String>, birthday: Date) -> Self {
+        Self::Personal {
+            name: name.into(),
+            phone: phone.into(),
+            birthday,
+        }
+    }
+
+    /// A person identified by their CI.
+    pub fn ci(ci: impl Into<String>) -> Self {
+        Self::Ci(ci.into())
+    }
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Personal { .. } => f.write_str("Signer::Personal(<redacted>)"),
+            Self::Ci(_) => f.write_str("Signer::Ci(<redacted>)"),
+        }
+    }
+}
+
+/// How the user is asked to sign.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Trigger {
+    /// A push notification to the user's Toss app.
+    #[default]
+    Push,
+    /// The service opens the Toss app itself with the returned app scheme or URIs, and the
+    /// app returns to these URLs.
+    AppScheme {
+        /// Where the app returns after signing.
+        success_url: Option<String>,
+        /// Where the app returns after a failure or cancellation.
+        fail_url: Option<String>,
+    },
+}
+
+/// What the user signs.
+#[derive(Clone)]
+pub struct Document(DocumentKind);
+
+#[derive(Clone)]
+enum DocumentKind {
+    Text(String),
+    Html(String),
+    PdfSha256([u8; 32]),
+}
+
+impl Document {
+    /// Plain text, signed with the text embedded in the signature (`PKCS7`).
+    pub fn text(text: impl Into<String>) -> Self {
+        Self(DocumentKind::Text(text.into()))
+    }
+
+    /// HTML, signed with the markup embedded in the signature (`PKCS7`).
+    pub fn html(html: impl Into<String>) -> Self {
+        Self(DocumentKind::Html(html.into()))
+    }
+
+    /// A PDF: only its SHA-256 travels and is signed (`PKCS7_NO_CONTENT_WITH_ATTR`); the
+    /// document itself never leaves your service.
+    #[must_use]
+    pub fn pdf(bytes: &[u8]) -> Self {
+        Self(DocumentKind::PdfSha256(Sha256::digest(bytes).into()))
+    }
+
+    /// A PDF given by its SHA-256 digest.
+    #[must_use]
+    pub fn pdf_sha256(digest: [u8; 32]) -> Self {
+        Self(DocumentKind::PdfSha256(digest))
+    }
+
+    fn doc_type(&self) -> DocType {
+        match self.0 {
+            DocumentKind::Text(_) => DocType::Text,
+            DocumentKind::Html(_) => DocType::Html,
+            DocumentKind::PdfSha256(_) => DocType::Pdf,
+        }
+    }
+
+    fn signature_type(&self) -> SignatureType {
+        match self.0 {
+            DocumentKind::Text(_) | DocumentKind::Html(_) => SignatureType::Pkcs7,
+            DocumentKind::PdfSha256(_) => SignatureType::Pkcs7NoContentWithAttr,
+        }
+    }
+
+    /// The `doc` field before any encryption.
+    fn wire_text(&self) -> String {
+        match &self.0 {
+            DocumentKind::Text(text) | DocumentKind::Html(text) => text.clone(),
+            DocumentKind::PdfSha256(digest) => STANDARD.encode(digest),
+        }
+    }
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            DocumentKind::Text(text) => write!(f, "Document::Text({} chars)", text.chars().count()),
+            DocumentKind::Html(html) => write!(f, "Document::Html({} chars)", html.chars().count()),
+            DocumentKind::PdfSha256(_) => f.write_str("Document::Pdf(sha256)"),
+        }
+    }
+}
+
+/// A request for one signature. Build it with [`SignatureRequest::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use time::macros::date;
+/// use toss_sign::{Document, SignatureRequest, Signer};
+///
+/// let request = SignatureRequest::builder()
+///     .signer(Signer::personal("김토스", "010-1234-5678", date!(1993 - 03 - 24)))
+///     .document(Document::text("출금이체에 동의합니다."))
+///     .service_name("토스 출금이체")
+///     .title("출금이체 동의문")
+///     .expires_in(Duration::from_secs(600))
+///     .build();
+/// # let _ = request;
+/// ```
+#[derive(Debug, Clone)]
+pub struct SignatureRequest {
+    signer: Signer,
+    trigger: Trigger,
+    document: Document,
+    service_name: String,
+    title: String,
+    encrypt_document: bool,
+    expires_in: Option<Duration>,
+}
+
+impl SignatureRequest {
+    /// A builder; the provider's rules are checked when the request is sent.
+    pub fn builder() -> SignatureRequestBuilder {
+        SignatureRequestBuilder::default()
+    }
+
+    /// The wire request: personal fields (and the document, when asked) encrypted with
+    /// `session`, validated by `toss-model`.
+    pub(crate) fn to_wire(&self, session: &Session) -> Result<SignRequest, Error> {
+        let encrypt = |plain: &str| {
+            session.encrypt(plain).map_err(|source| Error::Crypto {
+                operation: Operation::SignRequest,
+                source,
+            })
+        };
+        let session_key = session.session_key().ok_or_else(|| {
+            Error::Config("a signature request needs a newly generated session".into())
+        })?;
+        let mut wire = SignRequest::builder()
+            .trigger_type(match self.trigger {
+                Trigger::Push => TriggerType::Push,
+                Trigger::AppScheme { .. } => TriggerType::AppScheme,
+            })
+            .session_key(session_key)
+            .service_name(self.service_name.as_str())
+            .doc_title(self.title.as_str())
+            .doc_type(self.document.doc_type())
+            .signature_type(self.document.signature_type())
+            .doc_encrypted(self.encrypt_document);
+        wire = match &self.signer {
+            Signer::Personal {
+                name,
+                phone,
+                birthday,
+            } => {
+                let phone: String = phone.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+                let birthday = format!(
+                    "{:04}{:02}{:02}",
+                    birthday.year(),
+                    u8::from(birthday.month()),
+                    birthday.day()
+                );
+                wire.request_type(RequestType::UserPersonal)
+                    .user_name(encrypt(name)?)
+                    .user_phone(encrypt(&phone)?)
+                    .user_birthday(encrypt(&birthday)?)
+            }
+            Signer::Ci(ci) => wire.request_type(RequestType::UserCi).user_ci(encrypt(ci)?),
+        };
+        let doc = self.document.wire_text();
+        wire = if self.encrypt_document {
+            wire.doc(encrypt(&doc)?)
+        } else {
+            wire.doc(doc)
+        };
+        if let Some(expires_in) = self.expires_in {
+            let seconds = u32::try_from(expires_in.as_secs()).unwrap_or(u32::MAX);
+            wire = wire.expire_seconds(seconds);
+        }
+        if let Trigger::AppScheme {
+            success_url,
+            fail_url,
+        } = &self.trigger
+        {
+            if let Some(url) = success_url {
+                wire = wire.success_callback_url(url.as_str());
+            }
+            if let Some(url) = fail_url {
+                wire = wire.fail_callback_url(url.as_str());
+            }
+        }
+        wire.build().map_err(Error::Validation)
+    }
+}
+
+/// Builds a [`SignatureRequest`].
+#[must_use]
+#[derive(Debug, Clone, Default)]
+pub struct SignatureRequestBuilder {
+    signer: Option<Signer>,
+    trigger: Trigger,
+    document: Option<Document>,
+    service_name: String,
+    title: String,
+    encrypt_document: bool,
+    expires_in: Option<Duration>,
+}
+
+impl SignatureRequestBuilder {
+    /// Who must sign. Required.
+    pub fn signer(mut self, signer: Signer) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// How the user is asked. Defaults to [`Trigger::Push`].
+    pub fn trigger(mut self, trigger: Trigger) -> Self {
+        self.trigger = trigger;
+        self
+    }
+
+    /// What the user signs. Required.
+    pub fn document(mut self, document: Document) -> Self {
+        self.document = Some(document);
+        self
+    }
+
+    /// The service name shown to the user, at most 50 characters. Required.
+    pub fn service_name(mut self, service_name: impl Into<String>) -> Self {
+        self.service_name = service_name.into();
+        self
+    }
+
+    /// The document title shown to the user. Required.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Whether the document travels encrypted (`docEncrypted`). Defaults to `false`.
+    pub fn encrypt_document(mut self, encrypt: bool) -> Self {
+        self.encrypt_document = encrypt;
+        self
+    }
+
+    /// How long the user has to sign, at most 30 minutes. Defaults to the provider's
+    /// default.
+    pub fn expires_in(mut self, expires_in: Duration) -> Self {
+        self.expires_in = Some(expires_in);
+        self
+    }
+
+    /// The request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the signer or the document is missing. The provider's other
+    /// rules are checked by `toss-model` when the request is sent, and break as
+    /// [`Error::Validation`] before anything leaves the process.
+    pub fn build(self) -> Result<SignatureRequest, Error> {
+        Ok(SignatureRequest {
+            signer: self
+                .signer
+                .ok_or_else(|| Error::Config("a signature request needs a signer".into()))?,
+            trigger: self.trigger,
+            document: self
+                .document
+                .ok_or_else(|| Error::Config("a signature request needs a document".into()))?,
+            service_name: self.service_name,
+            title: self.title,
+            encrypt_document: self.encrypt_document,
+            expires_in: self.expires_in,
+        })
+    }
+}
+
+/// What the provider answered to a signature request.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureRequested {
+    /// The transaction id to poll and fetch with.
+    pub tx_id: TxId,
+    /// The app scheme that opens the Toss app (for [`Trigger::AppScheme`]).
+    pub app_scheme: Option<String>,
+    /// The Android intent URI.
+    pub android_app_uri: Option<String>,
+    /// The iOS universal link.
+    pub ios_app_uri: Option<String>,
+    /// When the provider registered the request.
+    pub requested_at: OffsetDateTime,
+}
+
+impl From<SignResponse> for SignatureRequested {
+    fn from(response: SignResponse) -> Self {
+        Self {
+            tx_id: response.tx_id().clone(),
+            app_scheme: response.app_scheme().map(str::to_owned),
+            android_app_uri: response.android_app_uri().map(str::to_owned),
+            ios_app_uri: response.ios_app_uri().map(str::to_owned),
+            requested_at: response.requested_dt().into(),
+        }
+    }
+}

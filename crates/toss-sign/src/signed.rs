@@ -1,0 +1,208 @@
+//! The signed result: the proof to keep, and the person who signed.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use time::{Date, OffsetDateTime};
+use toss_crypto::Session;
+use toss_model::{Gender, Nationality, PersonalData, ResultResponse, SignatureType, TxId};
+use zeroize::Zeroizing;
+
+use crate::error::{BoxError, Error, Operation};
+
+/// A completed signature, decrypted: keep [`signed_doc`](Self::signed_doc) with its
+/// [`tx_id`](Self::tx_id) as the proof of consent.
+///
+/// `Debug` shows ids, types and times only.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct SignedDocument {
+    /// The transaction.
+    pub tx_id: TxId,
+    /// The signed document as the user saw it (decrypted when it travelled encrypted); for a
+    /// PDF, the base64 SHA-256 that was signed.
+    pub doc: Zeroizing<String>,
+    /// The PKCS#7 signature.
+    pub signed_doc: SignedDoc,
+    /// How it was signed.
+    pub signature_type: SignatureType,
+    /// When the request was made.
+    pub requested_at: OffsetDateTime,
+    /// When the user signed.
+    pub completed_at: OffsetDateTime,
+    /// Who signed, when the provider returned personal data.
+    pub person: Option<Person>,
+}
+
+impl fmt::Debug for SignedDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedDocument")
+            .field("tx_id", &self.tx_id)
+            .field("doc", &format_args!("<{} chars>", self.doc.chars().count()))
+            .field("signed_doc", &self.signed_doc)
+            .field("signature_type", &self.signature_type)
+            .field("requested_at", &self.requested_at)
+            .field("completed_at", &self.completed_at)
+            .field("person", &self.person)
+            .finish()
+    }
+}
+
+/// The `signedDoc`: a CMS/PKCS#7 `SignedData`, as DER and as the base64 received.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignedDoc {
+    /// The DER bytes.
+    pub der: Vec<u8>,
+    /// The base64 text exactly as the provider sent it.
+    pub base64: String,
+}
+
+impl fmt::Debug for SignedDoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SignedDoc(<{} bytes DER>)", self.der.len())
+    }
+}
+
+/// The person who signed, decrypted from the result's personal data.
+///
+/// `Debug` shows nothing personal.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct Person {
+    /// Connecting information; absent for `USER_CI` requests.
+    pub ci: Option<Zeroizing<String>>,
+    /// Duplication information; absent for `USER_CI` requests.
+    pub di: Option<Zeroizing<String>>,
+    /// The name.
+    pub name: Zeroizing<String>,
+    /// The birthday.
+    pub birthday: Date,
+    /// The gender.
+    pub gender: Gender,
+    /// Korean national or foreigner.
+    pub nationality: Nationality,
+}
+
+impl fmt::Debug for Person {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Person(<redacted>)")
+    }
+}
+
+impl SignedDocument {
+    /// Decrypts a result with the session its request carried.
+    pub(crate) fn open(response: &ResultResponse, session: &Session) -> Result<Self, Error> {
+        let decrypt = |field: &str| {
+            session.decrypt(field).map_err(|source| Error::Crypto {
+                operation: Operation::Result,
+                source,
+            })
+        };
+        let doc = if response.doc_encrypted() {
+            decrypt(response.doc())?
+        } else {
+            Zeroizing::new(response.doc().to_owned())
+        };
+        let signed_doc_base64 = response.signed_doc().to_owned();
+        let der = STANDARD
+            .decode(signed_doc_base64.as_bytes())
+            .map_err(|e| decode_error(Box::new(e)))?;
+        let person = response
+            .personal_data()
+            .map(|data| open_person(data, &decrypt))
+            .transpose()?;
+        Ok(Self {
+            tx_id: response.tx_id().clone(),
+            doc,
+            signed_doc: SignedDoc {
+                der,
+                base64: signed_doc_base64,
+            },
+            signature_type: response.signature_type().clone(),
+            requested_at: response.requested_dt().into(),
+            completed_at: response.completed_dt().into(),
+            person,
+        })
+    }
+}
+
+fn open_person(
+    data: &PersonalData,
+    decrypt: &dyn Fn(&str) -> Result<Zeroizing<String>, Error>,
+) -> Result<Person, Error> {
+    let optional = |field: Option<&str>| field.map(decrypt).transpose();
+    let required = |field: Option<&str>, name: &'static str| {
+        field
+            .map(decrypt)
+            .transpose()?
+            .ok_or_else(|| decode_error(format!("personalData.{name} is missing").into()))
+    };
+    let birthday = required(data.birthday(), "birthday")?;
+    let birthday = parse_birthday(&birthday)
+        .ok_or_else(|| decode_error("personalData.birthday is not YYYYMMDD".into()))?;
+    let gender = required(data.gender(), "gender")?;
+    let nationality = required(data.nationality(), "nationality")?;
+    Ok(Person {
+        ci: optional(data.ci())?,
+        di: optional(data.di())?,
+        name: required(data.name(), "name")?,
+        birthday,
+        gender: parse_wire(&gender, "gender")?,
+        nationality: parse_wire(&nationality, "nationality")?,
+    })
+}
+
+fn parse_birthday(text: &str) -> Option<Date> {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year = text.get(..4)?.parse().ok()?;
+    let month = text.get(4..6)?.parse::<u8>().ok()?;
+    let day = text.get(6..)?.parse().ok()?;
+    Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
+/// Reads an enum the provider sends as a plain (decrypted) string.
+fn parse_wire<T: serde::de::DeserializeOwned>(text: &str, name: &'static str) -> Result<T, Error> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| decode_error(format!("personalData.{name} is not a known value").into()))
+}
+
+fn decode_error(source: BoxError) -> Error {
+    Error::Decode {
+        operation: Operation::Result,
+        status: 200,
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn birthdays() {
+        assert_eq!(
+            parse_birthday("19930324"),
+            Some(time::macros::date!(1993 - 03 - 24))
+        );
+        for bad in [
+            "1993-03-24",
+            "19931324",
+            "19930230",
+            "1993032",
+            "+9930324",
+            "",
+        ] {
+            assert_eq!(parse_birthday(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_genders_are_kept() {
+        let gender: Gender = parse_wire("OTHER", "gender").unwrap();
+        assert_eq!(gender.as_str(), "OTHER");
+    }
+}

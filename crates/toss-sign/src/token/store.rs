@@ -1,0 +1,86 @@
+//! Where tokens are kept: in memory by default, or a store shared by a fleet.
+
+use std::fmt::Debug;
+use std::sync::{Mutex, PoisonError};
+
+use async_trait::async_trait;
+
+use super::AccessToken;
+use crate::error::BoxError;
+
+/// Keeps the access token, so that one token can serve every client (and every process) that
+/// shares the store. The provider asks clients not to issue new tokens while one is valid.
+///
+/// The default, [`InMemoryTokenStore`], serves one process; a shared implementation (Redis,
+/// a database) lets a fleet share one token.
+#[async_trait]
+pub trait TokenStore: Send + Sync + Debug {
+    /// The stored token, if any, fresh or not.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn get(&self) -> Result<Option<AccessToken>, BoxError>;
+
+    /// Stores `token`, replacing what was there.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn put(&self, token: AccessToken) -> Result<(), BoxError>;
+
+    /// Replaces the stored token with `new` only if it still equals `current`, and says
+    /// whether it did. The client uses it to drop a token the provider refused without
+    /// dropping a newer one another client already stored.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read or written.
+    async fn compare_and_set(
+        &self,
+        current: Option<&AccessToken>,
+        new: Option<AccessToken>,
+    ) -> Result<bool, BoxError>;
+}
+
+/// A [`TokenStore`] for one process.
+#[derive(Debug, Default)]
+pub struct InMemoryTokenStore(Mutex<Option<AccessToken>>);
+
+impl InMemoryTokenStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl TokenStore for InMemoryTokenStore {
+    async fn get(&self) -> Result<Option<AccessToken>, BoxError> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone())
+    }
+
+    async fn put(&self, token: AccessToken) -> Result<(), BoxError> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(token);
+        Ok(())
+    }
+
+    async fn compare_and_set(
+        &self,
+        current: Option<&AccessToken>,
+        new: Option<AccessToken>,
+    ) -> Result<bool, BoxError> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.as_ref() == current {
+            *slot = new;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+}
