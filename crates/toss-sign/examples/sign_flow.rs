@@ -43,7 +43,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let policy = PollPolicy::new().timeout(Duration::from_secs(600));
     client
-        .wait(&requested.tx_id, &policy, |status| println!("status {status}"))
+        .wait(&requested.tx_id, &policy, |status| {
+            println!("status {status}")
+        })
         .await?;
 
     let signed = client.result(&requested.tx_id).await?;
