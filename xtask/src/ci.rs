@@ -23,7 +23,10 @@ const CHECKED_FEATURE_SETS: [(&str, &[&str]); 3] = [
         &["--no-default-features", "--features", "rustcrypto,hyper"],
     ),
     ("toss-transport", &["--no-default-features"]),
-    ("toss-transport", &["--no-default-features", "--features", "hyper"]),
+    (
+        "toss-transport",
+        &["--no-default-features", "--features", "hyper"],
+    ),
 ];
 
 pub(crate) fn run() -> Result<(), String> {
