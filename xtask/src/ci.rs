@@ -14,7 +14,12 @@ const CRYPTO_FEATURE_SETS: [&[&str]; 3] = [
 
 /// Packages whose feature-gated suites (both transports, mocks, test utilities) run
 /// only with every feature on.
-const ALL_FEATURE_PACKAGES: [&str; 3] = ["toss-model", "toss-transport", "toss-sign"];
+const ALL_FEATURE_PACKAGES: [&str; 4] = [
+    "toss-model",
+    "toss-transport",
+    "toss-sign",
+    "toss-signed-doc",
+];
 
 /// Feature combinations that must at least build without warnings.
 const CHECKED_FEATURE_SETS: [(&str, &[&str]); 3] = [

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// The Toss Cert (토스인증) e-signature command line.
 #[derive(Debug, Parser)]
@@ -19,6 +19,33 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: SessionCommand,
     },
+    /// Verifies a signedDoc offline; prints the report as one JSON object.
+    ///
+    /// Exits 0 only if the signature, the expected document (when given) and the chain (with
+    /// --trust-anchor) all verify; otherwise 1, with the reason on stderr.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("expected").args(["doc_file", "content_file", "digest_b64"])))]
+pub(crate) struct VerifyArgs {
+    /// A file holding the base64 signedDoc (line breaks are ignored).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) signed_doc_file: PathBuf,
+    /// The document text the user saw (PKCS7): must equal the signed content byte for byte,
+    /// so no trailing newline is trimmed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) doc_file: Option<PathBuf>,
+    /// The signed bytes, e.g. the PDF (PKCS7_NO_CONTENT_WITH_ATTR).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) content_file: Option<PathBuf>,
+    /// The SHA-256 of the signed bytes, base64.
+    #[arg(long, value_name = "BASE64")]
+    pub(crate) digest_b64: Option<String>,
+    /// A PEM file of trusted CA certificates (repeatable); with it, the signer certificate
+    /// must chain to one of them.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub(crate) trust_anchor: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ use clap::Parser;
 
 mod cli;
 mod session_cmd;
+mod verify_cmd;
 
 fn main() -> ExitCode {
     install_panic_hook();
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         cli::Command::Session { command } => session_cmd::run(command),
+        cli::Command::Verify(args) => verify_cmd::run(args),
     };
     match result {
         Ok(output) => {

@@ -1,0 +1,249 @@
+//! `tosscert verify` run as a process: the interface scripts depend on.
+//!
+//! The fixtures are `toss-signed-doc`'s (see its `tests/data/README.md`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+fn tosscert(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tosscert"))
+        .args(args)
+        .output()
+        .expect("tosscert runs")
+}
+
+fn data(name: &str) -> String {
+    format!(
+        "{}/../toss-signed-doc/tests/data/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A file in the temporary directory, unique to this process and `name`.
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("tosscert-verify-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// Exit 0 and one JSON object on one line with `"valid": true`.
+#[track_caller]
+fn valid_report(output: &Output) -> serde_json::Value {
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(stdout.matches('\n').count(), 1, "{stdout}");
+    assert!(stdout.starts_with(r#"{"valid":true,"#), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["valid"], true);
+    json
+}
+
+/// Exit 1, one line on stderr, nothing on stdout.
+#[track_caller]
+fn failure(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("tosscert: "), "{stderr}");
+    stderr
+}
+
+#[test]
+fn seed_signature_with_its_document_verifies() {
+    let json = valid_report(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &data("seed_sign_result.signed_doc.b64"),
+        "--doc-file",
+        &data("seed_sign_result.doc.txt"),
+    ]));
+    let signer = &json["signer"];
+    assert_eq!(signer["serialNumber"], "7757311");
+    assert_eq!(
+        signer["issuer"],
+        "CN=Toss CA1,OU=Toss Cert,O=Viva Republica Inc,C=KR"
+    );
+    assert!(
+        signer["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("CN=김수빈,")
+    );
+    assert_eq!(signer["notBefore"], "2022-04-14T02:34:11Z");
+    assert_eq!(signer["notAfter"], "2025-04-13T14:59:59Z");
+    assert_eq!(json["signingTime"], "2022-04-22T08:14:49Z");
+    assert_eq!(json["document"], "text");
+}
+
+#[test]
+fn wrong_document_exits_1_with_the_reason() {
+    let doc = std::fs::read_to_string(data("seed_sign_result.doc.txt")).unwrap();
+    let wrong = temp_file("wrong-doc.txt", format!("{doc}\n").as_bytes());
+    let stderr = failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &data("seed_sign_result.signed_doc.b64"),
+        "--doc-file",
+        wrong.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        stderr,
+        "tosscert: signedDoc does not verify: the expected document differs from the signed content\n"
+    );
+    let _ = std::fs::remove_file(wrong);
+}
+
+#[test]
+fn garbage_signed_doc_exits_1_with_the_reason() {
+    for (name, contents, reason) in [
+        (
+            "garbage.b64",
+            &b"this is not a signedDoc!"[..],
+            "not base64",
+        ),
+        ("garbage-der.b64", &b"aGVsbG8gd29ybGQ="[..], "not valid DER"),
+        ("empty.b64", &b""[..], "empty"),
+        ("binary.b64", &[0xff, 0xfe, 0x00][..], "not UTF-8"),
+    ] {
+        let file = temp_file(name, contents);
+        let stderr = failure(&tosscert(&[
+            "verify",
+            "--signed-doc-file",
+            file.to_str().unwrap(),
+        ]));
+        assert!(stderr.contains(reason), "{stderr}");
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+#[test]
+fn detached_pdf_by_content_and_by_digest() {
+    let signed_doc = data("openssl_detached_pdf_sha256.b64");
+    let json = valid_report(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--content-file",
+        &data("openssl_fake.pdf"),
+    ]));
+    assert_eq!(json["document"], "content");
+    assert!(json["content"].is_null());
+    let digest = hex_to_base64(json["messageDigest"].as_str().unwrap());
+    let json = valid_report(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--digest-b64",
+        &digest,
+    ]));
+    assert_eq!(json["document"], "sha256");
+    let stderr = failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--digest-b64",
+        &STANDARD.encode([0u8; 32]),
+    ]));
+    assert!(stderr.contains("messageDigest"), "{stderr}");
+    let stderr = failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--digest-b64",
+        "AAAA",
+    ]));
+    assert!(stderr.contains("--digest-b64"), "{stderr}");
+}
+
+fn hex_to_base64(hex: &str) -> String {
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    STANDARD.encode(bytes)
+}
+
+#[test]
+fn without_expected_document_reports_only() {
+    let json = valid_report(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &data("java_sdk_sample.signed_doc.b64"),
+    ]));
+    assert_eq!(json["document"], "notChecked");
+    assert_eq!(json["content"]["text"], "document sample");
+}
+
+#[test]
+fn trust_anchors_check_the_chain() {
+    let signed_doc = data("openssl_attached_sha256.b64");
+    let doc = data("openssl_doc.txt");
+    let json = valid_report(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--doc-file",
+        &doc,
+        "--trust-anchor",
+        &data("openssl_other_root_ca.pem"),
+        "--trust-anchor",
+        &data("openssl_root_ca.pem"),
+    ]));
+    assert_eq!(json["chain"]["length"], 3);
+    let stderr = failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--doc-file",
+        &doc,
+        "--trust-anchor",
+        &data("openssl_other_root_ca.pem"),
+    ]));
+    assert!(
+        stderr.contains("does not chain to a trust anchor"),
+        "{stderr}"
+    );
+    let stderr = failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--trust-anchor",
+        &data("openssl_doc.txt"),
+    ]));
+    assert!(stderr.contains("invalid --trust-anchor"), "{stderr}");
+}
+
+#[test]
+fn unsupported_algorithm_is_named() {
+    let stderr = failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &data("openssl_rsa_pss.b64"),
+    ]));
+    assert!(stderr.contains("RSASSA-PSS"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_1() {
+    failure(&tosscert(&["verify"]));
+    failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &data("seed_sign_result.signed_doc.b64"),
+        "--doc-file",
+        &data("seed_sign_result.doc.txt"),
+        "--content-file",
+        &data("seed_sign_result.doc.txt"),
+    ]));
+    let stderr = failure(&tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        "/nonexistent/signed_doc.b64",
+    ]));
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}

@@ -1,0 +1,294 @@
+//! What an emulator is started with: address, keys, credentials, lifetimes, the simulated user.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::error::Error;
+use crate::server::{Emulator, EmulatorHandle};
+
+/// The provider's published test `client_id`, accepted by default.
+pub const DEFAULT_CLIENT_ID: &str = "test_a8e23336d673ca70922b485fe806eb2d";
+
+/// The provider's published test `client_secret`, accepted by default.
+pub const DEFAULT_CLIENT_SECRET: &str = "test_418087247d66da09fda1964dc4734e453c7cf66a7a9e3";
+
+/// How long tokens live by default: 31,536,000 s (one year), as in the provider's test
+/// environment.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(31_536_000);
+
+/// The size of the emulator's own RSA key by default, the size of the provider's key.
+pub const DEFAULT_RSA_BITS: usize = 4096;
+
+/// `expireSeconds` when a sign request does not give one. The provider does not publish its
+/// default; the emulator uses five minutes.
+pub const DEFAULT_EXPIRE_SECONDS: u32 = 300;
+
+/// What the simulated user of each new transaction does.
+///
+/// The status of a transaction is computed from its timestamps when it is queried, so these
+/// delays cost nothing while nobody asks. Whatever the behaviour, the control endpoints and
+/// [`EmulatorHandle::open`], [`complete`](EmulatorHandle::complete) and
+/// [`expire`](EmulatorHandle::expire) move a transaction by hand (earlier than planned).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserBehaviour {
+    /// The user opens the request `open_after` it was made (status `IN_PROGRESS`) and
+    /// signs `complete_after` it was made (status `COMPLETED`); both are measured from the
+    /// request and may be zero. If `complete_after` is shorter than `open_after`, the user
+    /// opens and signs at once. A user who would sign after `expireSeconds` is too late: the
+    /// request expires.
+    Completes {
+        /// From the request until the user opens it.
+        open_after: Duration,
+        /// From the request until the user signs.
+        complete_after: Duration,
+    },
+    /// The user never opens the request; it expires after `expireSeconds`.
+    NeverAnswers,
+    /// The user does nothing by themselves: the request stays `REQUESTED` until it is moved
+    /// with the control endpoints or handle methods, or expires.
+    Manual,
+}
+
+impl UserBehaviour {
+    /// [`UserBehaviour::Completes`] with the given delays.
+    #[must_use]
+    pub fn completes(open_after: Duration, complete_after: Duration) -> Self {
+        Self::Completes {
+            open_after,
+            complete_after,
+        }
+    }
+}
+
+impl Default for UserBehaviour {
+    /// Opens after 300 ms and signs after 600 ms.
+    fn default() -> Self {
+        Self::completes(Duration::from_millis(300), Duration::from_millis(600))
+    }
+}
+
+/// Where the emulator's test CA comes from.
+#[derive(Clone)]
+pub(crate) enum CaSource {
+    /// A new CA, generated at start.
+    Generate,
+    /// A CA certificate and its PKCS#8 RSA private key, both PEM.
+    Pem {
+        certificate: String,
+        private_key: Zeroizing<String>,
+    },
+}
+
+/// The full configuration of an emulator; build it with [`EmulatorConfig::builder`] (or
+/// [`Emulator::builder`], which can also start it).
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    pub(crate) listen: SocketAddr,
+    pub(crate) rsa_bits: usize,
+    pub(crate) provider_private_key: Option<Zeroizing<String>>,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Zeroizing<String>,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) user_behaviour: UserBehaviour,
+    pub(crate) default_expire_seconds: u32,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) manual_clock: Option<ManualClock>,
+    pub(crate) ca: CaSource,
+}
+
+impl EmulatorConfig {
+    /// A builder starting from the defaults.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The address to listen on.
+    #[must_use]
+    pub fn listen(&self) -> SocketAddr {
+        self.listen
+    }
+
+    /// The `client_id` the token endpoint accepts.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The simulated user of new transactions.
+    #[must_use]
+    pub fn user_behaviour(&self) -> &UserBehaviour {
+        &self.user_behaviour
+    }
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)),
+            rsa_bits: DEFAULT_RSA_BITS,
+            provider_private_key: None,
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            client_secret: Zeroizing::new(DEFAULT_CLIENT_SECRET.to_owned()),
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            user_behaviour: UserBehaviour::default(),
+            default_expire_seconds: DEFAULT_EXPIRE_SECONDS,
+            clock: Arc::new(SystemClock),
+            manual_clock: None,
+            ca: CaSource::Generate,
+        }
+    }
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("listen", &self.listen)
+            .field("rsa_bits", &self.rsa_bits)
+            .field(
+                "provider_private_key",
+                &self.provider_private_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("token_lifetime", &self.token_lifetime)
+            .field("user_behaviour", &self.user_behaviour)
+            .field("default_expire_seconds", &self.default_expire_seconds)
+            .field("clock", &self.clock)
+            .field(
+                "ca",
+                &match self.ca {
+                    CaSource::Generate => "generated",
+                    CaSource::Pem { .. } => "from PEM",
+                },
+            )
+            .finish()
+    }
+}
+
+/// Builds an [`EmulatorConfig`] and starts the emulator.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), toss_emulator::Error> {
+/// use std::time::Duration;
+/// use toss_emulator::{Emulator, ManualClock, UserBehaviour};
+///
+/// let clock = ManualClock::new();
+/// let emulator = Emulator::builder()
+///     .rsa_bits(2048) // quicker to generate than the default 4096
+///     .manual_clock(clock.clone())
+///     .user_behaviour(UserBehaviour::completes(Duration::ZERO, Duration::from_secs(5)))
+///     .start()
+///     .await?;
+/// println!("{} {}", emulator.base_url(), emulator.public_key_base64());
+/// # Ok(()) }
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorBuilder {
+    config: EmulatorConfig,
+}
+
+impl EmulatorBuilder {
+    /// The address to listen on. Defaults to `127.0.0.1:0` (a free port; read it back with
+    /// [`EmulatorHandle::base_url`]).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.listen = addr;
+        self
+    }
+
+    /// The size in bits of the emulator's RSA key (2048, 3072 or 4096). Defaults to 4096, as
+    /// the provider's; 2048 is much quicker to generate, for tests.
+    pub fn rsa_bits(mut self, bits: usize) -> Self {
+        self.config.rsa_bits = bits;
+        self
+    }
+
+    /// Use this RSA private key (PEM `PRIVATE KEY` or base64 DER PKCS#8) instead of
+    /// generating one, so that its public key stays the same between runs.
+    pub fn provider_private_key(mut self, pem_or_base64: impl Into<String>) -> Self {
+        self.config.provider_private_key = Some(Zeroizing::new(pem_or_base64.into()));
+        self
+    }
+
+    /// The client credentials the token endpoint accepts. Defaults to the provider's
+    /// published test credentials ([`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`]).
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.config.client_id = client_id.into();
+        self.config.client_secret = Zeroizing::new(client_secret.into());
+        self
+    }
+
+    /// How long issued tokens live. Defaults to [`DEFAULT_TOKEN_LIFETIME`] (one year).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.token_lifetime = lifetime;
+        self
+    }
+
+    /// What the simulated user of each new transaction does. Defaults to
+    /// [`UserBehaviour::default`] (opens after 300 ms, signs after 600 ms).
+    pub fn user_behaviour(mut self, behaviour: UserBehaviour) -> Self {
+        self.config.user_behaviour = behaviour;
+        self
+    }
+
+    /// `expireSeconds` for sign requests that give none. Defaults to
+    /// [`DEFAULT_EXPIRE_SECONDS`].
+    pub fn default_expire_seconds(mut self, seconds: u32) -> Self {
+        self.config.default_expire_seconds = seconds;
+        self
+    }
+
+    /// Read the time from `clock`. Defaults to [`SystemClock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.config.clock = clock;
+        self.config.manual_clock = None;
+        self
+    }
+
+    /// Read the time from a [`ManualClock`]; the handle gives it back with
+    /// [`EmulatorHandle::clock`].
+    pub fn manual_clock(mut self, clock: ManualClock) -> Self {
+        self.config.clock = Arc::new(clock.clone());
+        self.config.manual_clock = Some(clock);
+        self
+    }
+
+    /// Use this CA (certificate PEM and PKCS#8 RSA private key PEM) to issue the users'
+    /// certificates, instead of one generated at start.
+    pub fn ca_from_pem(
+        mut self,
+        certificate_pem: impl Into<String>,
+        private_key_pem: impl Into<String>,
+    ) -> Self {
+        self.config.ca = CaSource::Pem {
+            certificate: certificate_pem.into(),
+            private_key: Zeroizing::new(private_key_pem.into()),
+        };
+        self
+    }
+
+    /// The configuration built so far.
+    #[must_use]
+    pub fn build(self) -> EmulatorConfig {
+        self.config
+    }
+
+    /// Starts an emulator with this configuration; see [`Emulator::start`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Emulator::start`].
+    pub async fn start(self) -> Result<EmulatorHandle, Error> {
+        Emulator::start(self.config).await
+    }
+}

@@ -1,0 +1,140 @@
+//! The HTTP handlers, and what they share: bearer checks, body parsing, FAIL envelopes.
+
+pub(crate) mod certificate;
+pub(crate) mod control;
+pub(crate) mod sign;
+pub(crate) mod token;
+
+use std::borrow::Cow;
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::{OffsetDateTime, UtcOffset};
+use toss_model::{ApiError, Envelope, ErrorCode, Timestamp};
+
+use crate::server::AppState;
+use crate::stats::Counter;
+
+/// The provider writes its date-times in Korea Standard Time.
+const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// A refused call: an HTTP status and the provider's `FAIL` envelope.
+///
+/// Reasons are fixed texts or validation messages that name fields, never values.
+#[derive(Debug, Clone)]
+pub(crate) struct Fail {
+    status: StatusCode,
+    code: ErrorCode,
+    reason: Cow<'static, str>,
+}
+
+impl Fail {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: ErrorCode,
+        reason: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    /// `CE3000`, HTTP 400: the request breaks one of the provider's rules.
+    pub(crate) fn invalid(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::Ce3000, reason)
+    }
+
+    /// `CE3001`, HTTP 400: a session key or encrypted field does not decrypt.
+    pub(crate) fn undecryptable(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::Ce3001, reason)
+    }
+
+    /// `CE0001`, HTTP 500: the emulator itself failed.
+    pub(crate) fn internal(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Ce0001, reason)
+    }
+
+    /// `CE3100`, HTTP 200: no such txId.
+    pub(crate) fn unknown_tx() -> Self {
+        Self::new(
+            StatusCode::OK,
+            ErrorCode::Ce3100,
+            "존재하지 않는 요청입니다",
+        )
+    }
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        let body: Envelope<()> = Envelope::fail(ApiError::new(self.code, self.reason));
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// Answers a handler's outcome: `SUCCESS` (counted under `counter`) or the failure
+/// (counted as an error).
+pub(crate) fn answer<T: Serialize>(
+    state: &AppState,
+    counter: Counter,
+    outcome: Result<T, Fail>,
+) -> Response {
+    match outcome {
+        Ok(success) => {
+            state.stats.bump(counter);
+            Json(Envelope::ok(success)).into_response()
+        }
+        Err(fail) => refuse(state, fail),
+    }
+}
+
+/// Answers a failure, counting it.
+pub(crate) fn refuse(state: &AppState, fail: Fail) -> Response {
+    state.stats.bump(Counter::Errors);
+    fail.into_response()
+}
+
+/// Checks `Authorization: Bearer <token>`: `CE1000` with HTTP 401 when it is absent,
+/// unknown or expired.
+pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Fail> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    match token {
+        Some(token) if state.tokens.is_valid(token, state.now()) => Ok(()),
+        _ => Err(Fail::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Ce1000,
+            "유효하지 않거나 만료된 토큰입니다 (invalid or expired access token)",
+        )),
+    }
+}
+
+/// Parses a JSON body; the reason names the position of the problem, never the content.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
+    serde_json::from_slice(body).map_err(|error| {
+        Fail::invalid(format!(
+            "the body is not a valid request ({:?} error at line {}, column {})",
+            error.classify(),
+            error.line(),
+            error.column()
+        ))
+    })
+}
+
+/// A date-time as the provider writes it: whole seconds, in KST.
+pub(crate) fn timestamp(at: OffsetDateTime) -> Timestamp {
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    Timestamp::from(at.checked_to_offset(KST).unwrap_or(at))
+}

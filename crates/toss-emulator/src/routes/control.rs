@@ -1,0 +1,130 @@
+//! The emulator's own endpoints under `/emulator/v1/`: moving transactions by hand, stats,
+//! and the keys a client needs.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use toss_model::{ErrorCode, StatusResponse, TxId};
+
+use super::{Fail, refuse, timestamp};
+use crate::server::AppState;
+use crate::state::{Action, ControlFailure};
+use crate::stats::Counter;
+use crate::user::Stage;
+
+/// `POST /emulator/v1/tx/{txId}/{open|complete|expire}`: moves a transaction now and
+/// answers its new status as the status call would.
+///
+/// Refusals: an unknown action `CE3000` (404), an unknown txId `CE3100` (404), a move that
+/// is no longer possible `CE3103` (expired) or `CE3000` (completed), both 409.
+pub(crate) async fn act(
+    State(state): State<Arc<AppState>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Response {
+    let Ok(Path((tx_id, action))) = path else {
+        return refuse(
+            &state,
+            Fail::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Ce3000,
+                "the path is not /emulator/v1/tx/{txId}/{action}",
+            ),
+        );
+    };
+    let Some(action) = Action::from_path(&action) else {
+        return refuse(
+            &state,
+            Fail::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::Ce3000,
+                "the action must be open, complete or expire",
+            ),
+        );
+    };
+    let now = state.now();
+    let outcome = state.transactions.control(&tx_id, action, now);
+    match outcome {
+        Ok(progress) => {
+            let requested_at = state
+                .transactions
+                .lock()
+                .get(&tx_id)
+                .map_or(now, |transaction| transaction.requested_at);
+            let body =
+                StatusResponse::new(TxId::new(tx_id), progress.status(), timestamp(requested_at));
+            Json(toss_model::Envelope::ok(body)).into_response()
+        }
+        Err(ControlFailure::UnknownTx) => refuse(
+            &state,
+            Fail::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::Ce3100,
+                "존재하지 않는 요청입니다",
+            ),
+        ),
+        Err(ControlFailure::NotAllowed(Stage::Expired)) => refuse(
+            &state,
+            Fail::new(StatusCode::CONFLICT, ErrorCode::Ce3103, "만료된 요청입니다"),
+        ),
+        Err(ControlFailure::NotAllowed(_)) => refuse(
+            &state,
+            Fail::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Ce3000,
+                "the transaction is already completed",
+            ),
+        ),
+    }
+}
+
+/// `GET /emulator/v1/stats`: the counts of [`Stats`](crate::Stats) as JSON.
+pub(crate) async fn stats(State(state): State<Arc<AppState>>) -> Response {
+    Json(state.stats.snapshot()).into_response()
+}
+
+/// `GET /emulator/v1/public-key`: the base64 DER public key clients seal session keys
+/// with, as text.
+pub(crate) async fn public_key(State(state): State<Arc<AppState>>) -> Response {
+    match state.opener.public_key_base64() {
+        Ok(key) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], key).into_response(),
+        Err(_) => refuse(
+            &state,
+            Fail::internal("the public key could not be encoded"),
+        ),
+    }
+}
+
+/// `GET /emulator/v1/ca-certificate`: the test CA's certificate as PEM.
+pub(crate) async fn ca_certificate(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/x-pem-file")],
+        state.ca.certificate_pem().to_owned(),
+    )
+        .into_response()
+}
+
+/// A known path with the wrong method: a `FAIL` envelope with HTTP 405, counted as an error.
+pub(crate) async fn method_not_allowed(State(state): State<Arc<AppState>>) -> Response {
+    state.stats.bump(Counter::Errors);
+    Fail::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::Ce3000,
+        "this endpoint does not accept this method",
+    )
+    .into_response()
+}
+
+/// Any other path: a `FAIL` envelope with HTTP 404, counted as an error.
+pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
+    state.stats.bump(Counter::Errors);
+    Fail::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::Ce3000,
+        "no such endpoint in the Toss Cert emulator",
+    )
+    .into_response()
+}

@@ -1,0 +1,485 @@
+//! The three sign endpoints: `POST /api/v2/sign/doc/request`, `.../status` and
+//! `.../result`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use time::OffsetDateTime;
+use toss_crypto::Session;
+use toss_model::{
+    DocType, ErrorCode, PersonalData, RequestType, ResultRequest, ResultResponse,
+    SignRequestBuilder, SignResponse, SignatureType, StatusRequest, StatusResponse, TriggerType,
+    TxId,
+};
+use zeroize::Zeroizing;
+
+use super::{Fail, answer, authorize, parse_json, timestamp};
+use crate::clock::add;
+use crate::cms_sign::{self, Content};
+use crate::server::AppState;
+use crate::state::{Signer, Transaction};
+use crate::stats::Counter;
+use crate::user::{Person, SimulatedUser, Stage};
+
+/// How many times a result can be fetched successfully.
+const MAX_RESULTS: u32 = 2;
+/// How long after completion the result can be fetched.
+const RESULT_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// The length of a SHA-256 hash, which `PKCS7_NO_CONTENT_WITH_ATTR` documents carry.
+const SHA256_LEN: usize = 32;
+
+/// `POST /api/v2/sign/doc/request`.
+pub(crate) async fn request(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let outcome = handle_request(&state, &headers, body);
+    answer(&state, Counter::SignRequests, outcome)
+}
+
+/// `POST /api/v2/sign/doc/status`.
+pub(crate) async fn status(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let outcome = handle_status(&state, &headers, body);
+    answer(&state, Counter::StatusCalls, outcome)
+}
+
+/// `POST /api/v2/sign/doc/result`.
+pub(crate) async fn result(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let outcome = handle_result(&state, &headers, body).await;
+    answer(&state, Counter::Results, outcome)
+}
+
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Fail> {
+    body.map_err(|_| Fail::invalid("the request body could not be read"))
+}
+
+fn handle_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<SignResponse, Fail> {
+    authorize(state, headers)?;
+    let body = read_body(body)?;
+    // The builder, not `SignRequest`, so that a broken rule gives its own message.
+    let builder: SignRequestBuilder = parse_json(&body)?;
+    let request = builder
+        .build()
+        .map_err(|error| Fail::invalid(error.to_string()))?;
+
+    if !matches!(
+        request.request_type(),
+        RequestType::UserPersonal | RequestType::UserCi
+    ) {
+        return Err(Fail::invalid(
+            "requestType must be USER_PERSONAL or USER_CI",
+        ));
+    }
+    if !matches!(
+        request.trigger_type(),
+        TriggerType::Push | TriggerType::AppScheme
+    ) {
+        return Err(Fail::invalid("triggerType must be PUSH or APP_SCHEME"));
+    }
+    if !matches!(
+        request.doc_type(),
+        DocType::Text | DocType::Html | DocType::Pdf
+    ) {
+        return Err(Fail::invalid("docType must be TEXT, HTML or PDF"));
+    }
+    let signature_type = request.signature_type().clone();
+    if !matches!(
+        signature_type,
+        SignatureType::Pkcs7 | SignatureType::Pkcs7NoContentWithAttr
+    ) {
+        return Err(Fail::invalid(
+            "signatureType must be PKCS7 or PKCS7_NO_CONTENT_WITH_ATTR",
+        ));
+    }
+
+    // Validation guarantees a session key for both request types.
+    let session_key = request
+        .session_key()
+        .ok_or_else(|| Fail::invalid("sessionKey is required"))?;
+    let session = open_session(state, session_key)?;
+    let decrypt = |field: &'static str, value: Option<&str>| {
+        let value = value.ok_or_else(|| Fail::invalid(format!("{field} is required")))?;
+        session.decrypt(value).map_err(|_| {
+            Fail::undecryptable(format!(
+                "{field} does not decrypt with the request's session"
+            ))
+        })
+    };
+
+    let signer = if *request.request_type() == RequestType::UserPersonal {
+        let name = decrypt("userName", request.user_name())?;
+        let phone = decrypt("userPhone", request.user_phone())?;
+        let birthday = decrypt("userBirthday", request.user_birthday())?;
+        if name.trim().is_empty() {
+            return Err(Fail::invalid("userName is empty"));
+        }
+        if phone.is_empty() || !phone.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Fail::invalid("userPhone must be digits only"));
+        }
+        if !is_birthday(&birthday) {
+            return Err(Fail::invalid("userBirthday must be a date as YYYYMMDD"));
+        }
+        Signer::Personal {
+            name,
+            phone,
+            birthday,
+        }
+    } else {
+        let ci = decrypt("userCi", request.user_ci())?;
+        if ci.trim().is_empty() {
+            return Err(Fail::invalid("userCi is empty"));
+        }
+        Signer::Ci { ci }
+    };
+
+    let doc = if request.doc_encrypted() {
+        decrypt("doc", Some(request.doc()))?
+    } else {
+        Zeroizing::new(request.doc().to_owned())
+    };
+    if doc.trim().is_empty() {
+        return Err(Fail::invalid("doc is empty"));
+    }
+    if signature_type == SignatureType::Pkcs7NoContentWithAttr && document_hash(&doc).is_none() {
+        return Err(Fail::invalid(
+            "with signatureType PKCS7_NO_CONTENT_WITH_ATTR, doc must be the standard base64 \
+             of the document's SHA-256 hash (32 bytes)",
+        ));
+    }
+
+    let now = state.now();
+    let expire_seconds = request
+        .expire_seconds()
+        .unwrap_or(state.default_expire_seconds);
+    let expires_at = add(now, Duration::from_secs(u64::from(expire_seconds)));
+    let tx_id = new_tx_id()?;
+    let transaction = Transaction {
+        requested_at: now,
+        user: SimulatedUser::new(&state.behaviour(), now, expires_at),
+        signer,
+        doc,
+        doc_type: request.doc_type().clone(),
+        signature_type,
+        doc_encrypted: request.doc_encrypted(),
+        request_session_id: session.id().to_owned(),
+        results_served: 0,
+        signed_doc: None,
+    };
+    state.transactions.insert(tx_id.clone(), transaction);
+
+    let mut response = SignResponse::new(TxId::new(tx_id.clone()), timestamp(now));
+    if *request.trigger_type() == TriggerType::AppScheme {
+        let (app_scheme, android, ios) = app_links(&tx_id);
+        response = response.with_app_links(app_scheme, android, ios);
+    }
+    Ok(response)
+}
+
+fn handle_status(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<StatusResponse, Fail> {
+    authorize(state, headers)?;
+    let body = read_body(body)?;
+    let request: StatusRequest = parse_json(&body)?;
+    let now = state.now();
+    let map = state.transactions.lock();
+    let transaction = map
+        .get(request.tx_id().as_str())
+        .ok_or_else(Fail::unknown_tx)?;
+    Ok(StatusResponse::new(
+        request.tx_id().clone(),
+        transaction.progress(now).status(),
+        timestamp(transaction.requested_at),
+    ))
+}
+
+async fn handle_result(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<ResultResponse, Fail> {
+    authorize(state, headers)?;
+    let body = read_body(body)?;
+    let request: ResultRequest = parse_json(&body)?;
+    let tx_id = request.tx_id().as_str().to_owned();
+    let now = state.now();
+
+    let request_session_id = {
+        let map = state.transactions.lock();
+        let transaction = map.get(&tx_id).ok_or_else(Fail::unknown_tx)?;
+        result_allowed(transaction, now)?;
+        transaction.request_session_id.clone()
+    };
+
+    let session_key = request.session_key().ok_or_else(|| {
+        Fail::invalid("sessionKey is required: the result is encrypted with its session")
+    })?;
+    let session = open_session(state, session_key)?;
+    if session.id() == request_session_id {
+        return Err(Fail::invalid(
+            "the result call must use a new session, not the sign request's",
+        ));
+    }
+
+    // Take one of the two results now, so that concurrent calls cannot both take the last.
+    let (transaction, completed_at) = {
+        let mut map = state.transactions.lock();
+        let transaction = map.get_mut(&tx_id).ok_or_else(Fail::unknown_tx)?;
+        let completed_at = result_allowed(transaction, now)?;
+        transaction.results_served += 1;
+        (transaction.clone(), completed_at)
+    };
+
+    let outcome = async {
+        let signed_doc = match &transaction.signed_doc {
+            Some(signed_doc) => signed_doc.clone(),
+            None => make_signed_doc(state, &transaction, completed_at).await?,
+        };
+        let response = result_response(&transaction, &tx_id, &session, &signed_doc, completed_at)?;
+        Ok::<_, Fail>((response, signed_doc))
+    }
+    .await;
+
+    let mut map = state.transactions.lock();
+    let stored = map.get_mut(&tx_id);
+    match (outcome, stored) {
+        (Ok((response, signed_doc)), Some(stored)) => {
+            stored.signed_doc.get_or_insert(signed_doc);
+            Ok(response)
+        }
+        (Ok((response, _)), None) => Ok(response),
+        (Err(fail), stored) => {
+            if let Some(stored) = stored {
+                stored.results_served = stored.results_served.saturating_sub(1);
+            }
+            Err(fail)
+        }
+    }
+}
+
+/// Whether the result may be fetched at `now`; the completion time if so.
+fn result_allowed(transaction: &Transaction, now: OffsetDateTime) -> Result<OffsetDateTime, Fail> {
+    match transaction.progress(now) {
+        Stage::Requested | Stage::InProgress => Err(Fail::new(
+            StatusCode::OK,
+            ErrorCode::Ce3102,
+            "서명이 완료되지 않은 요청입니다",
+        )),
+        Stage::Expired => Err(Fail::new(
+            StatusCode::OK,
+            ErrorCode::Ce3103,
+            "만료된 요청입니다",
+        )),
+        Stage::Completed { at } => {
+            if transaction.results_served >= MAX_RESULTS {
+                return Err(Fail::new(
+                    StatusCode::OK,
+                    ErrorCode::Ce3101,
+                    "최종 결과는 2회만 조회할 수 있습니다.",
+                ));
+            }
+            if now > add(at, RESULT_WINDOW) {
+                return Err(Fail::new(
+                    StatusCode::OK,
+                    ErrorCode::Ce3103,
+                    "서명 완료 후 60분이 지나 결과를 조회할 수 없습니다",
+                ));
+            }
+            Ok(at)
+        }
+    }
+}
+
+/// Signs the document as the person behind the transaction, at the moment they completed.
+/// Key generation and RSA signing run off the async runtime.
+async fn make_signed_doc(
+    state: &Arc<AppState>,
+    transaction: &Transaction,
+    completed_at: OffsetDateTime,
+) -> Result<String, Fail> {
+    let state = Arc::clone(state);
+    let signer = transaction.signer.clone();
+    let doc = transaction.doc.clone();
+    let detached = transaction.signature_type == SignatureType::Pkcs7NoContentWithAttr;
+    let now = state.now();
+    tokio::task::spawn_blocking(move || {
+        let person = Person::of(&signer);
+        let identity = state
+            .ca
+            .identity(&person.identity_key, &person.name, now)
+            .map_err(|_| Fail::internal("the emulator could not issue the signer's certificate"))?;
+        let der = if detached {
+            let hash = document_hash(&doc)
+                .ok_or_else(|| Fail::internal("the stored document hash is not 32 bytes"))?;
+            cms_sign::sign(&identity, Content::Detached { sha256: &hash }, completed_at)
+        } else {
+            cms_sign::sign(&identity, Content::Embedded(doc.as_bytes()), completed_at)
+        }
+        .map_err(|_| Fail::internal("the emulator could not sign the document"))?;
+        Ok(STANDARD.encode(der))
+    })
+    .await
+    .map_err(|_| Fail::internal("the signing task failed"))?
+}
+
+/// The result: personal data and (when it travelled encrypted) the document, encrypted with
+/// the result call's session.
+fn result_response(
+    transaction: &Transaction,
+    tx_id: &str,
+    session: &Session,
+    signed_doc: &str,
+    completed_at: OffsetDateTime,
+) -> Result<ResultResponse, Fail> {
+    let encrypt = |value: &str| {
+        session
+            .encrypt(value)
+            .map_err(|_| Fail::internal("the emulator could not encrypt the result"))
+    };
+    let person = Person::of(&transaction.signer);
+    let mut personal_data = PersonalData::new()
+        .with_name(encrypt(&person.name)?)
+        .with_birthday(encrypt(&person.birthday)?)
+        .with_gender(encrypt(person.gender)?)
+        .with_nationality(encrypt(person.nationality)?);
+    if let Some((ci, di)) = &person.ci_di {
+        personal_data = personal_data.with_ci(encrypt(ci)?).with_di(encrypt(di)?);
+    }
+    let doc = if transaction.doc_encrypted {
+        encrypt(&transaction.doc)?
+    } else {
+        transaction.doc.to_string()
+    };
+    Ok(ResultResponse::new(
+        TxId::new(tx_id),
+        doc,
+        signed_doc,
+        timestamp(transaction.requested_at),
+        timestamp(completed_at),
+    )
+    .with_signature_type(transaction.signature_type.clone())
+    .with_doc_encrypted(transaction.doc_encrypted)
+    .with_personal_data(personal_data))
+}
+
+fn open_session(state: &AppState, session_key: &str) -> Result<Session, Fail> {
+    state.opener.open(session_key).map_err(|_| {
+        Fail::undecryptable("sessionKey cannot be opened with the emulator's private key")
+    })
+}
+
+/// The 32-byte hash a `PKCS7_NO_CONTENT_WITH_ATTR` document carries as standard base64.
+fn document_hash(doc: &str) -> Option<Vec<u8>> {
+    STANDARD
+        .decode(doc.trim())
+        .ok()
+        .filter(|hash| hash.len() == SHA256_LEN)
+}
+
+/// Eight digits forming a real date.
+fn is_birthday(text: &str) -> bool {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text.get(range).and_then(|s| s.parse().ok());
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(4..6), number(6..8)) else {
+        return false;
+    };
+    let Ok(month) = time::Month::try_from(u8::try_from(month).unwrap_or(0)) else {
+        return false;
+    };
+    time::Date::from_calendar_date(year, month, u8::try_from(day).unwrap_or(0)).is_ok()
+}
+
+/// A random UUID v4 from the crypto provider's generator.
+fn new_tx_id() -> Result<String, Fail> {
+    let mut bytes = [0u8; 16];
+    toss_crypto::backend::aws_lc::PROVIDER
+        .secure_random
+        .fill(&mut bytes)
+        .map_err(|_| Fail::internal("the random number generator failed"))?;
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string())
+}
+
+/// The app scheme, Android intent and iOS universal link for `triggerType=APP_SCHEME`, in
+/// the provider's format.
+fn app_links(tx_id: &str) -> (String, String, String) {
+    let path = format!("toss-cert/v2/sign/doc?txId={tx_id}&_minVerAos=5.36.0&_minVerIos=5.10.0");
+    let app_scheme = format!("supertoss://{path}");
+    let android =
+        format!("intent://{path}#Intent;scheme=supertoss;package=viva.republica.toss;end");
+    let ios = format!("https://ul.toss.im?scheme={}", percent_encode(&app_scheme));
+    (app_scheme, android, ios)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_links_match_the_provider_format() {
+        let (scheme, android, ios) = app_links("e9af318d-2151-4b67-9818-def01983a623");
+        assert_eq!(
+            scheme,
+            "supertoss://toss-cert/v2/sign/doc?txId=e9af318d-2151-4b67-9818-def01983a623&_minVerAos=5.36.0&_minVerIos=5.10.0"
+        );
+        assert_eq!(
+            android,
+            "intent://toss-cert/v2/sign/doc?txId=e9af318d-2151-4b67-9818-def01983a623&_minVerAos=5.36.0&_minVerIos=5.10.0#Intent;scheme=supertoss;package=viva.republica.toss;end"
+        );
+        assert_eq!(
+            ios,
+            "https://ul.toss.im?scheme=supertoss%3A%2F%2Ftoss-cert%2Fv2%2Fsign%2Fdoc%3FtxId%3De9af318d-2151-4b67-9818-def01983a623%26_minVerAos%3D5.36.0%26_minVerIos%3D5.10.0"
+        );
+    }
+
+    #[test]
+    fn birthdays() {
+        assert!(is_birthday("19930324"));
+        assert!(is_birthday("20000229"));
+        assert!(!is_birthday("19930229"));
+        assert!(!is_birthday("1993032"));
+        assert!(!is_birthday("1993-3-2"));
+        assert!(!is_birthday("19931324"));
+        assert!(!is_birthday("१९९३०३२४"));
+    }
+}

@@ -1,0 +1,75 @@
+//! Counts of what the emulator answered, for `GET /emulator/v1/stats` and
+//! [`EmulatorHandle::stats`](crate::EmulatorHandle::stats).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// How many calls the emulator answered, by kind, since it started.
+///
+/// Successful calls count under their endpoint; every refused call (a `FAIL` envelope, an
+/// OAuth error or a 401, on any endpoint) counts once under [`errors`](Self::errors) and
+/// nowhere else. The JSON form (`GET /emulator/v1/stats`) uses the same snake-case names.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Access tokens issued by `POST /token`.
+    pub tokens_issued: u64,
+    /// Sign requests accepted (transactions created).
+    pub sign_requests: u64,
+    /// Status calls answered with `SUCCESS`.
+    pub status_calls: u64,
+    /// Result calls answered with `SUCCESS`.
+    pub results: u64,
+    /// Certificate checks answered with `SUCCESS`.
+    pub certificate_validations: u64,
+    /// Calls refused, on any endpoint.
+    pub errors: u64,
+}
+
+/// What a counter counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Counter {
+    TokensIssued,
+    SignRequests,
+    StatusCalls,
+    Results,
+    CertificateValidations,
+    Errors,
+}
+
+/// The live counters, shared by all handlers.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    tokens_issued: AtomicU64,
+    sign_requests: AtomicU64,
+    status_calls: AtomicU64,
+    results: AtomicU64,
+    certificate_validations: AtomicU64,
+    errors: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn bump(&self, counter: Counter) {
+        let cell = match counter {
+            Counter::TokensIssued => &self.tokens_issued,
+            Counter::SignRequests => &self.sign_requests,
+            Counter::StatusCalls => &self.status_calls,
+            Counter::Results => &self.results,
+            Counter::CertificateValidations => &self.certificate_validations,
+            Counter::Errors => &self.errors,
+        };
+        cell.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> Stats {
+        Stats {
+            tokens_issued: self.tokens_issued.load(Ordering::Relaxed),
+            sign_requests: self.sign_requests.load(Ordering::Relaxed),
+            status_calls: self.status_calls.load(Ordering::Relaxed),
+            results: self.results.load(Ordering::Relaxed),
+            certificate_validations: self.certificate_validations.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+        }
+    }
+}

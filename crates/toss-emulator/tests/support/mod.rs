@@ -1,0 +1,167 @@
+//! Shared helpers: start an emulator with a manual clock, and talk to it over real HTTP.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use toss_crypto::{Session, SessionGenerator};
+use toss_emulator::{Emulator, EmulatorHandle, ManualClock, UserBehaviour};
+use toss_model::{DocType, RequestType, SignRequest, SignatureType, TriggerType};
+
+/// The person most tests sign as.
+pub const NAME: &str = "홍길동";
+pub const PHONE: &str = "01012345678";
+pub const BIRTHDAY: &str = "19900101";
+pub const DOC: &str =
+    "토스 간편송금 등의 서비스를 원활하게 이용하기 위하여 출금이체 동의가 필요합니다.";
+
+pub struct Env {
+    pub emulator: EmulatorHandle,
+    pub clock: ManualClock,
+    pub http: reqwest::Client,
+    pub sessions: SessionGenerator,
+}
+
+/// An emulator with a 2048-bit key, a manual clock and the given user.
+pub async fn start(behaviour: UserBehaviour) -> Env {
+    start_with(|builder| builder.user_behaviour(behaviour)).await
+}
+
+/// An emulator configured further by `configure`.
+pub async fn start_with(
+    configure: impl FnOnce(toss_emulator::EmulatorBuilder) -> toss_emulator::EmulatorBuilder,
+) -> Env {
+    let clock = ManualClock::new();
+    let builder = Emulator::builder()
+        .rsa_bits(2048)
+        .manual_clock(clock.clone());
+    let emulator = configure(builder).start().await.expect("emulator starts");
+    let sessions = SessionGenerator::builder()
+        .public_key(emulator.public_key_base64())
+        .crypto_provider(&toss_crypto::backend::aws_lc::PROVIDER)
+        .build()
+        .expect("the emulator's public key loads");
+    Env {
+        emulator,
+        clock,
+        http: reqwest::Client::new(),
+        sessions,
+    }
+}
+
+impl Env {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.emulator.base_url())
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// POSTs the token form; the raw response.
+    pub async fn token_response(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.http
+            .post(self.url("/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A valid access token.
+    pub async fn token(&self) -> String {
+        let response = self
+            .token_response(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.emulator.client_id()),
+                ("client_secret", self.emulator.client_secret()),
+                ("scope", "ca"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: toss_model::TokenResponse = response.json().await.unwrap();
+        body.access_token().to_owned()
+    }
+
+    /// POSTs JSON with a bearer token; status and JSON body.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    pub fn session(&self) -> Session {
+        self.sessions.generate().unwrap()
+    }
+
+    /// A USER_PERSONAL / PUSH / TEXT request for the default person, and its session.
+    pub fn personal_request(&self) -> (Value, Session) {
+        let session = self.session();
+        let request = SignRequest::builder()
+            .request_type(RequestType::UserPersonal)
+            .trigger_type(TriggerType::Push)
+            .user_name(session.encrypt(NAME).unwrap())
+            .user_phone(session.encrypt(PHONE).unwrap())
+            .user_birthday(session.encrypt(BIRTHDAY).unwrap())
+            .session_key(session.session_key().unwrap())
+            .service_name("토스 출금이체")
+            .doc_title("출금이체 동의문")
+            .doc(DOC)
+            .doc_type(DocType::Text)
+            .signature_type(SignatureType::Pkcs7)
+            .build()
+            .unwrap();
+        (serde_json::to_value(request).unwrap(), session)
+    }
+
+    /// Sends a sign request that must succeed; its txId.
+    pub async fn sign(&self, token: &str, body: &Value) -> String {
+        let (status, answer) = self.post("/api/v2/sign/doc/request", token, body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["resultType"], "SUCCESS", "{answer}");
+        answer["success"]["txId"].as_str().unwrap().to_owned()
+    }
+
+    /// The status of `tx_id` (must succeed).
+    pub async fn status(&self, token: &str, tx_id: &str) -> String {
+        let (status, answer) = self
+            .post("/api/v2/sign/doc/status", token, &json!({ "txId": tx_id }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        answer["success"]["status"].as_str().unwrap().to_owned()
+    }
+
+    /// A result call with a new session; status, body and that session.
+    pub async fn result(&self, token: &str, tx_id: &str) -> (StatusCode, Value, Session) {
+        let session = self.session();
+        let (status, answer) = self
+            .post(
+                "/api/v2/sign/doc/result",
+                token,
+                &json!({ "txId": tx_id, "sessionKey": session.session_key().unwrap() }),
+            )
+            .await;
+        (status, answer, session)
+    }
+}
+
+/// The error code of a FAIL envelope.
+pub fn error_code(answer: &Value) -> &str {
+    assert_eq!(answer["resultType"], "FAIL", "{answer}");
+    assert!(answer["success"].is_null());
+    answer["error"]["errorCode"].as_str().unwrap()
+}

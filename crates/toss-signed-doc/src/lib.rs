@@ -1,0 +1,99 @@
+//! Offline verification of Toss Cert (토스인증) `signedDoc`s and their signer certificates.
+//!
+//! A signedDoc is the legal proof of a user's consent: a CMS `SignedData` (RFC 5652,
+//! "PKCS#7") made with the user's Toss Cert certificate. This crate shows, now and years
+//! later, that it is a valid signature over exactly the document the user saw, by whom and
+//! when, without calling the provider.
+//!
+//! # Quick start
+//!
+//! ```
+//! use toss_signed_doc::{Error, Expected, SignedDoc};
+//!
+//! # fn check(signed_doc_b64: &str, document_text: &str) -> Result<(), Error> {
+//! // The `signedDoc` of the provider's result, and the text the user was shown.
+//! let signed = SignedDoc::from_base64(signed_doc_b64)?;
+//! let report = signed.verify(Expected::Text(document_text))?;
+//! println!(
+//!     "signed by serial {} at {:?}",
+//!     report.signer.serial_number, report.signing_time
+//! );
+//! // The provider's certificate-check endpoint takes the signer certificate as PEM.
+//! let pem = signed.signer_certificate_pem();
+//! # let _ = pem;
+//! # Ok(()) }
+//! // Garbage is refused with a typed error, never a panic.
+//! assert_eq!(SignedDoc::from_base64("not base64!").unwrap_err(), Error::NotBase64);
+//! assert_eq!(SignedDoc::from_der(&[0x30, 0x82, 0x01]).unwrap_err(), Error::Truncated);
+//! ```
+//!
+//! # What is checked
+//!
+//! [`SignedDoc::from_base64`] / [`SignedDoc::from_der`] parse and check the structure:
+//! exactly one signer, signed attributes with `contentType` (equal to the encapsulated
+//! content type) and `messageDigest`, RSA PKCS#1 v1.5 with SHA-256, SHA-384 or SHA-512
+//! (anything else — RSASSA-PSS, ECDSA, SHA-1 — is refused by name with
+//! [`Error::Unsupported`]), and the signer certificate present among the SignedData's
+//! certificates, found by the `issuerAndSerialNumber` or `subjectKeyIdentifier` the
+//! SignerInfo names.
+//!
+//! [`SignedDoc::verify`] (or a [`Verifier`] with [`TrustAnchors`]) then checks that:
+//!
+//! 1. the embedded content, if any, hashes to `messageDigest`;
+//! 2. the signature over the DER of the signed attributes — the `[0] IMPLICIT` field
+//!    re-tagged as a `SET OF` (RFC 5652 §5.4), taken verbatim from the input rather than
+//!    re-encoded — verifies with the signer certificate's key;
+//! 3. the signing time, if present, is within the certificate's validity period;
+//! 4. the [`Expected`] document matches: [`Expected::Text`] equals the embedded content
+//!    byte for byte (PKCS7), [`Expected::Content`] (the PDF) or [`Expected::Sha256`] matches
+//!    `messageDigest` (PKCS7_NO_CONTENT_WITH_ATTR), or [`Expected::Nothing`] to report only;
+//! 5. with trust anchors, that a chain leads from the signer certificate to one of them
+//!    through CA certificates included in the signedDoc, each valid at the signing time.
+//!
+//! The result is a [`Report`]: the [`Signer`] (subject with its Korean common name decoded,
+//! serial number, issuer, validity), signing time, digest algorithm and the content when
+//! embedded. It serializes with serde.
+//!
+//! Not checked: revocation (CRL, OCSP), certificate policies and key usage; the signing
+//! time is the signer's claim, not a trusted timestamp. No trust anchor is embedded: pass
+//! the provider's root certificate yourself.
+//!
+//! # Errors and personal data
+//!
+//! Every failure is a typed [`Error`], with its own variant for each way a signedDoc can be
+//! wrong (see [`Malformed`], [`Unsupported`], [`Mismatch`], [`CertificateError`]); nothing
+//! panics on input. A signer's name is personal data and a document may be too: errors
+//! never contain either, and `Debug` of [`SignedDoc`], [`Report`], [`Content`] and
+//! [`Expected`] leaves them out.
+//!
+//! # Why these dependencies
+//!
+//! The RustCrypto crates of one generation, pure Rust, no C toolchain: `der` 0.7 (strict
+//! DER), `cms` 0.2 and `x509-cert` 0.2 (the RFC 5652 and RFC 5280 structures on `der`),
+//! `spki` and `const-oid` (algorithm identifiers and OID names), `rsa` 0.9 (PKCS#1 v1.5
+//! verification; its known timing issue concerns decryption with a private key, never done
+//! here) and `sha2`. `base64` for the provider's encoding, `time` for dates, `serde` for the
+//! report, `thiserror` for the errors.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod algorithm;
+mod attributes;
+mod certificate;
+mod chain;
+mod error;
+mod parse;
+mod raw;
+mod report;
+mod verify;
+
+pub use algorithm::DigestAlgorithm;
+pub use chain::TrustAnchors;
+pub use error::{
+    CertificateError, DerError, Error, Malformed, Mismatch, TrustAnchorError, Unsupported,
+};
+pub use parse::SignedDoc;
+pub use report::{Chain, Content, DocumentCheck, Report, Signer};
+pub use verify::{Expected, Verifier};

@@ -1,0 +1,196 @@
+//! What a successful verification shows: who signed, when, with what, over which content.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Serialize, Serializer};
+use time::OffsetDateTime;
+
+use crate::algorithm::DigestAlgorithm;
+use crate::certificate::ParsedCertificate;
+use crate::parse::Redacted;
+
+/// The result of a successful verification. Serializes (serde) to camelCase JSON, times in
+/// RFC 3339.
+///
+/// `Debug` leaves out the subject, the common name and the content: they are personal data.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Report {
+    /// The signer certificate.
+    pub signer: Signer,
+    /// The `signingTime` signed attribute: the signer's claim, covered by the signature but
+    /// not a trusted timestamp.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub signing_time: Option<OffsetDateTime>,
+    /// The digest algorithm of the content and of the signature.
+    pub digest_algorithm: DigestAlgorithm,
+    /// The signature algorithm, as `RSA PKCS#1 v1.5 with SHA-256`.
+    pub signature_algorithm: String,
+    /// The signed `messageDigest`: the digest of the content.
+    #[serde(serialize_with = "hex")]
+    pub message_digest: Vec<u8>,
+    /// Whether the signer certificate was valid at the signing time; `None` without a
+    /// signing time. A verification never succeeds with `Some(false)`.
+    pub certificate_valid_at_signing_time: Option<bool>,
+    /// What the signed content was checked against.
+    pub document: DocumentCheck,
+    /// The embedded content (PKCS7); `None` when detached.
+    pub content: Option<Content>,
+    /// The chain to a trust anchor, when anchors were given.
+    pub chain: Option<Chain>,
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Report")
+            .field("signer", &self.signer)
+            .field("signing_time", &self.signing_time)
+            .field("digest_algorithm", &self.digest_algorithm)
+            .field("signature_algorithm", &self.signature_algorithm)
+            .field(
+                "certificate_valid_at_signing_time",
+                &self.certificate_valid_at_signing_time,
+            )
+            .field("document", &self.document)
+            .field("content", &self.content)
+            .field("chain", &self.chain)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The signer certificate's identity and validity.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Signer {
+    /// The subject as an RFC 4514 string (`CN=홍길동,OU=…,C=KR`), strings decoded.
+    pub subject: String,
+    /// The subject's common name (the person's name in a Toss Cert certificate).
+    pub common_name: Option<String>,
+    /// The serial number in decimal.
+    pub serial_number: String,
+    /// The serial number in lowercase hex.
+    pub serial_number_hex: String,
+    /// The issuer as an RFC 4514 string.
+    pub issuer: String,
+    /// Start of the validity period.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    /// End of the validity period.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+}
+
+impl Signer {
+    pub(crate) fn from_certificate(certificate: &ParsedCertificate) -> Self {
+        Self {
+            subject: certificate.subject(),
+            common_name: certificate.common_name(),
+            serial_number: certificate.serial_decimal(),
+            serial_number_hex: certificate.serial_hex(),
+            issuer: certificate.issuer(),
+            not_before: certificate.not_before(),
+            not_after: certificate.not_after(),
+        }
+    }
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("subject", &"<redacted>")
+            .field("serial_number", &self.serial_number)
+            .field("issuer", &self.issuer)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the signed content was checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum DocumentCheck {
+    /// The expected text (UTF-8 bytes).
+    Text,
+    /// The expected content bytes (e.g. the PDF).
+    Content,
+    /// The expected SHA-256 of the content.
+    Sha256,
+    /// Nothing: the signature is valid, but over a content nobody compared.
+    NotChecked,
+}
+
+/// The signed content embedded in a signedDoc. `Debug` shows only its length.
+///
+/// Serializes as `{"text": "…"}` when it is UTF-8, otherwise as `{"base64": "…"}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Content(Vec<u8>);
+
+impl Content {
+    pub(crate) fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    /// The bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The text, if the bytes are UTF-8.
+    #[must_use]
+    pub fn as_text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.0).ok()
+    }
+
+    /// The bytes, owned.
+    #[must_use]
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl fmt::Debug for Content {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Content")
+            .field(&Redacted(self.0.len()))
+            .finish()
+    }
+}
+
+impl Serialize for Content {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self.as_text() {
+            Some(text) => map.serialize_entry("text", text)?,
+            None => map.serialize_entry("base64", &STANDARD.encode(&self.0))?,
+        }
+        map.end()
+    }
+}
+
+/// A chain from the signer certificate to a trust anchor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Chain {
+    /// The anchor's subject, as an RFC 4514 string.
+    pub anchor: String,
+    /// Certificates in the chain, the signer's and the anchor's included.
+    pub length: usize,
+    /// When every certificate of the chain was checked to be valid: the signing time, or
+    /// the time of the verification without one.
+    #[serde(with = "time::serde::rfc3339")]
+    pub validated_at: OffsetDateTime,
+}
+
+fn hex<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    serializer.serialize_str(&text)
+}

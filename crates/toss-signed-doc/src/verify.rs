@@ -1,0 +1,197 @@
+//! Verification: the content against `messageDigest`, the signature against the signer
+//! certificate's key, the certificate's validity at signing time, the expected document, and
+//! optionally the chain.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+
+use crate::algorithm::DigestAlgorithm;
+use crate::chain::{self, TrustAnchors};
+use crate::error::{CertificateError, Error, Mismatch};
+use crate::parse::{Redacted, SignedDoc};
+use crate::report::{Chain, Content, DocumentCheck, Report, Signer};
+
+/// What the caller expects was signed.
+///
+/// `Debug` shows only which variant and a length, never the document.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum Expected<'a> {
+    /// The document text shown to the user. For PKCS7 (embedded content) it must equal the
+    /// content byte for byte; for a detached signature its UTF-8 bytes must hash to
+    /// `messageDigest`.
+    Text(&'a str),
+    /// The document bytes (e.g. the PDF of PKCS7_NO_CONTENT_WITH_ATTR): equal to the
+    /// embedded content, or hashing to `messageDigest` when detached.
+    Content(&'a [u8]),
+    /// The SHA-256 of the document: must equal `messageDigest` (and the signer must have used
+    /// SHA-256).
+    Sha256([u8; 32]),
+    /// Nothing: check the signature only and report what was signed. The content is then
+    /// whatever the signer chose; compare it yourself.
+    Nothing,
+}
+
+impl fmt::Debug for Expected<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => f.debug_tuple("Text").field(&Redacted(text.len())).finish(),
+            Self::Content(bytes) => f
+                .debug_tuple("Content")
+                .field(&Redacted(bytes.len()))
+                .finish(),
+            Self::Sha256(_) => f.write_str("Sha256(..)"),
+            Self::Nothing => f.write_str("Nothing"),
+        }
+    }
+}
+
+/// Verifies [`SignedDoc`]s, optionally with a chain check against trust anchors.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use toss_signed_doc::{Expected, SignedDoc, TrustAnchors, Verifier};
+///
+/// // Once: the provider's root certificate, obtained out of band.
+/// let anchors = TrustAnchors::from_pem(&std::fs::read_to_string("toss-root-ca.pem")?)?;
+/// let verifier = Verifier::new().trust_anchors(anchors);
+///
+/// let signed = SignedDoc::from_base64(&std::fs::read_to_string("signed_doc.b64")?)?;
+/// let report = verifier.verify(&signed, Expected::Text("약관 본문"))?;
+/// assert!(report.chain.is_some());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Verifier {
+    anchors: Option<TrustAnchors>,
+}
+
+impl Verifier {
+    /// A verifier without a chain check.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Also require a chain from the signer certificate to one of `anchors`, through CA
+    /// certificates included in the signedDoc, each valid at the signing time (or now,
+    /// without one).
+    #[must_use]
+    pub fn trust_anchors(mut self, anchors: TrustAnchors) -> Self {
+        self.anchors = Some(anchors);
+        self
+    }
+
+    /// Verifies `signed` against what the caller `expected`.
+    ///
+    /// In order: the embedded content hashes to `messageDigest`; the RSA PKCS#1 v1.5
+    /// signature over the DER of the signed attributes verifies with the signer
+    /// certificate's key; the certificate was valid at the signing time; the expected
+    /// document matches; the chain, when anchors were given.
+    ///
+    /// # Errors
+    ///
+    /// [`Mismatch::ContentDigest`], [`Error::SignatureInvalid`],
+    /// [`CertificateError::NotValidAtSigningTime`], [`Mismatch::Document`],
+    /// [`Mismatch::DetachedContent`], [`Mismatch::DigestAlgorithm`],
+    /// [`CertificateError::Untrusted`] and [`CertificateError::ChainNotValidAtSigningTime`].
+    pub fn verify(&self, signed: &SignedDoc, expected: Expected<'_>) -> Result<Report, Error> {
+        let digest_algorithm = signed.digest_algorithm();
+        let message_digest = signed.message_digest();
+        if let Some(content) = signed.content()
+            && digest_algorithm.digest(content) != message_digest
+        {
+            return Err(Mismatch::ContentDigest.into());
+        }
+
+        let hash = signed.signature_hash();
+        if !signed
+            .signer_key()
+            .verify(hash, signed.signed_attributes_der(), signed.signature())
+        {
+            return Err(Error::SignatureInvalid);
+        }
+
+        let certificate = signed.signer_certificate();
+        let signing_time = signed.signing_time();
+        if let Some(time) = signing_time
+            && !certificate.valid_at(time)
+        {
+            return Err(CertificateError::NotValidAtSigningTime.into());
+        }
+
+        let document = check_expected(signed, expected)?;
+
+        let chain = match &self.anchors {
+            None => None,
+            Some(anchors) => {
+                let at = signing_time.unwrap_or_else(OffsetDateTime::now_utc);
+                let path = chain::verify(certificate, signed.certificates(), anchors, at)?;
+                Some(Chain {
+                    anchor: path.anchor,
+                    length: path.length,
+                    validated_at: at,
+                })
+            }
+        };
+
+        Ok(Report {
+            signer: Signer::from_certificate(certificate),
+            signing_time,
+            digest_algorithm,
+            signature_algorithm: format!("RSA PKCS#1 v1.5 with {hash}"),
+            message_digest: message_digest.to_vec(),
+            certificate_valid_at_signing_time: signing_time.map(|_| true),
+            document,
+            content: signed.content().map(|c| Content::new(c.to_vec())),
+            chain,
+        })
+    }
+}
+
+fn check_expected(signed: &SignedDoc, expected: Expected<'_>) -> Result<DocumentCheck, Error> {
+    let algorithm = signed.digest_algorithm();
+    let message_digest = signed.message_digest();
+    let (check, bytes) = match expected {
+        Expected::Nothing => return Ok(DocumentCheck::NotChecked),
+        Expected::Sha256(digest) => {
+            if algorithm != DigestAlgorithm::Sha256 {
+                return Err(Mismatch::DigestAlgorithm {
+                    signed_with: algorithm,
+                }
+                .into());
+            }
+            // The embedded content, if any, was checked against `messageDigest` already.
+            if digest.as_slice() != message_digest {
+                return Err(if signed.is_detached() {
+                    Mismatch::DetachedContent
+                } else {
+                    Mismatch::Document
+                }
+                .into());
+            }
+            return Ok(DocumentCheck::Sha256);
+        }
+        Expected::Text(text) => (DocumentCheck::Text, text.as_bytes()),
+        Expected::Content(bytes) => (DocumentCheck::Content, bytes),
+    };
+    match signed.content() {
+        Some(content) if content == bytes => Ok(check),
+        Some(_) => Err(Mismatch::Document.into()),
+        None if algorithm.digest(bytes) == message_digest => Ok(check),
+        None => Err(Mismatch::DetachedContent.into()),
+    }
+}
+
+impl SignedDoc {
+    /// Verifies this signedDoc against what the caller `expected`, without a chain check:
+    /// the same as `Verifier::new().verify(self, expected)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::verify`].
+    pub fn verify(&self, expected: Expected<'_>) -> Result<Report, Error> {
+        Verifier::new().verify(self, expected)
+    }
+}
