@@ -23,7 +23,7 @@ pub use request::{
     Document, SignatureRequest, SignatureRequestBuilder, SignatureRequested, Signer, Trigger,
 };
 pub use signed::{Person, SignedDoc, SignedDocument};
-pub use token::{AccessToken, InMemoryTokenStore, TokenStore};
+pub use token::{AccessToken, InMemoryTokenStore, RefreshLock, TokenStore};
 
 pub use toss_crypto::{Algorithm, CryptoProvider};
 pub use toss_model::{SignStatus, TxId};

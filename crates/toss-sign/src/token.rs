@@ -3,8 +3,8 @@
 mod manager;
 mod store;
 
-pub(crate) use manager::TokenManager;
-pub use store::{InMemoryTokenStore, TokenStore};
+pub(crate) use manager::{DEFAULT_LOCK_TTL, TokenManager};
+pub use store::{InMemoryTokenStore, RefreshLock, TokenStore};
 
 use std::fmt;
 use std::time::Duration;

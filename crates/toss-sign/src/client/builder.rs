@@ -13,7 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::credentials::{ClientSecret, Environment};
 use crate::error::Error;
 use crate::poll::PollPolicy;
-use crate::token::{InMemoryTokenStore, TokenManager, TokenStore};
+use crate::token::{DEFAULT_LOCK_TTL, InMemoryTokenStore, TokenManager, TokenStore};
 
 /// Builds a [`Client`]. Setters take and return the builder; every error waits for
 /// [`build`](Self::build).
@@ -41,6 +41,7 @@ pub struct ClientBuilder {
     transport: super::api::TransportConfig,
     poll_policy: PollPolicy,
     token_store: Option<Arc<dyn TokenStore>>,
+    token_lock_ttl: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -127,6 +128,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How long the fleet-wide token refresh lock of a shared [`TokenStore`] lives if its
+    /// holder dies before releasing it: the longest the other processes wait before one
+    /// of them fetches instead. Keep it above a token request's usual duration. Defaults
+    /// to 10 seconds.
+    pub fn token_lock_ttl(mut self, ttl: Duration) -> Self {
+        self.token_lock_ttl = Some(ttl);
+        self
+    }
+
     /// The wall clock for token lifetimes and the 60-minute result window. Defaults to the
     /// system clock.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -209,7 +219,11 @@ impl ClientBuilder {
                 environment,
                 sessions,
                 transport: Transport::new(self.transport)?,
-                tokens: TokenManager::new(store, clock.clone()),
+                tokens: TokenManager::with_lock_ttl(
+                    store,
+                    clock.clone(),
+                    self.token_lock_ttl.unwrap_or(DEFAULT_LOCK_TTL),
+                ),
                 clock,
                 poll_policy: self.poll_policy,
                 ledger: ResultLedger::default(),

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{AccessToken, TokenStore};
 use crate::Error;
@@ -15,14 +16,32 @@ pub(crate) struct TokenManager {
     /// Held while fetching, so concurrent callers share one fetch: the first fetches, the
     /// others wait here and then find its token in the store.
     fetching: tokio::sync::Mutex<()>,
+    /// How long a fleet-wide refresh lock lives if its holder never releases it.
+    lock_ttl: Duration,
 }
 
+/// How often a process waiting for another's token looks in the store.
+const LOCK_POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+/// The default time to live of the fleet-wide refresh lock.
+pub(crate) const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(10);
+
 impl TokenManager {
+    #[cfg(test)]
     pub(crate) fn new(store: Arc<dyn TokenStore>, clock: Arc<dyn Clock>) -> Self {
+        Self::with_lock_ttl(store, clock, DEFAULT_LOCK_TTL)
+    }
+
+    pub(crate) fn with_lock_ttl(
+        store: Arc<dyn TokenStore>,
+        clock: Arc<dyn Clock>,
+        lock_ttl: Duration,
+    ) -> Self {
         Self {
             store,
             clock,
             fetching: tokio::sync::Mutex::new(()),
+            lock_ttl,
         }
     }
 
@@ -39,6 +58,39 @@ impl TokenManager {
         if let Some(token) = self.fresh_stored().await? {
             return Ok(token);
         }
+        loop {
+            let lock = self
+                .store
+                .try_lock_refresh(self.lock_ttl)
+                .await
+                .map_err(Error::TokenStore)?;
+            let Some(lock) = lock else {
+                if let Some(token) = self.wait_for_other_holder().await? {
+                    return Ok(token);
+                }
+                // The holder neither stored a token nor released in time: it died, and
+                // its lock has expired. Try to take over.
+                continue;
+            };
+            // Another process may have stored a token between our read and our lock.
+            let result = match self.fresh_stored().await {
+                Ok(Some(token)) => Ok(token),
+                Ok(None) => self.fetch_and_store(fetch).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = self.store.unlock_refresh(&lock).await {
+                // The lock expires by itself; the token, if any, is already stored.
+                tracing::warn!(error = %e, "could not release the token refresh lock");
+            }
+            return result;
+        }
+    }
+
+    async fn fetch_and_store<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken, Error>>,
+    {
         let token = fetch().await?;
         self.store
             .put(token.clone())
@@ -46,6 +98,19 @@ impl TokenManager {
             .map_err(Error::TokenStore)?;
         tracing::debug!(expires_at = %token.expires_at(), "access token fetched");
         Ok(token)
+    }
+
+    /// Polls the store until the lock holder's token appears, for at most the lock's
+    /// time to live.
+    async fn wait_for_other_holder(&self) -> Result<Option<AccessToken>, Error> {
+        let deadline = tokio::time::Instant::now() + self.lock_ttl;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(LOCK_POLL_INTERVAL).await;
+            if let Some(token) = self.fresh_stored().await? {
+                return Ok(Some(token));
+            }
+        }
+        Ok(None)
     }
 
     /// Drops `refused` from the store unless another caller already replaced it.
@@ -156,5 +221,102 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again, new);
+    }
+
+    /// A shared store where another process holds the refresh lock for the first
+    /// `refusals` attempts.
+    #[derive(Debug)]
+    struct LockedElsewhere {
+        inner: InMemoryTokenStore,
+        refusals: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl TokenStore for LockedElsewhere {
+        async fn get(&self) -> Result<Option<AccessToken>, crate::BoxError> {
+            self.inner.get().await
+        }
+        async fn put(&self, token: AccessToken) -> Result<(), crate::BoxError> {
+            self.inner.put(token).await
+        }
+        async fn compare_and_set(
+            &self,
+            current: Option<&AccessToken>,
+            new: Option<AccessToken>,
+        ) -> Result<bool, crate::BoxError> {
+            self.inner.compare_and_set(current, new).await
+        }
+        async fn try_lock_refresh(
+            &self,
+            _ttl: Duration,
+        ) -> Result<Option<super::super::RefreshLock>, crate::BoxError> {
+            let refused = self
+                .refusals
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            Ok((!refused).then(|| super::super::RefreshLock::new("me")))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_for_the_lock_holders_token_instead_of_fetching() {
+        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let store = Arc::new(LockedElsewhere {
+            inner: InMemoryTokenStore::new(),
+            refusals: AtomicUsize::new(1),
+        });
+        let manager =
+            TokenManager::with_lock_ttl(store.clone(), clock.clone(), Duration::from_secs(5));
+        let holder = {
+            let (store, clock) = (store.clone(), clock.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let token = AccessToken::new("theirs", clock.now(), Duration::from_secs(3600));
+                store.put(token).await.unwrap();
+            })
+        };
+        let fetched = AtomicUsize::new(0);
+        let token = manager
+            .token(|| async {
+                fetched.fetch_add(1, Ordering::SeqCst);
+                Ok(AccessToken::new(
+                    "mine",
+                    clock.now(),
+                    Duration::from_secs(3600),
+                ))
+            })
+            .await
+            .unwrap();
+        holder.await.unwrap();
+        assert_eq!(token.expose_secret(), "theirs");
+        assert_eq!(fetched.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn takes_over_when_the_holder_dies() {
+        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let store = Arc::new(LockedElsewhere {
+            inner: InMemoryTokenStore::new(),
+            refusals: AtomicUsize::new(1),
+        });
+        let ttl = Duration::from_secs(5);
+        let manager = TokenManager::with_lock_ttl(store, clock.clone(), ttl);
+        let started = tokio::time::Instant::now();
+        let token = manager
+            .token(|| async {
+                Ok(AccessToken::new(
+                    "mine",
+                    clock.now(),
+                    Duration::from_secs(3600),
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(token.expose_secret(), "mine");
+        let waited = started.elapsed();
+        assert!(
+            waited >= ttl && waited < ttl + Duration::from_millis(100),
+            "{waited:?}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt::Debug;
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -41,6 +42,55 @@ pub trait TokenStore: Send + Sync + Debug {
         current: Option<&AccessToken>,
         new: Option<AccessToken>,
     ) -> Result<bool, BoxError>;
+
+    /// Tries to become, for at most `ttl`, the one holder allowed to fetch a new token;
+    /// `Ok(None)` when another holder has it, in which case the client waits for that
+    /// holder's token to appear in the store (or for `ttl` to pass, if it died).
+    ///
+    /// The default grants every request: within one process the client already lets only
+    /// one caller fetch. Stores shared between processes override it with a real lock.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be reached.
+    async fn try_lock_refresh(&self, ttl: Duration) -> Result<Option<RefreshLock>, BoxError> {
+        let _ = ttl;
+        Ok(Some(RefreshLock::new("local")))
+    }
+
+    /// Releases `lock` if this holder still has it; a lock that expired and was taken by
+    /// another holder is left alone.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be reached.
+    async fn unlock_refresh(&self, lock: &RefreshLock) -> Result<(), BoxError> {
+        let _ = lock;
+        Ok(())
+    }
+}
+
+/// The right to fetch a new token, held until released or until its time to live ends.
+///
+/// The fencing value is unique to the holder, so that only the holder releases it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshLock {
+    fencing: String,
+}
+
+impl RefreshLock {
+    /// A lock identified by `fencing`.
+    pub fn new(fencing: impl Into<String>) -> Self {
+        Self {
+            fencing: fencing.into(),
+        }
+    }
+
+    /// The holder's fencing value.
+    #[must_use]
+    pub fn fencing(&self) -> &str {
+        &self.fencing
+    }
 }
 
 /// A [`TokenStore`] for one process.
