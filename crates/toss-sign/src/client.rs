@@ -129,6 +129,10 @@ impl Client {
     /// Polls until the transaction is COMPLETED (`Ok`) or EXPIRED ([`Error::Expired`]), or
     /// the policy's timeout passes ([`Error::Timeout`]). `on_change` sees each new status.
     ///
+    /// A status call that fails for a transient reason ([`Error::is_transient`]: no
+    /// response, HTTP 5xx, a retryable provider code) does not end the wait; polling goes
+    /// on until the deadline. Any other error ends it.
+    ///
     /// Cancel-safe: dropping the future stops polling and leaves nothing behind.
     ///
     /// # Errors
@@ -147,20 +151,29 @@ impl Client {
             let mut last: Option<SignStatus> = None;
             let mut interval: Option<Duration> = None;
             loop {
-                let status = self.status(tx_id).await?;
-                if last.as_ref() != Some(&status) {
-                    tracing::debug!(status = %status, "status changed");
-                    on_change(&status);
-                    last = Some(status.clone());
-                }
-                match status {
-                    SignStatus::Completed => return Ok(()),
-                    SignStatus::Expired => {
-                        return Err(Error::Expired {
-                            tx_id: tx_id.clone(),
-                        });
+                match self.status(tx_id).await {
+                    Ok(status) => {
+                        if last.as_ref() != Some(&status) {
+                            tracing::debug!(status = %status, "status changed");
+                            on_change(&status);
+                            last = Some(status.clone());
+                        }
+                        match status {
+                            SignStatus::Completed => return Ok(()),
+                            SignStatus::Expired => {
+                                return Err(Error::Expired {
+                                    tx_id: tx_id.clone(),
+                                });
+                            }
+                            _ => {}
+                        }
                     }
-                    _ => {}
+                    // The transaction goes on whatever the network does; keep polling
+                    // until the deadline rather than give up on a blip.
+                    Err(error) if error.is_transient() => {
+                        tracing::debug!(%error, "status unavailable; polling on");
+                    }
+                    Err(error) => return Err(error),
                 }
                 let next = policy.next_interval(interval);
                 interval = Some(next);
@@ -247,6 +260,21 @@ impl Client {
             )
             .instrument(span)
             .await
+    }
+
+    /// Asks the provider whether the certificate that signed `signed`'s signedDoc is valid
+    /// and enabled (`/api/v1/certificate/validate`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`] when the signedDoc cannot be read; transport, provider and
+    /// decode errors of the call.
+    pub async fn validate_signer(
+        &self,
+        signed: &SignedDocument,
+    ) -> Result<CertificateValidateResponse, Error> {
+        let pem = signed.signer_certificate_pem()?;
+        self.validate_certificate(&pem).await
     }
 
     /// The poll policy configured on the builder.

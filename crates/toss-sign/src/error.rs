@@ -173,6 +173,17 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// The signedDoc does not verify: a broken signature, a document that is not the one
+    /// signed, an untrusted certificate, or a structure that cannot be read.
+    #[error("transaction {tx_id}: signedDoc does not verify")]
+    Verification {
+        /// The transaction.
+        tx_id: TxId,
+        /// What `toss-signed-doc` found.
+        #[source]
+        source: toss_signed_doc::Error,
+    },
+
     /// The shared token store failed.
     #[error("the token store failed")]
     TokenStore(#[source] BoxError),
@@ -250,6 +261,25 @@ impl Error {
         matches!(self, Self::Decode { .. })
     }
 
+    /// A signedDoc did not verify.
+    #[must_use]
+    pub fn is_verification(&self) -> bool {
+        matches!(self, Self::Verification { .. })
+    }
+
+    /// Whether the same call may succeed if simply made again later: no response, an
+    /// HTTP 5xx or 429, a response cut short, or a provider code marked retryable. The
+    /// state of the transaction is unknown, not refused.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } | Self::Decode { .. } => true,
+            Self::Http { status, .. } => *status >= 500 || *status == 429,
+            Self::Provider { code, status, .. } => code.is_retryable() || *status >= 500,
+            _ => false,
+        }
+    }
+
     /// The provider's error code, when it sent one.
     #[must_use]
     pub fn code(&self) -> Option<&ErrorCode> {
@@ -279,7 +309,8 @@ impl Error {
             Self::Expired { tx_id }
             | Self::NotCompleted { tx_id }
             | Self::ResultLimit { tx_id, .. }
-            | Self::Timeout { tx_id, .. } => Some(tx_id),
+            | Self::Timeout { tx_id, .. }
+            | Self::Verification { tx_id, .. } => Some(tx_id),
             _ => None,
         }
     }
@@ -291,7 +322,10 @@ impl Error {
             Self::Transport {
                 may_have_been_sent, ..
             } => *may_have_been_sent,
-            Self::Config(_) | Self::Validation(_) | Self::TokenStore(_) => false,
+            Self::Config(_)
+            | Self::Validation(_)
+            | Self::TokenStore(_)
+            | Self::Verification { .. } => false,
             Self::ResultLimit {
                 refused_locally, ..
             } => !refused_locally,

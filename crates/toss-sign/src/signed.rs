@@ -49,6 +49,79 @@ impl fmt::Debug for SignedDocument {
     }
 }
 
+impl SignedDocument {
+    /// Verifies the signedDoc offline against this result's own document: the embedded
+    /// content must equal [`doc`](Self::doc) (`PKCS7`), or the signed digest must equal the
+    /// SHA-256 in `doc` (`PKCS7_NO_CONTENT_WITH_ATTR`); the signature must verify with the
+    /// signer's certificate, valid at the signing time. No chain check: use
+    /// [`verify_with`](Self::verify_with) with the provider's root certificate for that.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`] with what `toss-signed-doc` found.
+    ///
+    /// # Security
+    ///
+    /// Without trust anchors this proves the document was signed by the key in the
+    /// certificate, not that the certificate is Toss's.
+    pub fn verify(&self) -> Result<toss_signed_doc::Report, Error> {
+        self.verify_with(&toss_signed_doc::Verifier::new())
+    }
+
+    /// [`verify`](Self::verify) with a configured verifier (trust anchors).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`] with what `toss-signed-doc` found.
+    pub fn verify_with(
+        &self,
+        verifier: &toss_signed_doc::Verifier,
+    ) -> Result<toss_signed_doc::Report, Error> {
+        let signed = self.parsed()?;
+        let digest;
+        let expected = match self.signature_type {
+            SignatureType::Pkcs7NoContentWithAttr => {
+                digest = self.pdf_digest()?;
+                toss_signed_doc::Expected::Sha256(digest)
+            }
+            _ => toss_signed_doc::Expected::Text(self.doc.as_str()),
+        };
+        verifier
+            .verify(&signed, expected)
+            .map_err(|source| self.verification_error(source))
+    }
+
+    /// The signer certificate as PEM, as the provider's certificate check expects it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`] when the signedDoc cannot be read.
+    pub fn signer_certificate_pem(&self) -> Result<String, Error> {
+        Ok(self.parsed()?.signer_certificate_pem())
+    }
+
+    fn parsed(&self) -> Result<toss_signed_doc::SignedDoc, Error> {
+        toss_signed_doc::SignedDoc::from_der(&self.signed_doc.der)
+            .map_err(|source| self.verification_error(source))
+    }
+
+    /// The SHA-256 a no-content signature signs: `doc` is its base64.
+    fn pdf_digest(&self) -> Result<[u8; 32], Error> {
+        STANDARD
+            .decode(self.doc.as_bytes())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| decode_error("doc is not the base64 of a SHA-256 digest".into()))
+    }
+
+    fn verification_error(&self, source: toss_signed_doc::Error) -> Error {
+        Error::Verification {
+            tx_id: self.tx_id.clone(),
+            source,
+        }
+    }
+}
+
 /// The `signedDoc`: a CMS/PKCS#7 `SignedData`, as DER and as the base64 received.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]

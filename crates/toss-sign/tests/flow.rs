@@ -271,3 +271,27 @@ async fn certificate_validation() {
     assert!(answer.valid());
     assert!(!answer.enabled());
 }
+
+#[tokio::test]
+async fn the_signed_doc_verifies_against_the_result_document() {
+    let seed_doc = include_str!("data/seed_sign_result.doc.txt");
+    let provider = Provider::new();
+    provider.on(RESULT, result_for("tx-v", seed_doc, false));
+    provider.on(RESULT, result_for("tx-w", "not what was signed", false));
+    let client = client(&provider);
+
+    let signed = client.result(&TxId::new("tx-v")).await.unwrap();
+    let report = signed.verify().unwrap();
+    assert!(report.signing_time.is_some());
+    assert!(
+        signed
+            .signer_certificate_pem()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+
+    let forged = client.result(&TxId::new("tx-w")).await.unwrap();
+    let error = forged.verify().unwrap_err();
+    assert!(error.is_verification(), "{error:?}");
+    assert_eq!(error.tx_id().map(TxId::as_str), Some("tx-w"));
+}

@@ -84,3 +84,32 @@ async fn dropping_the_wait_stops_polling() {
         "no polling after the drop"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn transient_failures_do_not_end_the_wait() {
+    let provider = Provider::new();
+    provider.respond(STATUS, status_is("tx-poll", "IN_PROGRESS"));
+    provider.respond(STATUS, raw(503, ""));
+    provider.respond(STATUS, fail(500, "CE0001"));
+    provider.respond(STATUS, raw(200, "{truncated"));
+    provider.respond(STATUS, status_is("tx-poll", "COMPLETED"));
+    let client = client(&provider);
+    client
+        .wait(&tx(), &PollPolicy::new(), |_| {})
+        .await
+        .unwrap();
+    assert!(provider.requests(STATUS).len() >= 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_ends_the_wait() {
+    let provider = Provider::new();
+    provider.respond(STATUS, status_is("tx-poll", "IN_PROGRESS"));
+    provider.respond(STATUS, fail(200, "CE3100"));
+    let client = client(&provider);
+    let error = client
+        .wait(&tx(), &PollPolicy::new(), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.code().map(|c| c.as_str()), Some("CE3100"));
+}
