@@ -24,6 +24,102 @@ pub(crate) enum Command {
     /// Exits 0 only if the signature, the expected document (when given) and the chain (with
     /// --trust-anchor) all verify; otherwise 1, with the reason on stderr.
     Verify(VerifyArgs),
+    /// Runs the whole flow against an embedded emulator: no account, no network.
+    ///
+    /// Starts a local Toss Cert emulator on a free port, then drives the real client over
+    /// HTTP: sign request, polling (each status as it comes), result with a new session key,
+    /// decryption of the person, verification of signedDoc, certificate check. Exits 0 only
+    /// if every step succeeded.
+    Demo(DemoArgs),
+    /// The local Toss Cert emulator.
+    Emulator {
+        #[command(subcommand)]
+        command: EmulatorCommand,
+    },
+    /// Prints an access token from the token endpoint (TOSS_CERT_* settings).
+    Token,
+    /// Sends a sign request (TOSS_CERT_* settings); prints the txId and app links as JSON.
+    Request(RequestArgs),
+    /// Prints a transaction's status as JSON (TOSS_CERT_* settings).
+    Status(TxArgs),
+    /// Fetches and decrypts a result (TOSS_CERT_* settings); prints it as JSON.
+    ///
+    /// The provider gives a result at most twice, within 60 minutes of completion.
+    Result(TxArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Size of the emulator's RSA key (2048, 3072 or 4096; the provider's is 4096).
+    #[arg(long, default_value_t = 4096)]
+    pub(crate) rsa_bits: usize,
+    /// Milliseconds until the simulated user opens the request.
+    #[arg(long, default_value_t = 800)]
+    pub(crate) open_after_ms: u64,
+    /// Milliseconds until the simulated user signs.
+    #[arg(long, default_value_t = 1600)]
+    pub(crate) complete_after_ms: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EmulatorCommand {
+    /// Serves the emulator until Ctrl-C; prints its base URL and public key.
+    ///
+    /// Point TOSS_CERT_API_BASE and TOSS_CERT_OAUTH_BASE at the base URL and
+    /// TOSS_CERT_PUBLIC_KEY at the public key to drive it with `tosscert request` etc.
+    Serve(toss_emulator::serve::ServeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("signer").required(true).args(["name", "ci"])))]
+#[command(group(ArgGroup::new("document").required(true).args(["doc_text", "doc_file", "html_file", "pdf_file"])))]
+pub(crate) struct RequestArgs {
+    /// The signer's name (with --phone and --birthday).
+    #[arg(long, requires_all = ["phone", "birthday"])]
+    pub(crate) name: Option<String>,
+    /// The signer's mobile number.
+    #[arg(long)]
+    pub(crate) phone: Option<String>,
+    /// The signer's birthday, YYYYMMDD.
+    #[arg(long)]
+    pub(crate) birthday: Option<String>,
+    /// The signer's CI instead of name, phone and birthday.
+    #[arg(long)]
+    pub(crate) ci: Option<String>,
+    /// The document, as text.
+    #[arg(long)]
+    pub(crate) doc_text: Option<String>,
+    /// The document, from a text file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) doc_file: Option<PathBuf>,
+    /// The document, from an HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html_file: Option<PathBuf>,
+    /// A PDF to sign (its SHA-256 is sent).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pdf_file: Option<PathBuf>,
+    /// The title shown to the user.
+    #[arg(long)]
+    pub(crate) title: String,
+    /// The service name shown to the user (at most 50 characters).
+    #[arg(long)]
+    pub(crate) service_name: String,
+    /// Send the document encrypted.
+    #[arg(long)]
+    pub(crate) encrypt_doc: bool,
+    /// Seconds until the request expires (1 to 1800).
+    #[arg(long)]
+    pub(crate) expire_secs: Option<u64>,
+    /// Open the Toss app with the returned app scheme instead of a push.
+    #[arg(long)]
+    pub(crate) app_scheme: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxArgs {
+    /// The transaction id a sign request returned.
+    #[arg(long)]
+    pub(crate) tx_id: String,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod api_cmd;
+mod backend;
 mod cli;
+mod demo_cmd;
 mod session_cmd;
 mod verify_cmd;
 
@@ -21,10 +24,23 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Session { command } => session_cmd::run(command),
         cli::Command::Verify(args) => verify_cmd::run(args),
+        cli::Command::Demo(args) => block_on(demo_cmd::run(args)),
+        cli::Command::Emulator {
+            command: cli::EmulatorCommand::Serve(args),
+        } => block_on(async move {
+            toss_emulator::serve::serve_until_interrupted(&args).await?;
+            Ok(String::new())
+        }),
+        cli::Command::Token => block_on(api_cmd::token()),
+        cli::Command::Request(args) => block_on(api_cmd::request(args)),
+        cli::Command::Status(args) => block_on(api_cmd::status(args)),
+        cli::Command::Result(args) => block_on(api_cmd::result(args)),
     };
     match result {
         Ok(output) => {
-            println!("{output}");
+            if !output.is_empty() {
+                println!("{output}");
+            }
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -32,6 +48,16 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+type CommandResult = Result<String, Box<dyn std::error::Error>>;
+
+/// Runs an async command on a multi-threaded runtime.
+fn block_on(command: impl Future<Output = CommandResult>) -> CommandResult {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(command)
 }
 
 /// `--help` and `--version` print as usual; a usage error is one line and exit status 1.
@@ -61,7 +87,7 @@ fn report_usage_error(error: &clap::Error) -> ExitCode {
 }
 
 /// The error and its sources on one line: each layer adds context and never repeats its cause.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -4,8 +4,9 @@ use std::error::Error;
 use std::fmt;
 
 use serde::Serialize;
-use toss_crypto::{Algorithm, CryptoProvider, Session, SessionGenerator};
+use toss_crypto::{Algorithm, Session, SessionGenerator};
 
+use crate::backend::crypto_provider;
 use crate::cli::{AlgorithmArg, SessionCommand};
 
 pub(crate) fn run(command: SessionCommand) -> Result<String, Box<dyn Error>> {
@@ -70,14 +71,6 @@ fn deserialize(serialized: &str) -> Result<Session, CliError> {
 
 /// The binary is the application, so it may choose: the one backend compiled in, or aws-lc
 /// when a build enables both.
-fn crypto_provider() -> &'static CryptoProvider {
-    #[cfg(feature = "aws-lc")]
-    let preferred = &toss_crypto::backend::aws_lc::PROVIDER;
-    #[cfg(all(feature = "rustcrypto", not(feature = "aws-lc")))]
-    let preferred = &toss_crypto::backend::rust_crypto::PROVIDER;
-    CryptoProvider::from_crate_features().unwrap_or(preferred)
-}
-
 /// Errors of the command layer itself, with the library error as their source.
 #[derive(Debug)]
 enum CliError {

@@ -120,6 +120,7 @@ mod cms_sign;
 mod config;
 mod error;
 mod routes;
+pub mod serve;
 mod server;
 mod state;
 mod stats;

@@ -277,6 +277,19 @@ impl Client {
         self.validate_certificate(&pem).await
     }
 
+    /// The access token every call uses: the cached one while fresh, otherwise a new one
+    /// (fetched once however many callers ask together).
+    ///
+    /// Calls fetch tokens by themselves; this is for tools and for warming the cache.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Auth`] when the credentials are refused; transport, decode and token
+    /// store errors.
+    pub async fn access_token(&self) -> Result<crate::token::AccessToken, Error> {
+        self.inner.tokens.token(|| self.inner.fetch_token()).await
+    }
+
     /// The poll policy configured on the builder.
     #[must_use]
     pub fn poll_policy(&self) -> &PollPolicy {

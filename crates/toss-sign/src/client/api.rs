@@ -57,7 +57,7 @@ impl Inner {
     }
 
     /// `POST /token` with the client credentials.
-    async fn fetch_token(&self) -> Result<AccessToken, Error> {
+    pub(super) async fn fetch_token(&self) -> Result<AccessToken, Error> {
         let form = TokenRequest::new(self.client_id.as_str(), self.client_secret.expose_secret())
             .to_form()
             .map_err(|e| Error::Config(format!("cannot encode the token request: {e}")))?;

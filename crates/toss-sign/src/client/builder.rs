@@ -144,8 +144,13 @@ impl ClientBuilder {
         self
     }
 
-    /// A builder filled from `TOSS_CERT_*` variables (see [`Client::from_env`]).
-    pub(crate) fn from_env() -> Result<Self, Error> {
+    /// A builder filled from the `TOSS_CERT_*` variables (see [`Client::from_env`]), to
+    /// adjust before [`build`](Self::build).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming a required variable that is missing.
+    pub fn from_env() -> Result<Self, Error> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let required = |name: &'static str| {
             var(name).ok_or_else(|| Error::Config(format!("{name} is not set")))

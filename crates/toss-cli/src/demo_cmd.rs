@@ -1,0 +1,185 @@
+//! `tosscert demo`: the whole flow against an embedded emulator, step by step.
+
+use std::error::Error;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use time::macros::date;
+use toss_emulator::{Emulator, UserBehaviour};
+use toss_sign::{
+    Client, Document, Environment, PollPolicy, SignStatus, SignatureRequest, Signer, Trigger,
+};
+use toss_signed_doc::{TrustAnchors, Verifier};
+
+use crate::backend::crypto_provider;
+use crate::cli::DemoArgs;
+
+type CommandResult = Result<String, Box<dyn Error>>;
+
+const STEPS: usize = 6;
+const DOCUMENT: &str = "본인은 토스증권 계좌 개설 및 출금이체에 동의합니다.";
+
+pub(crate) async fn run(args: DemoArgs) -> CommandResult {
+    println!("tosscert demo: the Toss Cert signing flow against an embedded emulator");
+    println!("(no account, no network: a local server plays the provider and the user)\n");
+
+    let started = Instant::now();
+    let emulator = Emulator::builder()
+        .rsa_bits(args.rsa_bits)
+        .user_behaviour(UserBehaviour::completes(
+            Duration::from_millis(args.open_after_ms),
+            Duration::from_millis(args.complete_after_ms),
+        ))
+        .start()
+        .await?;
+    step(
+        1,
+        "emulator",
+        &format!(
+            "listening on {} (RSA-{} provider key, test CA), ready in {:.1} s",
+            emulator.base_url(),
+            args.rsa_bits,
+            started.elapsed().as_secs_f64()
+        ),
+    );
+
+    let client = Client::builder()
+        .client_id(emulator.client_id())
+        .client_secret(emulator.client_secret())
+        .environment(Environment::single_host(emulator.base_url()))
+        .public_key(emulator.public_key_base64())
+        .crypto_provider(crypto_provider())
+        .build()?;
+
+    let request = SignatureRequest::builder()
+        .signer(Signer::personal(
+            "홍길동",
+            "010-0000-0000",
+            date!(1990 - 01 - 01),
+        ))
+        .trigger(Trigger::Push)
+        .document(Document::text(DOCUMENT))
+        .service_name("토스증권")
+        .title("계좌 개설 동의서")
+        .expires_in(Duration::from_secs(300))
+        .build()?;
+    let requested = client.request_signature(&request).await?;
+    step(
+        2,
+        "sign request",
+        &format!(
+            "txId {} (name, phone and birthday sent encrypted with a fresh session key)",
+            requested.tx_id
+        ),
+    );
+
+    step(3, "waiting", "for the user to sign in the Toss app");
+    let waited = Instant::now();
+    wait_with_progress(&client, &requested.tx_id).await?;
+    println!(
+        "{:>20} signed after {:.1} s",
+        "",
+        waited.elapsed().as_secs_f64()
+    );
+
+    let signed = client.result(&requested.tx_id).await?;
+    let person = signed
+        .person
+        .as_ref()
+        .ok_or("the result carries no personal data")?;
+    step(
+        4,
+        "result",
+        &format!(
+            "fetched with a new session key and decrypted: {}, born {}, {}, {}, CI {} chars",
+            person.name.as_str(),
+            person.birthday,
+            person.gender,
+            person.nationality,
+            person.ci.as_ref().map_or(0, |ci| ci.len()),
+        ),
+    );
+
+    let anchors = TrustAnchors::from_pem(emulator.ca_certificate_pem())?;
+    let report = signed.verify_with(&Verifier::new().trust_anchors(anchors))?;
+    let signing_time = match report.signing_time {
+        Some(at) => at.format(&time::format_description::well_known::Rfc3339)?,
+        None => "an unknown time".to_owned(),
+    };
+    step(
+        5,
+        "signedDoc",
+        &format!(
+            "PKCS#7 signature valid over the document; signer {} (serial {}), signed at {}; \
+             chain to the emulator's test CA valid",
+            report.signer.subject, report.signer.serial_number, signing_time
+        ),
+    );
+
+    let check = client.validate_signer(&signed).await?;
+    if !(check.valid() && check.enabled()) {
+        return Err(format!(
+            "the certificate check answered valid={} enabled={}",
+            check.valid(),
+            check.enabled()
+        )
+        .into());
+    }
+    step(6, "certificate", "provider check: valid and enabled");
+
+    let stats = emulator.stats();
+    emulator.shutdown().await?;
+    println!(
+        "\nkeep these two as the proof: txId {} and signedDoc ({} bytes of base64)",
+        signed.tx_id,
+        signed.signed_doc.base64.len()
+    );
+    println!(
+        "emulator saw {} token, {} sign request, {} status calls, {} result",
+        stats.tokens_issued, stats.sign_requests, stats.status_calls, stats.results
+    );
+    Ok(format!("demo completed: txId {}", signed.tx_id))
+}
+
+fn step(n: usize, name: &str, detail: &str) {
+    println!("[{n}/{STEPS}] {name:<13} {detail}");
+}
+
+/// Polls, printing each status as it arrives; on a terminal a spinner shows the wait.
+async fn wait_with_progress(
+    client: &Client,
+    tx_id: &toss_sign::TxId,
+) -> Result<(), Box<dyn Error>> {
+    let spinner = std::io::stderr().is_terminal();
+    let policy = PollPolicy::new()
+        .initial_interval(Duration::from_millis(200))
+        .max_interval(Duration::from_millis(500))
+        .timeout(Duration::from_secs(120));
+    let on_change = move |status: &SignStatus| {
+        if spinner {
+            eprint!("\r\x1b[2K");
+        }
+        println!("{:>20} status {status}", "");
+    };
+    let waiting = client.wait(tx_id, &policy, on_change);
+    tokio::pin!(waiting);
+    let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let mut ticks = tokio::time::interval(Duration::from_millis(100));
+    let mut frame = 0usize;
+    loop {
+        tokio::select! {
+            outcome = &mut waiting => {
+                if spinner {
+                    eprint!("\r\x1b[2K");
+                    let _ = std::io::stderr().flush();
+                }
+                return Ok(outcome?);
+            }
+            _ = ticks.tick(), if spinner => {
+                frame = (frame + 1) % frames.len();
+                eprint!("\r{} waiting for the user…", frames[frame]);
+                let _ = std::io::stderr().flush();
+            }
+        }
+    }
+}

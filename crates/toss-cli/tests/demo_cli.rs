@@ -1,0 +1,176 @@
+//! `tosscert demo` and the hand-driven commands against `tosscert emulator serve`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+fn tosscert() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tosscert"))
+}
+
+#[test]
+fn demo_runs_the_whole_flow_and_shows_each_step() {
+    let output = tosscert()
+        .args(["demo", "--rsa-bits", "2048", "--open-after-ms", "100"])
+        .args(["--complete-after-ms", "300"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for expected in [
+        "[1/6] emulator",
+        "status REQUESTED",
+        "status IN_PROGRESS",
+        "status COMPLETED",
+        "decrypted: 홍길동, born 1990-01-01",
+        "PKCS#7 signature valid over the document",
+        "chain to the emulator's test CA valid",
+        "provider check: valid and enabled",
+        "demo completed: txId ",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "`{expected}` missing from:\n{stdout}"
+        );
+    }
+    let requested = stdout.find("status REQUESTED").unwrap();
+    let in_progress = stdout.find("status IN_PROGRESS").unwrap();
+    let completed = stdout.find("status COMPLETED").unwrap();
+    assert!(requested < in_progress && in_progress < completed);
+}
+
+/// The emulator serving in its own process, killed on drop.
+struct Served {
+    child: Child,
+    base_url: String,
+    public_key: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Served {
+    let mut child = tosscert()
+        .args([
+            "emulator",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--rsa-bits",
+            "2048",
+        ])
+        .args(["--open-after-ms", "0", "--complete-after-ms", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut field = |prefix: &str| loop {
+        let line = lines.next().expect("the emulator stopped").unwrap();
+        if let Some(value) = line.strip_prefix(prefix) {
+            return value.trim().to_owned();
+        }
+    };
+    let base_url = field("base URL:");
+    let public_key = field("public key:");
+    Served {
+        child,
+        base_url,
+        public_key,
+    }
+}
+
+fn against(served: &Served, args: &[&str]) -> (bool, String, String) {
+    let output = tosscert()
+        .args(args)
+        .env(
+            "TOSS_CERT_CLIENT_ID",
+            "test_a8e23336d673ca70922b485fe806eb2d",
+        )
+        .env(
+            "TOSS_CERT_CLIENT_SECRET",
+            "test_418087247d66da09fda1964dc4734e453c7cf66a7a9e3",
+        )
+        .env("TOSS_CERT_API_BASE", &served.base_url)
+        .env("TOSS_CERT_OAUTH_BASE", &served.base_url)
+        .env("TOSS_CERT_PUBLIC_KEY", &served.public_key)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn token_request_status_result_by_hand() {
+    let served = serve();
+
+    let (ok, stdout, stderr) = against(&served, &["token"]);
+    assert!(ok, "{stderr}");
+    let token: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(!token["accessToken"].as_str().unwrap().is_empty());
+
+    let (ok, stdout, stderr) = against(
+        &served,
+        &[
+            "request",
+            "--name",
+            "김토스",
+            "--phone",
+            "01000000000",
+            "--birthday",
+            "19930324",
+            "--doc-text",
+            "동의합니다",
+            "--title",
+            "동의서",
+            "--service-name",
+            "토스",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let requested: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let tx_id = requested["txId"].as_str().unwrap().to_owned();
+
+    let (ok, stdout, stderr) = against(&served, &["status", "--tx-id", &tx_id]);
+    assert!(ok, "{stderr}");
+    let status: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(status["status"], "COMPLETED");
+
+    let (ok, stdout, stderr) = against(&served, &["result", "--tx-id", &tx_id]);
+    assert!(ok, "{stderr}");
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["txId"], tx_id.as_str());
+    assert_eq!(result["doc"], "동의합니다");
+    assert_eq!(result["person"]["name"], "김토스");
+    assert_eq!(result["person"]["birthday"], "1993-03-24");
+    assert_eq!(result["verification"]["valid"], true);
+
+    let (ok, _, stderr) = against(&served, &["status", "--tx-id", "no-such-tx"]);
+    assert!(!ok);
+    assert!(stderr.contains("CE3100"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn missing_settings_are_one_line_errors() {
+    let output = tosscert()
+        .args(["status", "--tx-id", "x"])
+        .env_remove("TOSS_CERT_CLIENT_ID")
+        .env_remove("TOSS_CERT_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("TOSS_CERT_CLIENT_ID"), "{stderr}");
+}
