@@ -42,6 +42,13 @@ pub(crate) enum Command {
     Request(RequestArgs),
     /// Prints a transaction's status as JSON (TOSS_CERT_* settings).
     Status(TxArgs),
+    /// Runs many concurrent flows against an emulator (embedded, or at --base-url) and
+    /// prints throughput, latency, errors by kind, tokens issued and client CPU per flow.
+    ///
+    /// With --processes, the flows are split between that many client processes; with
+    /// --redis they share one access token through Redis. Exits 0 only if every flow
+    /// completed with a distinct txId.
+    Load(LoadArgs),
     /// Fetches and decrypts a result (TOSS_CERT_* settings); prints it as JSON.
     ///
     /// The provider gives a result at most twice, within 60 minutes of completion.
@@ -59,6 +66,67 @@ pub(crate) struct DemoArgs {
     /// Milliseconds until the simulated user signs.
     #[arg(long, default_value_t = 1600)]
     pub(crate) complete_after_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    /// Flows in all (sign request, polling, result).
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) flows: usize,
+    /// Flows in flight at once, over all processes.
+    #[arg(long, default_value_t = 50)]
+    pub(crate) concurrency: usize,
+    /// Client processes to split the flows between.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) processes: usize,
+    /// Share the access token through this Redis (redis://host:port/).
+    #[arg(long, value_name = "URL")]
+    pub(crate) redis: Option<String>,
+    /// An emulator already running (e.g. `tosscert emulator serve`) instead of an
+    /// embedded one; give its --public-key too.
+    #[arg(long, value_name = "URL", requires = "public_key")]
+    pub(crate) base_url: Option<String>,
+    /// The emulator's public key (base64 DER), with --base-url.
+    #[arg(long)]
+    pub(crate) public_key: Option<String>,
+    /// The client id.
+    #[arg(long, default_value = toss_emulator::DEFAULT_CLIENT_ID)]
+    pub(crate) client_id: String,
+    /// The client secret.
+    #[arg(long, default_value = toss_emulator::DEFAULT_CLIENT_SECRET)]
+    pub(crate) client_secret: String,
+    /// Size of the embedded emulator's RSA key.
+    #[arg(long, default_value_t = 4096)]
+    pub(crate) rsa_bits: usize,
+    /// The client's HTTP backend.
+    #[arg(long, value_enum, default_value_t = TransportArg::Reqwest)]
+    pub(crate) transport: TransportArg,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Run as one worker of a multi-process run (internal).
+    #[arg(long, hide = true)]
+    pub(crate) worker: bool,
+    /// The Redis key namespace shared by the workers (internal).
+    #[arg(long, hide = true)]
+    pub(crate) namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TransportArg {
+    /// toss-transport's reqwest backend (the SDK's default).
+    Reqwest,
+    /// toss-transport's hyper backend.
+    Hyper,
+}
+
+impl TransportArg {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Reqwest => "reqwest",
+            Self::Hyper => "hyper",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,6 +12,7 @@ mod api_cmd;
 mod backend;
 mod cli;
 mod demo_cmd;
+mod load_cmd;
 mod session_cmd;
 mod verify_cmd;
 
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Request(args) => block_on(api_cmd::request(args)),
         cli::Command::Status(args) => block_on(api_cmd::status(args)),
         cli::Command::Result(args) => block_on(api_cmd::result(args)),
+        cli::Command::Load(args) => block_on_current_thread(load_cmd::run(args)),
     };
     match result {
         Ok(output) => {
@@ -55,6 +57,15 @@ type CommandResult = Result<String, Box<dyn std::error::Error>>;
 /// Runs an async command on a multi-threaded runtime.
 fn block_on(command: impl Future<Output = CommandResult>) -> CommandResult {
     tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(command)
+}
+
+/// Runs an async command on this thread alone: for load workers, where cross-thread
+/// wake-ups would cost more CPU than they save.
+fn block_on_current_thread(command: impl Future<Output = CommandResult>) -> CommandResult {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
         .block_on(command)

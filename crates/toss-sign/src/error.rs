@@ -138,8 +138,10 @@ pub enum Error {
         source: toss_crypto::Error,
     },
 
-    /// The transaction expired before the user signed (EXPIRED, or CE3103).
-    #[error("transaction {tx_id} expired before the user signed")]
+    /// The transaction has expired: its status is EXPIRED (the user never signed), or the
+    /// provider answered CE3103, which it also does when a completed transaction's result
+    /// window has closed.
+    #[error("transaction {tx_id} has expired")]
     Expired {
         /// The transaction.
         tx_id: TxId,

@@ -51,11 +51,11 @@
 //!
 //! # Crate features
 //!
-//! - `reqwest` (default): [`ReqwestTransport`], on reqwest with rustls.
-//! - `hyper`: [`HyperTransport`], on hyper 1 and the hyper-util client with rustls.
-//! - `mock`: [`mock::MockHttpTransport`], a mockall mock of the trait.
-//! - `test-util`: [`test_util`]'s replay, closure and silent transports. Not for
-//!   production.
+//! - `reqwest` (default): `ReqwestTransport`, on reqwest with rustls.
+//! - `hyper`: `HyperTransport`, on hyper 1 and the hyper-util client with rustls.
+//! - `mock`: `mock::MockHttpTransport`, a mockall mock of the trait.
+//! - `test-util`: `test_util`'s replay, closure, silent and fault-injecting
+//!   (`FaultyTransport`) transports. Not for production.
 //!
 //! Both backends use rustls with the aws-lc-rs provider (the crypto library toss-crypto
 //! already links, rather than a second one) and Mozilla's root certificates from
@@ -100,8 +100,8 @@ pub use retry::{Retry, RetryPolicy, RetryPolicyBuilder};
 pub use settings::{Proxy, TransportSettings, TransportSettingsBuilder, USER_AGENT};
 pub use transport::{HttpTransport, SharedHttpTransport};
 
-/// The default transport for `settings`: [`ReqwestTransport`] when the `reqwest` feature
-/// is on, else [`HyperTransport`].
+/// The default transport for `settings`: `ReqwestTransport` when the `reqwest` feature
+/// is on, else `HyperTransport`.
 ///
 /// # Errors
 ///

@@ -1,6 +1,11 @@
-//! Transports for tests: scripted answers, recorded requests, silence.
+//! Transports for tests: scripted answers, recorded requests, silence, and injected
+//! faults ([`FaultyTransport`]).
 //!
 //! **Not for production.** Enabled by the `test-util` feature.
+
+mod faults;
+
+pub use faults::{Fault, FaultRecord, FaultStats, FaultyTransport, FaultyTransportBuilder};
 
 use std::collections::VecDeque;
 use std::fmt;

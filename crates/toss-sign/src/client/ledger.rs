@@ -17,7 +17,18 @@ const WINDOW: time::Duration = time::Duration::minutes(60);
 const RETENTION: time::Duration = time::Duration::hours(24);
 
 #[derive(Debug, Default)]
-pub(crate) struct ResultLedger(Mutex<HashMap<TxId, Entry>>);
+pub(crate) struct ResultLedger(Mutex<Entries>);
+
+#[derive(Debug, Default)]
+struct Entries {
+    by_tx: HashMap<TxId, Entry>,
+    /// Pruning scans every entry, so it runs only when the map has doubled since the
+    /// last prune: constant amortised cost per fetch.
+    prune_at: usize,
+}
+
+/// The smallest map worth pruning.
+const MIN_PRUNE: usize = 1024;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -29,7 +40,7 @@ impl ResultLedger {
     /// Refuses a fetch the provider would refuse, for transactions fetched before.
     pub(crate) fn check(&self, tx_id: &TxId, now: OffsetDateTime) -> Result<(), Error> {
         let entries = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(entry) = entries.get(tx_id) else {
+        let Some(entry) = entries.by_tx.get(tx_id) else {
             return Ok(());
         };
         let limit = if entry.fetches >= MAX_FETCHES {
@@ -46,11 +57,17 @@ impl ResultLedger {
         })
     }
 
-    /// Counts a successful fetch; forgets transactions completed more than a day ago.
+    /// Counts a successful fetch; now and then forgets transactions completed more than a
+    /// day ago.
     pub(crate) fn record(&self, tx_id: &TxId, completed_at: OffsetDateTime, now: OffsetDateTime) {
         let mut entries = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.retain(|_, entry| now <= entry.completed_at + RETENTION);
-        let entry = entries.entry(tx_id.clone()).or_insert(Entry {
+        if entries.by_tx.len() >= entries.prune_at {
+            entries
+                .by_tx
+                .retain(|_, entry| now <= entry.completed_at + RETENTION);
+            entries.prune_at = (entries.by_tx.len() * 2).max(MIN_PRUNE);
+        }
+        let entry = entries.by_tx.entry(tx_id.clone()).or_insert(Entry {
             fetches: 0,
             completed_at,
         });
@@ -110,10 +127,15 @@ mod tests {
         ledger.record(&old, done, done);
         let later = done + time::Duration::hours(2);
         ledger.record(&TxId::new("new"), later, later);
-        assert_eq!(ledger.0.lock().unwrap().len(), 2);
+        assert_eq!(ledger.0.lock().unwrap().by_tx.len(), 2);
         assert!(ledger.check(&old, later).is_err());
+        // Pretend the map has grown enough to be pruned on the next record.
+        ledger.0.lock().unwrap().prune_at = 2;
         let next_day = done + time::Duration::hours(25);
         ledger.record(&TxId::new("newer"), next_day, next_day);
-        assert_eq!(ledger.0.lock().unwrap().len(), 2);
+        let entries = ledger.0.lock().unwrap();
+        assert_eq!(entries.by_tx.len(), 2);
+        assert!(!entries.by_tx.contains_key(&old));
+        assert_eq!(entries.prune_at, MIN_PRUNE);
     }
 }

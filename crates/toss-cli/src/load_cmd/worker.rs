@@ -1,0 +1,130 @@
+//! One process's share of the load: flows on a bounded number of tasks.
+
+use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use time::macros::date;
+use toss_emulator::Stats;
+use toss_sign::{
+    Client, Document, Environment, PollPolicy, SignatureRequest, Signer, TokenStore, Trigger,
+};
+use toss_transport::{HttpRequest, HttpTransport, TransportSettings};
+
+use super::report::{FlowOutcome, WorkerReport, error_kind};
+use crate::backend::crypto_provider;
+use crate::cli::{LoadArgs, TransportArg};
+
+pub(super) async fn run(args: &LoadArgs) -> Result<WorkerReport, Box<dyn Error>> {
+    let client = client(args).await?;
+    let request = Arc::new(
+        SignatureRequest::builder()
+            .signer(Signer::personal(
+                "홍길동",
+                "010-0000-0000",
+                date!(1990 - 01 - 01),
+            ))
+            .trigger(Trigger::Push)
+            .document(Document::text("부하 시험용 동의서"))
+            .service_name("toss-cert load")
+            .title("동의서")
+            .build()?,
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..args.concurrency.max(1).min(args.flows.max(1)) {
+        let (client, request, next) = (client.clone(), request.clone(), next.clone());
+        let flows = args.flows;
+        tasks.spawn(async move {
+            let mut outcomes = Vec::new();
+            while next.fetch_add(1, Ordering::SeqCst) < flows {
+                outcomes.push(flow(&client, &request).await);
+            }
+            outcomes
+        });
+    }
+    let mut outcomes = Vec::with_capacity(args.flows);
+    while let Some(joined) = tasks.join_next().await {
+        outcomes.extend(joined?);
+    }
+    Ok(WorkerReport::new(
+        outcomes,
+        started.elapsed(),
+        cpu_seconds()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before),
+    ))
+}
+
+async fn flow(client: &Client, request: &SignatureRequest) -> FlowOutcome {
+    let started = Instant::now();
+    let policy = PollPolicy::new()
+        .initial_interval(Duration::from_millis(5))
+        .max_interval(Duration::from_millis(50))
+        .timeout(Duration::from_secs(120));
+    let result = async {
+        let requested = client.request_signature(request).await?;
+        client.wait(&requested.tx_id, &policy, |_| {}).await?;
+        client.result(&requested.tx_id).await
+    }
+    .await;
+    match result {
+        Ok(signed) => FlowOutcome::Completed {
+            tx_id: signed.tx_id.as_str().to_owned(),
+            latency: started.elapsed(),
+        },
+        Err(error) => FlowOutcome::Failed(error_kind(&error)),
+    }
+}
+
+async fn client(args: &LoadArgs) -> Result<Client, Box<dyn Error>> {
+    let base_url = args.base_url.as_deref().ok_or("--base-url is required")?;
+    let mut builder = Client::builder()
+        .client_id(args.client_id.as_str())
+        .client_secret(args.client_secret.as_str())
+        .environment(Environment::single_host(base_url))
+        .crypto_provider(crypto_provider());
+    if let Some(key) = &args.public_key {
+        builder = builder.public_key(key.as_str());
+    }
+    if args.transport == TransportArg::Hyper {
+        builder = builder.transport(toss_transport::HyperTransport::new(
+            &TransportSettings::default(),
+        )?);
+    }
+    if let Some(url) = &args.redis {
+        let namespace = args.namespace.clone().unwrap_or_else(|| "load".into());
+        let store = toss_token_redis::RedisTokenStore::builder(url.as_str())
+            .namespace(namespace)
+            .connect()
+            .await?;
+        builder = builder.token_store(Arc::new(store) as Arc<dyn TokenStore>);
+    }
+    Ok(builder.build()?)
+}
+
+/// `GET /emulator/v1/stats` of an emulator running elsewhere; none if it is not one.
+pub(super) async fn remote_stats(base_url: &str) -> Option<Stats> {
+    let transport = toss_transport::default_transport(&TransportSettings::default()).ok()?;
+    let url = format!("{}/emulator/v1/stats", base_url.trim_end_matches('/'));
+    let response = transport
+        .send(HttpRequest::get(&url).build().ok()?)
+        .await
+        .ok()?;
+    serde_json::from_slice(response.body()).ok()
+}
+
+/// User plus system CPU time of this process so far, from `/proc/self/stat` (Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // USER_HZ is 100 on every Linux architecture's /proc ABI.
+    Some((utime + stime) / 100.0)
+}
