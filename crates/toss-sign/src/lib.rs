@@ -25,6 +25,6 @@ pub use request::{
 pub use signed::{Person, SignedDoc, SignedDocument};
 pub use token::{AccessToken, InMemoryTokenStore, RefreshLock, TokenStore};
 
-pub use toss_crypto::{Algorithm, CryptoProvider};
-pub use toss_model::{SignStatus, TxId};
+pub use toss_crypto::{Algorithm, CryptoProvider, Session, SessionGenerator};
+pub use toss_model::{ResultResponse, SignStatus, TxId};
 pub use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};

@@ -175,6 +175,22 @@ impl SignatureRequest {
         SignatureRequestBuilder::default()
     }
 
+    /// The JSON body of the sign request, with the personal fields (and the document, when
+    /// asked) encrypted with `session` and the provider's rules checked: what
+    /// [`Client::request_signature`](crate::Client::request_signature) sends. For services
+    /// that make the call themselves, or log what they send.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] when the request breaks a provider rule, [`Error::Crypto`]
+    /// when encryption fails, [`Error::Config`] when `session` was deserialized rather
+    /// than generated (it has no session key to send).
+    pub fn seal(&self, session: &Session) -> Result<Vec<u8>, Error> {
+        let wire = self.to_wire(session)?;
+        serde_json::to_vec(&wire)
+            .map_err(|e| Error::Config(format!("cannot encode the sign request: {e}")))
+    }
+
     /// The wire request: personal fields (and the document, when asked) encrypted with
     /// `session`, validated by `toss-model`.
     pub(crate) fn to_wire(&self, session: &Session) -> Result<SignRequest, Error> {

@@ -165,8 +165,15 @@ impl fmt::Debug for Person {
 }
 
 impl SignedDocument {
-    /// Decrypts a result with the session its request carried.
-    pub(crate) fn open(response: &ResultResponse, session: &Session) -> Result<Self, Error> {
+    /// Decrypts a result with the session its request carried: what
+    /// [`Client::result`](crate::Client::result) does after the call, for services that
+    /// make the call themselves or keep raw results.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Crypto`] when a field does not decrypt with `session`, [`Error::Decode`]
+    /// when signedDoc is not base64 or personal data is missing or malformed.
+    pub fn open(response: &ResultResponse, session: &Session) -> Result<Self, Error> {
         let decrypt = |field: &str| {
             session.decrypt(field).map_err(|source| Error::Crypto {
                 operation: Operation::Result,

@@ -295,3 +295,21 @@ async fn the_signed_doc_verifies_against_the_result_document() {
     assert!(error.is_verification(), "{error:?}");
     assert_eq!(error.tx_id().map(TxId::as_str), Some("tx-w"));
 }
+
+#[test]
+fn a_request_seals_to_the_json_the_client_sends() {
+    let generator = toss_sign::SessionGenerator::builder()
+        .public_key(public_key())
+        .crypto_provider(crypto())
+        .build()
+        .unwrap();
+    let session = generator.generate().unwrap();
+    let body = request(personal(), Trigger::Push, Document::text("동의합니다"))
+        .seal(&session)
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let opened = opener().open(json["sessionKey"].as_str().unwrap()).unwrap();
+    let name = opened.decrypt(json["userName"].as_str().unwrap()).unwrap();
+    assert_eq!(name.as_str(), "홍길동");
+    assert_eq!(json["doc"], "동의합니다");
+}
