@@ -53,6 +53,33 @@ pub(crate) enum Command {
     ///
     /// The provider gives a result at most twice, within 60 minutes of completion.
     Result(TxArgs),
+    /// Measures the SDK's hot paths in this process: nanoseconds per operation.
+    ///
+    /// After a warm-up, each operation runs in batches for --seconds; the figure is the
+    /// median of the batches' nanoseconds per operation. Operations: session_new,
+    /// encrypt_name, decrypt_ci, prepare_sign_request, open_result, verify_signed_doc.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Seconds of measurement per operation (fractions allowed), after a warm-up of a fifth
+    /// of that.
+    #[arg(long, default_value_t = 2.0, value_parser = positive_seconds)]
+    pub(crate) seconds: f64,
+    /// Print one JSON object, `{"<operation>": {"ns_per_op": <float>, "ops": <int>}, …}`.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// A finite, positive number of seconds, at most a day.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => Ok(seconds),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds above 0 (and at most 86400)"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ use clap::Parser;
 
 mod api_cmd;
 mod backend;
+mod bench_cmd;
 mod cli;
 mod demo_cmd;
 mod load_cmd;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         cli::Command::Status(args) => block_on(api_cmd::status(args)),
         cli::Command::Result(args) => block_on(api_cmd::result(args)),
         cli::Command::Load(args) => block_on_current_thread(load_cmd::run(args)),
+        cli::Command::Bench(args) => bench_cmd::run(&args),
     };
     match result {
         Ok(output) => {

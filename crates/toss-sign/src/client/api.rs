@@ -27,8 +27,11 @@ impl Inner {
         Req: Serialize + Sync,
         Resp: DeserializeOwned,
     {
-        let body = serde_json::to_vec(request)
-            .map_err(|e| Error::Config(format!("cannot encode the {operation}: {e}")))?;
+        // Shared, not copied, if the call is sent again with a new token.
+        let body = bytes::Bytes::from(
+            serde_json::to_vec(request)
+                .map_err(|e| Error::Config(format!("cannot encode the {operation}: {e}")))?,
+        );
         let url = join(self.environment.api_base(), operation.path());
         let mut refreshed = false;
         loop {
@@ -68,7 +71,7 @@ impl Inner {
                 Operation::Token,
                 &url,
                 None,
-                Body::Form(form.as_bytes().to_vec()),
+                Body::Form(bytes::Bytes::copy_from_slice(form.as_bytes())),
             )
             .await?;
         match response.status {

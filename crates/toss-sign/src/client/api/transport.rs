@@ -40,8 +40,8 @@ pub(crate) struct Transport {
 }
 
 pub(crate) enum Body {
-    Json(Vec<u8>),
-    Form(Vec<u8>),
+    Json(Bytes),
+    Form(Bytes),
 }
 
 /// A response's status and body; headers are not needed above this point.
