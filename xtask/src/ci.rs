@@ -21,13 +21,18 @@ const ALL_FEATURE_PACKAGES: [&str; 4] = [
     "toss-signed-doc",
 ];
 
+/// Packages with a default backend feature that can be turned off, tested without it too
+/// (toss-signed-doc: `aws-lc` by default, the pure Rust `rsa` crate without).
+const NO_DEFAULT_FEATURE_PACKAGES: [&str; 1] = ["toss-signed-doc"];
+
 /// Feature combinations that must at least build without warnings.
-const CHECKED_FEATURE_SETS: [(&str, &[&str]); 3] = [
+const CHECKED_FEATURE_SETS: [(&str, &[&str]); 4] = [
     (
         "toss-sign",
         &["--no-default-features", "--features", "rustcrypto,hyper"],
     ),
     ("toss-transport", &["--no-default-features"]),
+    ("toss-signed-doc", &["--no-default-features", "--benches"]),
     (
         "toss-transport",
         &["--no-default-features", "--features", "hyper"],
@@ -62,6 +67,13 @@ pub(crate) fn run() -> Result<(), String> {
     }
     for package in ALL_FEATURE_PACKAGES {
         cmd("cargo", &["test", "-p", package, "--all-features"], &deny)?;
+    }
+    for package in NO_DEFAULT_FEATURE_PACKAGES {
+        cmd(
+            "cargo",
+            &["test", "-p", package, "--no-default-features"],
+            &deny,
+        )?;
     }
     for (package, features) in CHECKED_FEATURE_SETS {
         let mut args = vec!["check", "-p", package];

@@ -4,11 +4,15 @@
 //! - `regen-fixtures`: rewrites the committed test fixtures made by independent tools.
 //! - `bench-session`: session generation with our default backend against Node's `crypto`,
 //!   alternately, in one sitting.
+//! - `bench-peers`: `tosscert bench` against Node's `crypto`, Python's `cryptography` and
+//!   `openssl speed`, alternately, in one sitting; writes the tables into
+//!   `docs/PERFORMANCE.md`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench_peers;
 mod bench_session;
 mod ci;
 mod regen;
@@ -36,6 +40,19 @@ enum Task {
         #[arg(long, default_value_t = 2)]
         rounds: u32,
     },
+    /// The six `tosscert bench` operations against Node's `crypto`, Python's `cryptography`
+    /// and the physical limit (`openssl speed`), in one sitting; writes docs/PERFORMANCE.md.
+    BenchPeers {
+        /// Seconds per operation in each run (openssl takes whole seconds, rounded up).
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+        /// Alternating rounds of (ours, Node, Python, openssl); the best of them is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+        /// Print the tables without writing docs/PERFORMANCE.md.
+        #[arg(long)]
+        no_write: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +60,11 @@ fn main() -> ExitCode {
         Task::Ci => ci::run(),
         Task::RegenFixtures => regen::run(),
         Task::BenchSession { seconds, rounds } => bench_session::run(seconds, rounds),
+        Task::BenchPeers {
+            seconds,
+            rounds,
+            no_write,
+        } => bench_peers::run(seconds, rounds, !no_write),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

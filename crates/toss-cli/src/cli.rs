@@ -70,6 +70,9 @@ pub(crate) struct BenchArgs {
     /// Print one JSON object, `{"<operation>": {"ns_per_op": <float>, "ops": <int>}, …}`.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Measure only this operation, for a profiler (internal; the output then has only it).
+    #[arg(long, hide = true, value_name = "OPERATION")]
+    pub(crate) only: Option<String>,
 }
 
 /// A finite, positive number of seconds, at most a day.

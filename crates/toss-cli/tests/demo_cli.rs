@@ -81,6 +81,8 @@ fn serve() -> Served {
     };
     let base_url = field("base URL:");
     let public_key = field("public key:");
+    // Keep reading, as a terminal would, for as long as the server runs.
+    std::thread::spawn(move || lines.for_each(drop));
     Served {
         child,
         base_url,

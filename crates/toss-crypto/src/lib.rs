@@ -108,8 +108,8 @@ pub use generator::{SessionGenerator, SessionGeneratorBuilder};
 pub use key_text::TOSS_CERT_PUBLIC_KEY;
 pub use opener::SessionOpener;
 pub use provider::{
-    AesCbc, AesGcm, CryptoProvider, HmacSha256, OaepDecryptingKey, OaepEncryptingKey, RsaOaep,
-    SecureRandom,
+    AesCbc, AesCbcKey, AesGcm, AesGcmKey, CryptoProvider, HmacSha256, HmacSha256Key,
+    OaepDecryptingKey, OaepEncryptingKey, RsaOaep, SecureRandom,
 };
 pub use session::Session;
 pub use zeroize;

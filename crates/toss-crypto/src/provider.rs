@@ -173,6 +173,36 @@ pub trait AesGcm: Send + Sync + Debug {
         aad: &[u8],
         ciphertext_and_tag: &[u8],
     ) -> Result<Vec<u8>, Error>;
+
+    /// Prepares `key` once (its key schedule) for the many fields of one session. The
+    /// default, `Ok(None)`, prepares nothing, and the session calls [`seal`](Self::seal) and
+    /// [`open`](Self::open) with the raw key each time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyMaterial`] for a key that is not 32 bytes.
+    fn prepare(&self, key: &[u8]) -> Result<Option<Box<dyn AesGcmKey>>, Error> {
+        let _ = key;
+        Ok(None)
+    }
+}
+
+/// An AES-256-GCM key prepared by [`AesGcm::prepare`]: sealing and opening skip the key
+/// schedule. It holds key material and must wipe it when dropped.
+pub trait AesGcmKey: Send + Sync + Debug {
+    /// As [`AesGcm::seal`], with the prepared key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyMaterial`] for a nonce that is not 12 bytes.
+    fn seal(&self, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// As [`AesGcm::open`], with the prepared key.
+    ///
+    /// # Errors
+    ///
+    /// [`DecryptError::Tag`](crate::DecryptError::Tag) when it does not verify.
+    fn open(&self, nonce: &[u8], aad: &[u8], ciphertext_and_tag: &[u8]) -> Result<Vec<u8>, Error>;
 }
 
 /// AES-CBC with PKCS#7 padding; the key length (16 or 32 bytes) selects AES-128 or AES-256.
@@ -191,6 +221,37 @@ pub trait AesCbc: Send + Sync + Debug {
     /// [`DecryptError::Padding`](crate::DecryptError::Padding) or
     /// [`DecryptError::CiphertextLength`](crate::DecryptError::CiphertextLength).
     fn decrypt(&self, key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// Prepares `key` once (its key schedules) for the many fields of one session. The
+    /// default, `Ok(None)`, prepares nothing, and the session calls
+    /// [`encrypt`](Self::encrypt) and [`decrypt`](Self::decrypt) with the raw key each time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyMaterial`] for a key that is neither 16 nor 32 bytes.
+    fn prepare(&self, key: &[u8]) -> Result<Option<Box<dyn AesCbcKey>>, Error> {
+        let _ = key;
+        Ok(None)
+    }
+}
+
+/// An AES-CBC key prepared by [`AesCbc::prepare`]. It holds key material and must wipe it
+/// when dropped.
+pub trait AesCbcKey: Send + Sync + Debug {
+    /// As [`AesCbc::encrypt`], with the prepared key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyMaterial`] for an IV that is not 16 bytes.
+    fn encrypt(&self, iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// As [`AesCbc::decrypt`], with the prepared key.
+    ///
+    /// # Errors
+    ///
+    /// [`DecryptError::Padding`](crate::DecryptError::Padding) or
+    /// [`DecryptError::CiphertextLength`](crate::DecryptError::CiphertextLength).
+    fn decrypt(&self, iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error>;
 }
 
 /// HMAC-SHA256.
@@ -201,4 +262,27 @@ pub trait HmacSha256: Send + Sync + Debug {
     ///
     /// Only a backend failure; HMAC accepts keys of any length.
     fn sign(&self, key: &[u8], message: &[u8]) -> Result<[u8; 32], Error>;
+
+    /// Prepares `key` once for the many fields of one session. The default, `Ok(None)`,
+    /// prepares nothing, and the session calls [`sign`](Self::sign) with the raw key each
+    /// time.
+    ///
+    /// # Errors
+    ///
+    /// Only a backend failure.
+    fn prepare(&self, key: &[u8]) -> Result<Option<Box<dyn HmacSha256Key>>, Error> {
+        let _ = key;
+        Ok(None)
+    }
+}
+
+/// An HMAC-SHA256 key prepared by [`HmacSha256::prepare`]. It holds key material and must
+/// wipe it when dropped.
+pub trait HmacSha256Key: Send + Sync + Debug {
+    /// As [`HmacSha256::sign`], with the prepared key.
+    ///
+    /// # Errors
+    ///
+    /// Only a backend failure.
+    fn sign(&self, message: &[u8]) -> Result<[u8; 32], Error>;
 }

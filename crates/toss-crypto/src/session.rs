@@ -1,13 +1,14 @@
 //! A session: the symmetric key that protects the personal data of one request or result.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-use crate::provider::CryptoProvider;
+use crate::provider::{AesCbcKey, AesGcmKey, CryptoProvider, HmacSha256Key};
 use crate::{Algorithm, DecryptError, EnvelopeError, Error, SessionFormatError, version};
 
 /// The symmetric key, IV and id of one request or one result call.
@@ -35,6 +36,17 @@ pub struct Session {
     key_base64: Zeroizing<String>,
     session_key: Option<String>,
     provider: &'static CryptoProvider,
+    /// The keys the provider prepared at the first field, for the others.
+    prepared: OnceLock<Prepared>,
+}
+
+/// A session's keys as the provider prepared them (key schedules, HMAC pads), for the
+/// algorithm in use; `None` where the provider prepares none.
+#[derive(Clone, Default)]
+struct Prepared {
+    gcm: Option<Arc<dyn AesGcmKey>>,
+    cbc: Option<Arc<dyn AesCbcKey>>,
+    hmac: Option<Arc<dyn HmacSha256Key>>,
 }
 
 impl Session {
@@ -125,21 +137,25 @@ impl Session {
         let plaintext = plaintext.as_bytes();
         match self.algorithm {
             Algorithm::AesGcm => {
-                let sealed = self
-                    .provider
-                    .aes_gcm
-                    .seal(&self.key, &self.iv, &self.key, plaintext)?;
+                let sealed = match &self.prepared()?.gcm {
+                    Some(key) => key.seal(&self.iv, &self.key, plaintext)?,
+                    None => self
+                        .provider
+                        .aes_gcm
+                        .seal(&self.key, &self.iv, &self.key, plaintext)?,
+                };
                 Ok(self.frame(&sealed, None))
             }
             Algorithm::AesCbc | Algorithm::AesCbc128 => {
-                let ciphertext = self
-                    .provider
-                    .aes_cbc
-                    .encrypt(&self.key, &self.iv, plaintext)?;
-                let mac = self
-                    .provider
-                    .hmac_sha256
-                    .sign(self.key_base64.as_bytes(), plaintext)?;
+                let prepared = self.prepared()?;
+                let ciphertext = match &prepared.cbc {
+                    Some(key) => key.encrypt(&self.iv, plaintext)?,
+                    None => self
+                        .provider
+                        .aes_cbc
+                        .encrypt(&self.key, &self.iv, plaintext)?,
+                };
+                let mac = self.hmac(prepared, plaintext)?;
                 Ok(self.frame(&ciphertext, Some(&mac)))
             }
         }
@@ -159,35 +175,37 @@ impl Session {
             Algorithm::AesGcm => 3,
             Algorithm::AesCbc | Algorithm::AesCbc128 => 4,
         };
-        let parts: Vec<&str> = envelope.split('$').collect();
-        if parts.len() != expected {
-            return Err(EnvelopeError::PartCount {
-                expected,
-                found: parts.len(),
-            }
-            .into());
+        // The parts without collecting them: `[version, id, ciphertext, hmac?]`.
+        let mut parts = envelope.split('$');
+        let mut next = || parts.next().unwrap_or_default();
+        let (version_token, id, body, mac) = (next(), next(), next(), next());
+        let found = envelope.split('$').count();
+        if found != expected {
+            return Err(EnvelopeError::PartCount { expected, found }.into());
         }
-        self.check_header(parts[0], parts[1])?;
-        let ciphertext = decode(parts[2]).ok_or(EnvelopeError::Base64 { part: "ciphertext" })?;
+        self.check_header(version_token, id)?;
+        let ciphertext = decode(body).ok_or(EnvelopeError::Base64 { part: "ciphertext" })?;
         let plaintext = match self.algorithm {
-            Algorithm::AesGcm => {
-                self.provider
+            Algorithm::AesGcm => match &self.prepared()?.gcm {
+                Some(key) => key.open(&self.iv, &self.key, &ciphertext)?,
+                None => self
+                    .provider
                     .aes_gcm
-                    .open(&self.key, &self.iv, &self.key, &ciphertext)?
-            }
+                    .open(&self.key, &self.iv, &self.key, &ciphertext)?,
+            },
             Algorithm::AesCbc | Algorithm::AesCbc128 => {
                 let mut received = [0u8; 32];
-                hex::decode_to_slice(parts[3], &mut received)
+                hex::decode_to_slice(mac, &mut received)
                     .map_err(|_| EnvelopeError::HmacEncoding)?;
-                let plaintext = Zeroizing::new(self.provider.aes_cbc.decrypt(
-                    &self.key,
-                    &self.iv,
-                    &ciphertext,
-                )?);
-                let computed = self
-                    .provider
-                    .hmac_sha256
-                    .sign(self.key_base64.as_bytes(), &plaintext)?;
+                let prepared = self.prepared()?;
+                let plaintext = Zeroizing::new(match &prepared.cbc {
+                    Some(key) => key.decrypt(&self.iv, &ciphertext)?,
+                    None => self
+                        .provider
+                        .aes_cbc
+                        .decrypt(&self.key, &self.iv, &ciphertext)?,
+                });
+                let computed = self.hmac(prepared, &plaintext)?;
                 if !bool::from(computed.ct_eq(&received)) {
                     return Err(DecryptError::Hmac.into());
                 }
@@ -253,11 +271,47 @@ impl Session {
             key_base64,
             session_key,
             provider,
+            prepared: OnceLock::new(),
         }
     }
 
     pub(crate) fn set_session_key(&mut self, session_key: String) {
         self.session_key = Some(session_key);
+    }
+
+    /// The keys the provider prepares for this session's algorithm, made at the first use.
+    fn prepared(&self) -> Result<&Prepared, Error> {
+        if let Some(prepared) = self.prepared.get() {
+            return Ok(prepared);
+        }
+        let prepared = match self.algorithm {
+            Algorithm::AesGcm => Prepared {
+                gcm: self.provider.aes_gcm.prepare(&self.key)?.map(Arc::from),
+                ..Prepared::default()
+            },
+            Algorithm::AesCbc | Algorithm::AesCbc128 => Prepared {
+                cbc: self.provider.aes_cbc.prepare(&self.key)?.map(Arc::from),
+                hmac: self
+                    .provider
+                    .hmac_sha256
+                    .prepare(self.key_base64.as_bytes())?
+                    .map(Arc::from),
+                ..Prepared::default()
+            },
+        };
+        // Another thread may have prepared them meanwhile: they are the same keys.
+        Ok(self.prepared.get_or_init(|| prepared))
+    }
+
+    /// The CBC HMAC of `message`: its key is the UTF-8 of the secret key's base64.
+    fn hmac(&self, prepared: &Prepared, message: &[u8]) -> Result<[u8; 32], Error> {
+        match &prepared.hmac {
+            Some(key) => key.sign(message),
+            None => self
+                .provider
+                .hmac_sha256
+                .sign(self.key_base64.as_bytes(), message),
+        }
     }
 
     fn check_header(&self, version_token: &str, id: &str) -> Result<(), EnvelopeError> {

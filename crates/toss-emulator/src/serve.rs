@@ -126,10 +126,13 @@ impl ServeArgs {
 /// Ctrl-C cannot be awaited.
 pub async fn serve_until_interrupted(args: &ServeArgs) -> Result<(), ServeError> {
     let emulator = args.builder()?.start().await?;
-    println!("toss-emulator {} listening", env!("CARGO_PKG_VERSION"));
-    println!("base URL:   {}", emulator.base_url());
-    println!("public key: {}", emulator.public_key_base64());
-    println!("client_id:  {}", emulator.client_id());
+    say(format_args!(
+        "toss-emulator {} listening",
+        env!("CARGO_PKG_VERSION")
+    ));
+    say(format_args!("base URL:   {}", emulator.base_url()));
+    say(format_args!("public key: {}", emulator.public_key_base64()));
+    say(format_args!("client_id:  {}", emulator.client_id()));
     match &args.write_ca_cert {
         Some(path) => {
             std::fs::write(path, emulator.ca_certificate_pem()).map_err(|source| {
@@ -138,13 +141,25 @@ pub async fn serve_until_interrupted(args: &ServeArgs) -> Result<(), ServeError>
                     source,
                 }
             })?;
-            println!("CA certificate written to {}", path.display());
+            say(format_args!("CA certificate written to {}", path.display()));
         }
-        None => print!("CA certificate:\n{}", emulator.ca_certificate_pem()),
+        None => say(format_args!(
+            "CA certificate:\n{}",
+            emulator.ca_certificate_pem().trim_end()
+        )),
     }
     tokio::signal::ctrl_c().await.map_err(ServeError::Signal)?;
     emulator.shutdown().await?;
     Ok(())
+}
+
+/// Prints a line; a closed stdout (the reader went away) must not stop the server, as
+/// `println!` would by panicking.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
 }
 
 /// Why [`serve_until_interrupted`] stopped.

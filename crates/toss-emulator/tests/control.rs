@@ -303,7 +303,7 @@ async fn shutdown_stops_the_server() {
     let http = env.http.clone();
     assert!(http.get(&url).send().await.is_ok());
     env.emulator.shutdown().await.unwrap();
-    assert!(reqwest::Client::new().get(&url).send().await.is_err());
+    assert!(support::http_client().get(&url).send().await.is_err());
 }
 
 /// The signer certificate inside a signedDoc, as PEM on one line (as the provider's SDK

@@ -2,14 +2,37 @@
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_TIME};
-use der::Decode as _;
-use der::asn1::OctetString;
+use der::Tag;
+use der::asn1::OctetStringRef;
 use time::OffsetDateTime;
-use x509_cert::attr::{Attribute, Attributes};
 use x509_cert::time::Time;
 
 use crate::certificate::to_offset_date_time;
 use crate::error::{Error, Malformed};
+use crate::raw::{self, Tlv};
+
+/// The universal, constructed SET tag.
+const SET_TAG: u8 = 0x31;
+
+/// One `Attribute` as found in the input: its type and its values.
+#[derive(Debug, Clone)]
+pub(crate) struct RawAttribute<'a> {
+    oid: &'a [u8],
+    values: Vec<Tlv<'a>>,
+}
+
+/// Reads a SET OF `Attribute` (its tag may be an IMPLICIT one): each a SEQUENCE of an OBJECT
+/// IDENTIFIER and a SET OF values, no attribute and no value repeated, as `x509-cert`
+/// decodes `Attributes`.
+pub(crate) fn read<'a>(attributes: &Tlv<'a>) -> der::Result<Vec<RawAttribute<'a>>> {
+    raw::set_of(attributes, &[Tag::Sequence], |attribute| {
+        let mut fields = attribute.expect(Tag::Sequence)?.fields()?;
+        let oid = fields.oid_bytes()?;
+        let values = raw::set_of(&fields.expect(Tag::Set)?, &[], Ok)?;
+        fields.finish()?;
+        Ok(RawAttribute { oid, values })
+    })
+}
 
 /// The signed attributes of the SignerInfo, decoded, with the exact bytes the signature is
 /// over.
@@ -23,40 +46,38 @@ pub(crate) struct SignedAttributes {
     pub(crate) signing_time: Option<OffsetDateTime>,
 }
 
-/// The universal, constructed SET tag.
-const SET_TAG: u8 = 0x31;
-
 impl SignedAttributes {
-    /// Parses the `[0] IMPLICIT SignedAttributes` field, whole, as found in the input.
-    pub(crate) fn parse(implicit: &[u8]) -> Result<Self, Error> {
-        let mut signed_bytes = implicit.to_vec();
+    /// The `[0] IMPLICIT SignedAttributes` field, whole as found in the input, and its
+    /// attributes as [`read`] found them.
+    pub(crate) fn parse(
+        implicit: &Tlv<'_>,
+        attributes: &[RawAttribute<'_>],
+    ) -> Result<Self, Error> {
+        let mut signed_bytes = implicit.encoded.to_vec();
         if let Some(tag) = signed_bytes.first_mut() {
             *tag = SET_TAG;
         }
-        let attributes = Attributes::from_der(&signed_bytes)
-            .map_err(|e| Error::NotDer(crate::error::DerError::new(e)))?;
-        let content_type = single_value(&attributes, ID_CONTENT_TYPE, "contentType")?
+        let content_type = single_value(attributes, ID_CONTENT_TYPE, "contentType")?
             .ok_or(Malformed::NoContentType)?
-            .decode_as::<ObjectIdentifier>()
+            .decode::<ObjectIdentifier>()
             .map_err(|_| Malformed::InvalidAttribute {
                 attribute: "contentType",
             })?;
-        let message_digest = single_value(&attributes, ID_MESSAGE_DIGEST, "messageDigest")?
+        let message_digest = single_value(attributes, ID_MESSAGE_DIGEST, "messageDigest")?
             .ok_or(Malformed::NoMessageDigest)?
-            .decode_as::<OctetString>()
+            .decode::<OctetStringRef<'_>>()
             .map_err(|_| Malformed::InvalidAttribute {
                 attribute: "messageDigest",
             })?
-            .into_bytes();
-        let signing_time = match single_value(&attributes, ID_SIGNING_TIME, "signingTime")? {
+            .as_bytes()
+            .to_vec();
+        let signing_time = match single_value(attributes, ID_SIGNING_TIME, "signingTime")? {
             None => None,
             Some(value) => {
                 let invalid = Malformed::InvalidAttribute {
                     attribute: "signingTime",
                 };
-                let time = der::Encode::to_der(value)
-                    .and_then(|der| Time::from_der(&der))
-                    .map_err(|_| invalid.clone())?;
+                let time = value.decode::<Time>().map_err(|_| invalid.clone())?;
                 Some(to_offset_date_time(time).ok_or(invalid)?)
             }
         };
@@ -72,16 +93,16 @@ impl SignedAttributes {
 /// The one value of the attribute `oid`, `None` if absent; an error if it occurs twice or
 /// has other than one value.
 fn single_value<'a>(
-    attributes: &'a Attributes,
+    attributes: &[RawAttribute<'a>],
     oid: ObjectIdentifier,
     attribute: &'static str,
-) -> Result<Option<&'a der::Any>, Malformed> {
-    let mut found = attributes.iter().filter(|a: &&Attribute| a.oid == oid);
+) -> Result<Option<Tlv<'a>>, Malformed> {
+    let mut found = attributes.iter().filter(|a| a.oid == oid.as_bytes());
     let Some(first) = found.next() else {
         return Ok(None);
     };
-    if found.next().is_some() || first.values.len() != 1 {
-        return Err(Malformed::AttributeCardinality { attribute });
+    match (found.next(), first.values.as_slice()) {
+        (None, [value]) => Ok(Some(*value)),
+        _ => Err(Malformed::AttributeCardinality { attribute }),
     }
-    Ok(first.values.get(0))
 }

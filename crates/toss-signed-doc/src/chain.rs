@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use time::OffsetDateTime;
 
-use crate::certificate::ParsedCertificate;
+use crate::certificate::{DecodeError, ParsedCertificate};
 use crate::error::{CertificateError, DerError, Error, TrustAnchorError};
 
 /// The most CA certificates between the signer and an anchor.
@@ -108,10 +108,11 @@ fn malformed_pem() -> Error {
 }
 
 fn parse_anchor(der: &[u8]) -> Result<ParsedCertificate, Error> {
-    ParsedCertificate::from_der(der).ok_or_else(|| {
-        let error = <x509_cert::Certificate as der::Decode<'_>>::from_der(der)
-            .err()
-            .unwrap_or_else(|| der::ErrorKind::DateTime.into());
+    ParsedCertificate::from_der(der).map_err(|error| {
+        let error = match error {
+            DecodeError::Der(error) => error,
+            DecodeError::Validity => der::ErrorKind::DateTime.into(),
+        };
         TrustAnchorError::Malformed(DerError::new(error)).into()
     })
 }

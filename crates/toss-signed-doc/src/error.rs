@@ -192,7 +192,7 @@ pub enum Unsupported {
         /// The algorithm's name, or its dotted OID when unknown.
         name: String,
     },
-    /// An RSA key this crate will not use (larger than 4096 bits).
+    /// An RSA key this crate will not use: smaller than 2048 or larger than 4096 bits.
     #[error("unsupported RSA key size")]
     KeySize,
 }

@@ -6,17 +6,17 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::GeneralPurpose;
 use base64::engine::{DecodePaddingMode, GeneralPurposeConfig};
-use cms::content_info::ContentInfo;
-use cms::signed_data::SignedData;
+use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5911::ID_SIGNED_DATA;
-use der::{Decode as _, Encode as _, Reader as _, SliceReader, Tag, Tagged as _};
+use der::asn1::BitStringRef;
+use der::{Encode as _, Reader as _, SliceReader, Tag};
 use time::OffsetDateTime;
 
 use crate::algorithm::{DigestAlgorithm, RsaKey, SignatureAlgorithm, oid_name};
-use crate::attributes::SignedAttributes;
-use crate::certificate::ParsedCertificate;
+use crate::attributes::{self, RawAttribute, SignedAttributes};
+use crate::certificate::{DecodeError, ParsedCertificate, SignerId, context};
 use crate::error::{DerError, Error, Malformed};
-use crate::raw;
+use crate::raw::{self, Tlv};
 
 /// The universal, constructed SEQUENCE tag a ContentInfo starts with.
 const SEQUENCE_TAG: u8 = 0x30;
@@ -54,13 +54,19 @@ impl SignedDoc {
     ///
     /// [`Error::Empty`], [`Error::NotBase64`], and all of [`SignedDoc::from_der`]'s.
     pub fn from_base64(signed_doc: &str) -> Result<Self, Error> {
-        let compact: Vec<u8> = signed_doc
+        // The provider sends one line: decode it in place, and take the slower way (copying
+        // it without its whitespace) only for text that has line breaks inside.
+        let trimmed = signed_doc.trim_ascii();
+        if trimmed.is_empty() {
+            return Err(Error::Empty);
+        }
+        if let Ok(der) = BASE64.decode(trimmed) {
+            return Self::from_der(&der);
+        }
+        let compact: Vec<u8> = trimmed
             .bytes()
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
-        if compact.is_empty() {
-            return Err(Error::Empty);
-        }
         let der = BASE64.decode(&compact).map_err(|_| Error::NotBase64)?;
         Self::from_der(&der)
     }
@@ -86,37 +92,30 @@ impl SignedDoc {
         if der.first() == Some(&SEQUENCE_TAG) {
             check_not_truncated(der).map_err(der_error)?;
         }
-        let content_info = ContentInfo::from_der(der).map_err(der_error)?;
-        if content_info.content_type != ID_SIGNED_DATA {
+        let (content_type, content) = content_info(der).map_err(der_error)?;
+        if content_type != ID_SIGNED_DATA {
             return Err(Error::NotSignedData {
-                content_type: oid_name(&content_info.content_type),
+                content_type: oid_name(&content_type),
             });
         }
-        let signed_data = content_info
-            .content
-            .decode_as::<SignedData>()
-            .map_err(der_error)?;
-        let signer_info = match signed_data.signer_infos.0.as_slice() {
+        let signed_data = RawSignedData::read(content).map_err(der_error)?;
+        let signer_info = match signed_data.signer_infos.as_slice() {
             [] => return Err(Malformed::NoSigner.into()),
             [one] => one,
             more => {
                 return Err(Malformed::MultipleSigners { count: more.len() }.into());
             }
         };
-        let raw = raw::signed_data(der).map_err(der_error)?;
 
-        let digest_algorithm = DigestAlgorithm::from_identifier(&signer_info.digest_alg)?;
-        let signature_algorithm =
-            SignatureAlgorithm::from_identifier(&signer_info.signature_algorithm)?;
+        let digest_algorithm = DigestAlgorithm::from_identifier(&signer_info.digest_algorithm)?;
+        let signature_algorithm = SignatureAlgorithm::from_oid(&signer_info.signature_algorithm)?;
         let signature_hash = signature_algorithm.hash_for(digest_algorithm)?;
 
-        let implicit = match raw.signed_attributes.as_slice() {
-            [Some(attributes)] if signer_info.signed_attrs.is_some() => *attributes,
-            _ => return Err(Malformed::NoSignedAttributes.into()),
+        let Some((implicit, attributes)) = &signer_info.signed_attributes else {
+            return Err(Malformed::NoSignedAttributes.into());
         };
-        let attributes = SignedAttributes::parse(implicit)?;
-        let encapsulated = &signed_data.encap_content_info;
-        if attributes.content_type != encapsulated.econtent_type {
+        let attributes = SignedAttributes::parse(implicit, attributes)?;
+        if attributes.content_type != signed_data.content_type {
             return Err(Malformed::ContentTypeMismatch.into());
         }
         if attributes.message_digest.len() != digest_algorithm.output_len() {
@@ -127,20 +126,16 @@ impl SignedDoc {
             }
             .into());
         }
-        let content = match &encapsulated.econtent {
+        let content = match &signed_data.content {
             None => None,
-            Some(any) if any.tag() == Tag::OctetString => Some(any.value().to_vec()),
+            Some(tlv) if tlv.tag == Tag::OctetString => Some(tlv.value.to_vec()),
             Some(_) => return Err(Malformed::ContentNotOctetString.into()),
         };
 
-        let certificates = raw
-            .certificates
-            .iter()
-            .enumerate()
-            .map(|(index, der)| {
-                ParsedCertificate::from_der(der).ok_or(Malformed::Certificate { index })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(index) = signed_data.undated_certificate {
+            return Err(Malformed::Certificate { index }.into());
+        }
+        let certificates = signed_data.certificates;
         let signer = certificates
             .iter()
             .position(|c| c.is_named_by(&signer_info.sid))
@@ -148,7 +143,7 @@ impl SignedDoc {
         let signer_key = certificates
             .get(signer)
             .ok_or(Error::SignerCertificateNotFound)?
-            .rsa_key()?;
+            .rsa_key(signature_hash)?;
 
         Ok(Self {
             content,
@@ -158,7 +153,7 @@ impl SignedDoc {
             digest_algorithm,
             signature_hash,
             attributes,
-            signature: signer_info.signature.as_bytes().to_vec(),
+            signature: signer_info.signature.to_vec(),
         })
     }
 
@@ -272,4 +267,150 @@ fn check_not_truncated(der: &[u8]) -> der::Result<()> {
         return Err(der::Error::incomplete(actual));
     }
     Ok(())
+}
+
+/// A `ContentInfo`: its content type and its `[0] EXPLICIT` content.
+fn content_info(der: &[u8]) -> der::Result<(ObjectIdentifier, Tlv<'_>)> {
+    raw::single(der, Tag::Sequence, |content_info| {
+        let mut fields = content_info.fields()?;
+        let content_type = fields.oid()?;
+        let content = raw::explicit(&fields.expect(context(0, true))?)?;
+        fields.finish()?;
+        Ok((content_type, content))
+    })
+}
+
+/// A `SignedData` (RFC 5652 §5.1) as found in the input, checked in the order and the way
+/// `cms` decodes one, with its certificates read.
+struct RawSignedData<'a> {
+    /// `encapContentInfo.eContentType`.
+    content_type: ObjectIdentifier,
+    /// `encapContentInfo.eContent`, whatever its tag.
+    content: Option<Tlv<'a>>,
+    /// The certificates of the `certificate` choice, in input order.
+    certificates: Vec<ParsedCertificate>,
+    /// The index among them of the first whose validity dates are out of range.
+    undated_certificate: Option<usize>,
+    signer_infos: Vec<RawSignerInfo<'a>>,
+}
+
+impl<'a> RawSignedData<'a> {
+    fn read(signed_data: Tlv<'a>) -> der::Result<Self> {
+        let mut fields = signed_data.expect(Tag::Sequence)?.fields()?;
+        cms_version(&mut fields)?;
+        raw::set_of(&fields.expect(Tag::Set)?, &[Tag::Sequence], |algorithm| {
+            raw::Fields::new(algorithm.encoded, algorithm.offset)?.algorithm_bytes()
+        })?;
+        let mut encapsulated = fields.expect(Tag::Sequence)?.fields()?;
+        let content_type = encapsulated.oid()?;
+        let content = encapsulated
+            .optional(context(0, true))?
+            .map(|tagged| raw::explicit(&tagged))
+            .transpose()?;
+        encapsulated.finish()?;
+
+        let mut certificates = Vec::new();
+        let mut undated_certificate = None;
+        if let Some(set) = fields.optional(context(0, true))? {
+            let mut index = 0;
+            raw::set_of(&set, &[Tag::Sequence, context(3, true)], |choice| {
+                if choice.tag != Tag::Sequence {
+                    // [3] EXPLICIT OtherCertificateFormat: an OID and anything.
+                    return raw::explicit_with(&choice, &[Tag::Sequence], |other| {
+                        other_format(&other)
+                    });
+                }
+                match ParsedCertificate::from_tlv(&choice) {
+                    Ok(certificate) => certificates.push(certificate),
+                    Err(DecodeError::Der(error)) => return Err(error),
+                    Err(DecodeError::Validity) => {
+                        undated_certificate.get_or_insert(index);
+                    }
+                }
+                index += 1;
+                Ok(())
+            })?;
+        }
+        if let Some(set) = fields.optional(context(1, true))? {
+            // Revocation information is not used: each is checked for its shape only, a
+            // CertificateList or an [1] IMPLICIT OtherRevocationInfoFormat.
+            raw::set_of(&set, &[Tag::Sequence, context(1, true)], |choice| {
+                if choice.tag != Tag::Sequence {
+                    return other_format(&choice);
+                }
+                let mut list = choice.fields()?;
+                list.expect(Tag::Sequence)?;
+                list.algorithm()?;
+                list.decode::<BitStringRef<'_>>()?;
+                list.finish()
+            })?;
+        }
+        let signer_infos = raw::set_of(&fields.expect(Tag::Set)?, &[Tag::Sequence], |info| {
+            RawSignerInfo::read(info, &certificates)
+        })?;
+        fields.finish()?;
+        Ok(Self {
+            content_type,
+            content,
+            certificates,
+            undated_certificate,
+            signer_infos,
+        })
+    }
+}
+
+/// A `SignerInfo` (RFC 5652 §5.3) as found in the input.
+struct RawSignerInfo<'a> {
+    sid: SignerId<'a>,
+    digest_algorithm: ObjectIdentifier,
+    /// The `[0] IMPLICIT` signed attributes, whole, and read.
+    signed_attributes: Option<(Tlv<'a>, Vec<RawAttribute<'a>>)>,
+    signature_algorithm: ObjectIdentifier,
+    signature: &'a [u8],
+}
+
+impl<'a> RawSignerInfo<'a> {
+    fn read(signer_info: Tlv<'a>, certificates: &[ParsedCertificate]) -> der::Result<Self> {
+        let mut fields = signer_info.expect(Tag::Sequence)?.fields()?;
+        cms_version(&mut fields)?;
+        let sid = SignerId::parse(
+            fields.one_of(&[Tag::Sequence, context(0, false)])?,
+            certificates,
+        )?;
+        let digest_algorithm = fields.algorithm()?;
+        let signed_attributes = match fields.optional(context(0, true))? {
+            None => None,
+            Some(implicit) => Some((implicit, attributes::read(&implicit)?)),
+        };
+        let signature_algorithm = fields.algorithm()?;
+        let signature = fields.expect(Tag::OctetString)?.value;
+        if let Some(unsigned) = fields.optional(context(1, true))? {
+            attributes::read(&unsigned)?;
+        }
+        fields.finish()?;
+        Ok(Self {
+            sid,
+            digest_algorithm,
+            signed_attributes,
+            signature_algorithm,
+            signature,
+        })
+    }
+}
+
+/// A `CMSVersion`: an INTEGER from 0 to 5.
+fn cms_version(fields: &mut raw::Fields<'_>) -> der::Result<()> {
+    let position = fields.cursor();
+    if fields.decode::<u8>()? > 5 {
+        return Err(raw::at(Tag::Integer.value_error().kind(), position));
+    }
+    Ok(())
+}
+
+/// The fields of an `Other…Format`: an OBJECT IDENTIFIER and any one value.
+fn other_format(other: &Tlv<'_>) -> der::Result<()> {
+    let mut fields = other.fields()?;
+    fields.oid()?;
+    fields.next_tlv()?;
+    fields.finish()
 }

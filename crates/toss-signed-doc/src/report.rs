@@ -86,9 +86,10 @@ pub struct Signer {
 
 impl Signer {
     pub(crate) fn from_certificate(certificate: &ParsedCertificate) -> Self {
+        let (subject, common_name) = certificate.subject_and_common_name();
         Self {
-            subject: certificate.subject(),
-            common_name: certificate.common_name(),
+            subject,
+            common_name,
             serial_number: certificate.serial_decimal(),
             serial_number_hex: certificate.serial_hex(),
             issuer: certificate.issuer(),

@@ -108,7 +108,7 @@ impl Verifier {
         let hash = signed.signature_hash();
         if !signed
             .signer_key()
-            .verify(hash, signed.signed_attributes_der(), signed.signature())
+            .verify(signed.signed_attributes_der(), signed.signature())
         {
             return Err(Error::SignatureInvalid);
         }

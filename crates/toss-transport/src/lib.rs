@@ -61,7 +61,10 @@
 //! already links, rather than a second one) and Mozilla's root certificates from
 //! `webpki-roots`, so behaviour does not depend on the host's certificate store. Both
 //! send `User-Agent: toss-cert-rs/<version>`, honour `HTTPS_PROXY`, `HTTP_PROXY`,
-//! `ALL_PROXY` and `NO_PROXY`, and do not follow redirects.
+//! `ALL_PROXY` and `NO_PROXY`, and do not follow redirects. Building a backend installs
+//! aws-lc-rs as rustls's process-wide default provider unless the application installed
+//! one first, so that other reqwest clients in the process (which this crate's reqwest
+//! features leave without a provider of their own) keep working.
 //!
 //! # Dependencies
 //!

@@ -18,8 +18,8 @@ use zeroize::Zeroizing;
 
 use super::{check_cbc_lengths, check_gcm_lengths};
 use crate::provider::{
-    AesCbc, AesGcm, CryptoProvider, HmacSha256, OaepDecryptingKey, OaepEncryptingKey, RsaOaep,
-    SecureRandom,
+    AesCbc, AesCbcKey, AesGcm, AesGcmKey, CryptoProvider, HmacSha256, HmacSha256Key,
+    OaepDecryptingKey, OaepEncryptingKey, RsaOaep, SecureRandom,
 };
 use crate::{DecryptError, Error, RsaKeyError};
 
@@ -169,12 +169,7 @@ impl AesGcm for Gcm {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
         check_gcm_lengths(key, nonce)?;
-        let mut in_out = Vec::with_capacity(plaintext.len() + AES_256_GCM.tag_len());
-        in_out.extend_from_slice(plaintext);
-        Self::key(key)?
-            .seal_in_place_append_tag(Self::nonce(nonce)?, Aad::from(aad), &mut in_out)
-            .map_err(|_| super::backend_failure("AES-GCM seal"))?;
-        Ok(in_out)
+        seal(&Self::key(key)?, nonce, aad, plaintext)
     }
 
     fn open(
@@ -185,17 +180,63 @@ impl AesGcm for Gcm {
         ciphertext_and_tag: &[u8],
     ) -> Result<Vec<u8>, Error> {
         check_gcm_lengths(key, nonce)?;
-        if ciphertext_and_tag.len() < AES_256_GCM.tag_len() {
-            return Err(DecryptError::CiphertextLength(ciphertext_and_tag.len()).into());
-        }
-        let mut in_out = ciphertext_and_tag.to_vec();
-        let len = Self::key(key)?
-            .open_in_place(Self::nonce(nonce)?, Aad::from(aad), &mut in_out)
-            .map_err(|_| DecryptError::Tag)?
-            .len();
-        in_out.truncate(len);
-        Ok(in_out)
+        open(&Self::key(key)?, nonce, aad, ciphertext_and_tag)
     }
+
+    fn prepare(&self, key: &[u8]) -> Result<Option<Box<dyn AesGcmKey>>, Error> {
+        if key.len() != 32 {
+            return Err(super::gcm_key_error(key));
+        }
+        Ok(Some(Box::new(GcmKey(Self::key(key)?))))
+    }
+}
+
+/// A session's AES-256-GCM key with its key schedule and GHASH table made once. AWS-LC
+/// wipes them when the key is dropped.
+struct GcmKey(LessSafeKey);
+
+impl std::fmt::Debug for GcmKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GcmKey").finish_non_exhaustive()
+    }
+}
+
+impl AesGcmKey for GcmKey {
+    fn seal(&self, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        seal(&self.0, nonce, aad, plaintext)
+    }
+
+    fn open(&self, nonce: &[u8], aad: &[u8], ciphertext_and_tag: &[u8]) -> Result<Vec<u8>, Error> {
+        open(&self.0, nonce, aad, ciphertext_and_tag)
+    }
+}
+
+fn seal(key: &LessSafeKey, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+    let nonce = Gcm::nonce(nonce)?;
+    let mut in_out = Vec::with_capacity(plaintext.len() + AES_256_GCM.tag_len());
+    in_out.extend_from_slice(plaintext);
+    key.seal_in_place_append_tag(nonce, Aad::from(aad), &mut in_out)
+        .map_err(|_| super::backend_failure("AES-GCM seal"))?;
+    Ok(in_out)
+}
+
+fn open(
+    key: &LessSafeKey,
+    nonce: &[u8],
+    aad: &[u8],
+    ciphertext_and_tag: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let nonce = Gcm::nonce(nonce)?;
+    if ciphertext_and_tag.len() < AES_256_GCM.tag_len() {
+        return Err(DecryptError::CiphertextLength(ciphertext_and_tag.len()).into());
+    }
+    let mut in_out = ciphertext_and_tag.to_vec();
+    let len = key
+        .open_in_place(nonce, Aad::from(aad), &mut in_out)
+        .map_err(|_| DecryptError::Tag)?
+        .len();
+    in_out.truncate(len);
+    Ok(in_out)
 }
 
 #[derive(Debug)]
@@ -238,6 +279,58 @@ impl AesCbc for Cbc {
         in_out.truncate(len);
         Ok(in_out)
     }
+
+    fn prepare(&self, key: &[u8]) -> Result<Option<Box<dyn AesCbcKey>>, Error> {
+        if key.len() != 16 && key.len() != 32 {
+            return Err(super::cbc_key_error(key));
+        }
+        let encrypting = PaddedBlockEncryptingKey::cbc_pkcs7(Self::unbound(key)?)
+            .map_err(|_| super::cbc_key_error(key))?;
+        let decrypting = PaddedBlockDecryptingKey::cbc_pkcs7(Self::unbound(key)?)
+            .map_err(|_| super::cbc_key_error(key))?;
+        Ok(Some(Box::new(CbcKey {
+            encrypting,
+            decrypting,
+        })))
+    }
+}
+
+/// A session's AES-CBC key schedules, made once. AWS-LC wipes them when dropped.
+struct CbcKey {
+    encrypting: PaddedBlockEncryptingKey,
+    decrypting: PaddedBlockDecryptingKey,
+}
+
+impl std::fmt::Debug for CbcKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CbcKey").finish_non_exhaustive()
+    }
+}
+
+impl AesCbcKey for CbcKey {
+    fn encrypt(&self, iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        let iv = Cbc::iv(iv)?;
+        let mut in_out = plaintext.to_vec();
+        self.encrypting
+            .less_safe_encrypt(&mut in_out, EncryptionContext::Iv128(iv))
+            .map_err(|_| super::backend_failure("AES-CBC encrypt"))?;
+        Ok(in_out)
+    }
+
+    fn decrypt(&self, iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+        let iv = Cbc::iv(iv)?;
+        if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
+            return Err(DecryptError::CiphertextLength(ciphertext.len()).into());
+        }
+        let mut in_out = ciphertext.to_vec();
+        let len = self
+            .decrypting
+            .decrypt(&mut in_out, DecryptionContext::Iv128(iv))
+            .map_err(|_| DecryptError::Padding)?
+            .len();
+        in_out.truncate(len);
+        Ok(in_out)
+    }
 }
 
 #[derive(Debug)]
@@ -245,9 +338,74 @@ struct Hmac;
 
 impl HmacSha256 for Hmac {
     fn sign(&self, key: &[u8], message: &[u8]) -> Result<[u8; 32], Error> {
-        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
-        let tag = aws_lc_rs::hmac::sign(&key, message);
-        <[u8; 32]>::try_from(tag.as_ref())
-            .map_err(|_| super::backend_failure("HMAC-SHA256 tag length"))
+        hmac_sign(
+            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key),
+            message,
+        )
+    }
+
+    fn prepare(&self, key: &[u8]) -> Result<Option<Box<dyn HmacSha256Key>>, Error> {
+        Ok(Some(Box::new(HmacKey(aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            key,
+        )))))
+    }
+}
+
+/// A session's HMAC key, its inner and outer pads hashed once. AWS-LC wipes it when dropped.
+struct HmacKey(aws_lc_rs::hmac::Key);
+
+impl std::fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HmacKey").finish_non_exhaustive()
+    }
+}
+
+impl HmacSha256Key for HmacKey {
+    fn sign(&self, message: &[u8]) -> Result<[u8; 32], Error> {
+        hmac_sign(&self.0, message)
+    }
+}
+
+fn hmac_sign(key: &aws_lc_rs::hmac::Key, message: &[u8]) -> Result<[u8; 32], Error> {
+    let tag = aws_lc_rs::hmac::sign(key, message);
+    <[u8; 32]>::try_from(tag.as_ref()).map_err(|_| super::backend_failure("HMAC-SHA256 tag length"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prepared_gcm_key_seals_and_opens_as_the_raw_key_does() {
+        let (key, nonce, aad) = ([7u8; 32], [9u8; 12], b"aad");
+        let prepared = Gcm.prepare(&key).unwrap().unwrap();
+        let sealed = Gcm.seal(&key, &nonce, aad, b"plaintext").unwrap();
+        assert_eq!(prepared.seal(&nonce, aad, b"plaintext").unwrap(), sealed);
+        assert_eq!(prepared.open(&nonce, aad, &sealed).unwrap(), b"plaintext");
+        assert_eq!(Gcm.open(&key, &nonce, aad, &sealed).unwrap(), b"plaintext");
+        assert!(prepared.open(&nonce, b"other", &sealed).is_err());
+        assert!(prepared.seal(&[0u8; 11], aad, b"x").is_err());
+        assert!(prepared.open(&nonce, aad, &[0u8; 15]).is_err());
+        assert!(Gcm.prepare(&[0u8; 16]).is_err());
+    }
+
+    #[test]
+    fn prepared_cbc_and_hmac_keys_agree_with_the_raw_keys() {
+        for len in [16, 32] {
+            let (key, iv) = (vec![5u8; len], [3u8; 16]);
+            let prepared = Cbc.prepare(&key).unwrap().unwrap();
+            let encrypted = Cbc.encrypt(&key, &iv, b"plaintext").unwrap();
+            assert_eq!(prepared.encrypt(&iv, b"plaintext").unwrap(), encrypted);
+            assert_eq!(prepared.decrypt(&iv, &encrypted).unwrap(), b"plaintext");
+            assert!(prepared.decrypt(&iv, &encrypted[1..]).is_err());
+            assert!(prepared.encrypt(&iv[1..], b"x").is_err());
+        }
+        assert!(Cbc.prepare(&[0u8; 24]).is_err());
+        let hmac = Hmac.prepare(b"key text").unwrap().unwrap();
+        assert_eq!(
+            hmac.sign(b"message").unwrap(),
+            Hmac.sign(b"key text", b"message").unwrap()
+        );
     }
 }

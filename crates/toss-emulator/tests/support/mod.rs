@@ -45,7 +45,7 @@ pub async fn start_with(
     Env {
         emulator,
         clock,
-        http: reqwest::Client::new(),
+        http: http_client(),
         sessions,
     }
 }
@@ -164,4 +164,11 @@ pub fn error_code(answer: &Value) -> &str {
     assert_eq!(answer["resultType"], "FAIL", "{answer}");
     assert!(answer["success"].is_null());
     answer["error"]["errorCode"].as_str().unwrap()
+}
+
+/// A plain reqwest client. In a workspace build reqwest carries rustls without a provider
+/// (toss-transport's features), so one is installed first, as toss-transport itself does.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::new()
 }
