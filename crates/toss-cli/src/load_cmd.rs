@@ -38,6 +38,8 @@ pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
     if args.redis.is_some() && args.namespace.is_none() {
         args.namespace = Some(format!("load-{}", std::process::id()));
     }
+    // An emulator running elsewhere may have served earlier runs: count this run's tokens.
+    let tokens_before = tokens_issued(emulator.as_ref(), &args).await;
     let started = Instant::now();
     let reports = if args.processes <= 1 {
         vec![worker::run(&args).await?]
@@ -45,7 +47,10 @@ pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
         run_processes(&args).await?
     };
     let wall = started.elapsed();
-    let tokens_issued = tokens_issued(emulator.as_ref(), &args).await;
+    let tokens_issued = tokens_issued(emulator.as_ref(), &args)
+        .await
+        .zip(tokens_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let summary = Summary::new(&args, &reports, wall, tokens_issued, emulator.is_some());
     if let Some(handle) = emulator {
         handle.shutdown().await?;
