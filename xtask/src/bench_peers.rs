@@ -13,7 +13,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::run::{root, run as run_cmd};
+use crate::run::{output, root, run as run_cmd};
 
 /// The operations, in the order `tosscert bench` prints them.
 const OPERATIONS: [&str; 6] = [
@@ -97,7 +97,7 @@ pub(crate) fn run(seconds: f64, rounds: u32, write: bool) -> Result<(), String> 
     for round in 1..=rounds {
         eprintln!("round {round}/{rounds}");
         eprintln!("  tosscert bench");
-        ours.add(&capture(
+        ours.add(&output(
             &tosscert.display().to_string(),
             &["bench", "--seconds", &secs, "--json"],
         )?)?;
@@ -105,7 +105,7 @@ pub(crate) fn run(seconds: f64, rounds: u32, write: bool) -> Result<(), String> 
             if let Some((program, args)) = &peer.command {
                 eprintln!("  {}", peer.name);
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                peer.runs.add(&capture(program, &args)?)?;
+                peer.runs.add(&output(program, &args)?)?;
             }
         }
         if openssl.is_some() {
@@ -211,23 +211,6 @@ fn version(program: &str, args: &[&str]) -> Option<String> {
         .map(|l| l.trim().to_owned())
 }
 
-/// Runs a command in the workspace root and returns its standard output.
-fn capture(program: &str, args: &[&str]) -> Result<String, String> {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(root())
-        .output()
-        .map_err(|e| format!("cannot start {program}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{program} {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    String::from_utf8(out.stdout).map_err(|_| format!("{program} printed non-UTF-8"))
-}
-
 /// One RSA-2048 verify and one RSA-4096 public operation (`+F2:<i>:<bits>:<sign/s>:<verify/s>`
 /// in `-mr` output; OpenSSL 3.2+ adds encrypt/s and decrypt/s after them), and SHA-256 of
 /// the content and of the signed attributes, each at its exact length (`-bytes`).
@@ -237,7 +220,7 @@ fn openssl_round(
     attributes_len: usize,
     limits: &mut Limits,
 ) -> Result<(), String> {
-    let rsa = capture(
+    let rsa = output(
         "openssl",
         &["speed", "-mr", "-seconds", seconds, "rsa2048", "rsa4096"],
     )?;
@@ -266,7 +249,7 @@ fn openssl_round(
 
 /// Nanoseconds for one SHA-256 of `len` bytes (`+F:<i>:sha256:<bytes/s>`).
 fn sha256_ns(len: usize, seconds: &str) -> Result<f64, String> {
-    let out = capture(
+    let out = output(
         "openssl",
         &[
             "speed",
