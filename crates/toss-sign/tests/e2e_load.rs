@@ -77,7 +77,9 @@ async fn two_hundred_concurrent_flows_through_one_client() {
         verify(&handle, signed, Expected::Text(text));
     }
 
-    let stats = handle.stats();
+    // Read over HTTP, as a user's CI would.
+    let stats = stats_over_http(handle.base_url()).await;
+    assert_eq!(stats, handle.stats());
     assert_eq!(stats.tokens_issued, 1, "200 cold callers share one token");
     assert_eq!(stats.sign_requests, FLOWS as u64);
     assert_eq!(stats.results, FLOWS as u64);
@@ -86,4 +88,17 @@ async fn two_hundred_concurrent_flows_through_one_client() {
         "{FLOWS} concurrent flows in {elapsed:?}; {} status calls",
         stats.status_calls
     );
+}
+
+/// `GET /emulator/v1/stats`.
+async fn stats_over_http(base_url: &str) -> toss_emulator::Stats {
+    use toss_transport::HttpTransport as _;
+    let transport =
+        toss_transport::default_transport(&toss_transport::TransportSettings::default()).unwrap();
+    let request = toss_transport::HttpRequest::get(&format!("{base_url}/emulator/v1/stats"))
+        .build()
+        .unwrap();
+    let response = transport.send(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    serde_json::from_slice(response.body()).unwrap()
 }
