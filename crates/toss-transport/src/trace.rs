@@ -31,8 +31,6 @@ where
         status = Empty,
         duration_ms = Empty,
     );
-    // Durations are measured, not used for decisions, so the wall clock is fine here.
-    #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
     let result = exchange.instrument(span.clone()).await;
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;

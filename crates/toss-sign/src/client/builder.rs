@@ -100,7 +100,8 @@ impl ClientBuilder {
 
     /// The HTTP transport every call goes through. Defaults to toss-transport's default
     /// backend (reqwest, or hyper when only that feature is on) built with this
-    /// builder's timeouts; a transport given here keeps its own timeouts.
+    /// builder's timeouts. A transport given here keeps its own connect timeout; each call
+    /// still carries [`timeout_request`](Self::timeout_request) as its request timeout.
     pub fn transport(mut self, transport: impl HttpTransport + 'static) -> Self {
         self.transport.transport = Some(SharedHttpTransport::new(transport));
         self

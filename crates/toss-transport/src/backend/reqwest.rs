@@ -27,7 +27,6 @@ use crate::transport::HttpTransport;
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
-    request_timeout: std::time::Duration,
 }
 
 impl ReqwestTransport {
@@ -53,7 +52,6 @@ impl ReqwestTransport {
         };
         Ok(Self {
             client: builder.build().map_err(TransportError::user)?,
-            request_timeout: settings.request_timeout(),
         })
     }
 }
@@ -67,15 +65,16 @@ impl HttpTransport for ReqwestTransport {
 
 impl ReqwestTransport {
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let response = self
+        let mut outgoing = self
             .client
             .request(request.method().clone(), request.uri().to_string())
             .headers(request.headers().clone())
-            .body(request.body().clone())
-            .timeout(request.timeout().unwrap_or(self.request_timeout))
-            .send()
-            .await
-            .map_err(map_error)?;
+            .body(request.body().clone());
+        // Without its own, the request keeps the client's timeout.
+        if let Some(timeout) = request.timeout() {
+            outgoing = outgoing.timeout(timeout);
+        }
+        let response = outgoing.send().await.map_err(map_error)?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(map_error)?;

@@ -66,8 +66,6 @@ fn retry_after(response: &HttpResponse) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let date = httpdate(value)?;
-    // Only the distance to a date the server gave matters; the clock is read, not trusted.
-    #[allow(clippy::disallowed_methods)]
     let now = SystemTime::now();
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
