@@ -20,8 +20,8 @@ const STEPS: usize = 6;
 const DOCUMENT: &str = "본인은 토스증권 계좌 개설 및 출금이체에 동의합니다.";
 
 pub(crate) async fn run(args: DemoArgs) -> CommandResult {
-    println!("tosscert demo: the Toss Cert signing flow against an embedded emulator");
-    println!("(no account, no network: a local server plays the provider and the user)\n");
+    say!("tosscert demo: the Toss Cert signing flow against an embedded emulator");
+    say!("(no account, no network: a local server plays the provider and the user)\n");
 
     let started = Instant::now();
     let emulator = Emulator::builder()
@@ -76,7 +76,7 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
     step(3, "waiting", "for the user to sign in the Toss app");
     let waited = Instant::now();
     wait_with_progress(&client, &requested.tx_id).await?;
-    println!(
+    say!(
         "{:>20} signed after {:.1} s",
         "",
         waited.elapsed().as_secs_f64()
@@ -129,20 +129,23 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
 
     let stats = emulator.stats();
     emulator.shutdown().await?;
-    println!(
+    say!(
         "\nkeep these two as the proof: txId {} and signedDoc ({} bytes of base64)",
         signed.tx_id,
         signed.signed_doc.base64.len()
     );
-    println!(
+    say!(
         "emulator saw {} token, {} sign request, {} status calls, {} result",
-        stats.tokens_issued, stats.sign_requests, stats.status_calls, stats.results
+        stats.tokens_issued,
+        stats.sign_requests,
+        stats.status_calls,
+        stats.results
     );
     Ok(format!("demo completed: txId {}", signed.tx_id))
 }
 
 fn step(n: usize, name: &str, detail: &str) {
-    println!("[{n}/{STEPS}] {name:<13} {detail}");
+    say!("[{n}/{STEPS}] {name:<13} {detail}");
 }
 
 /// Polls, printing each status as it arrives; on a terminal a spinner shows the wait.
@@ -159,7 +162,7 @@ async fn wait_with_progress(
         if spinner {
             eprint!("\r\x1b[2K");
         }
-        println!("{:>20} status {status}", "");
+        say!("{:>20} status {status}", "");
     };
     let waiting = client.wait(tx_id, &policy, on_change);
     tokio::pin!(waiting);

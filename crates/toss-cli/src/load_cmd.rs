@@ -63,7 +63,7 @@ pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
     if summary.succeeded() {
         Ok(output)
     } else {
-        println!("{output}");
+        say!("{output}");
         Err(summary.failure_reason().into())
     }
 }

@@ -8,6 +8,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// `println!` that leaves a reader's departure (`tosscert demo | head`) unremarked instead
+/// of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod api_cmd;
 mod backend;
 mod bench_cmd;
@@ -41,12 +50,7 @@ fn main() -> ExitCode {
         cli::Command::Bench(args) => bench_cmd::run(&args),
     };
     match result {
-        Ok(output) => {
-            if !output.is_empty() {
-                println!("{output}");
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(output) => print_output(&output),
         Err(error) => {
             eprintln!("tosscert: {}", error_chain(error.as_ref()));
             ExitCode::from(1)
@@ -55,6 +59,23 @@ fn main() -> ExitCode {
 }
 
 type CommandResult = Result<String, Box<dyn std::error::Error>>;
+
+/// Prints a command's output; a reader that went away (`tosscert … | head`) is not a crash.
+fn print_output(output: &str) -> ExitCode {
+    use std::io::Write as _;
+    if output.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{output}").and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tosscert: cannot write the output: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
 
 /// Runs an async command on a multi-threaded runtime.
 fn block_on(command: impl Future<Output = CommandResult>) -> CommandResult {

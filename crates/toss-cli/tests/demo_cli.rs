@@ -10,6 +10,23 @@ fn tosscert() -> Command {
 }
 
 #[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    // `tosscert demo | head -1`: stdout's reader is gone before the first line is written.
+    let mut child = tosscert()
+        .args(["demo", "--rsa-bits", "2048", "--open-after-ms", "0"])
+        .args(["--complete-after-ms", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
+
+#[test]
 fn demo_runs_the_whole_flow_and_shows_each_step() {
     let output = tosscert()
         .args(["demo", "--rsa-bits", "2048", "--open-after-ms", "100"])
