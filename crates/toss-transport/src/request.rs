@@ -93,6 +93,11 @@ impl HttpRequest {
     pub(crate) fn set_attempt(&mut self, attempt: u32) {
         self.attempt = attempt;
     }
+
+    /// Method, URL, headers and body, for a backend that builds its own request from them.
+    pub(crate) fn into_parts(self) -> (Method, Uri, HeaderMap, Bytes) {
+        (self.method, self.uri, self.headers, self.body)
+    }
 }
 
 impl fmt::Debug for HttpRequest {

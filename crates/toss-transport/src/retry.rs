@@ -72,10 +72,11 @@ impl<T: HttpTransport> HttpTransport for Retry<T> {
         let mut attempt = 1;
         loop {
             request.set_attempt(attempt);
-            let outcome = self.inner.send(request.clone()).await;
             if attempt >= self.policy.max_attempts() {
-                return outcome;
+                // Nothing will be resent: the request need not be kept.
+                return self.inner.send(request).await;
             }
+            let outcome = self.inner.send(request.clone()).await;
             let delay = match classify(&request, &outcome) {
                 Decision::DontRetry => return outcome,
                 Decision::Retry { after: Some(after) } => {

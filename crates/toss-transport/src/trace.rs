@@ -13,12 +13,15 @@ use crate::error::TransportError;
 use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 
-pub(crate) async fn instrument<F>(
+/// Runs `exchange` on `request` inside the attempt's span; the request is handed over, not
+/// copied, once the span has what it records.
+pub(crate) async fn instrument<E, F>(
     backend: &'static str,
-    request: &HttpRequest,
-    exchange: F,
+    request: HttpRequest,
+    exchange: E,
 ) -> Result<HttpResponse, TransportError>
 where
+    E: FnOnce(HttpRequest) -> F,
     F: Future<Output = Result<HttpResponse, TransportError>>,
 {
     let span = tracing::debug_span!(
@@ -32,7 +35,7 @@ where
         duration_ms = Empty,
     );
     let started = Instant::now();
-    let result = exchange.instrument(span.clone()).await;
+    let result = exchange(request).instrument(span.clone()).await;
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.record("duration_ms", duration_ms);
     match &result {

@@ -117,14 +117,15 @@ pub(super) async fn remote_stats(base_url: &str) -> Option<Stats> {
     serde_json::from_slice(response.body()).ok()
 }
 
-/// User plus system CPU time of this process so far, from `/proc/self/stat` (Linux).
+/// User plus system CPU time of every thread of this process so far, to the nanosecond.
+#[cfg(unix)]
 fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    // USER_HZ is 100 on every Linux architecture's /proc ABI.
-    Some((utime + stime) / 100.0)
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Some(now.tv_sec as f64 + now.tv_nsec as f64 / 1e9)
+}
+
+/// Not measured where there is no process CPU clock.
+#[cfg(not(unix))]
+fn cpu_seconds() -> Option<f64> {
+    None
 }

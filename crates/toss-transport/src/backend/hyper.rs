@@ -61,20 +61,22 @@ impl HyperTransport {
 impl HttpTransport for HyperTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let timeout = request.timeout().unwrap_or(self.request_timeout);
-        let exchange = tokio::time::timeout(timeout, self.exchange(&request));
-        trace::instrument("hyper", &request, async {
-            exchange.await.map_err(|_| TransportError::timeout())?
+        trace::instrument("hyper", request, |request| async move {
+            tokio::time::timeout(timeout, self.exchange(request))
+                .await
+                .map_err(|_| TransportError::timeout())?
         })
         .await
     }
 }
 
 impl HyperTransport {
-    async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut outgoing = http::Request::new(Full::new(request.body().clone()));
-        *outgoing.method_mut() = request.method().clone();
-        *outgoing.uri_mut() = request.uri().clone();
-        *outgoing.headers_mut() = request.headers().clone();
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (method, uri, headers, body) = request.into_parts();
+        let mut outgoing = http::Request::new(Full::new(body));
+        *outgoing.method_mut() = method;
+        *outgoing.uri_mut() = uri;
+        *outgoing.headers_mut() = headers;
         outgoing
             .headers_mut()
             .entry(USER_AGENT)

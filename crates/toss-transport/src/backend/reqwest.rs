@@ -42,7 +42,10 @@ impl ReqwestTransport {
             .connect_timeout(settings.connect_timeout())
             .timeout(settings.request_timeout())
             .user_agent(settings.user_agent())
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            // Retries are `Retry`'s, which knows what is idempotent; reqwest's own would
+            // also copy every request in case it resends it.
+            .retry(reqwest::retry::never());
         builder = match settings.proxy().kind() {
             ProxyKind::FromEnv => builder,
             ProxyKind::None => builder.no_proxy(),
@@ -59,24 +62,26 @@ impl ReqwestTransport {
 #[async_trait]
 impl HttpTransport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        trace::instrument("reqwest", &request, self.exchange(&request)).await
+        trace::instrument("reqwest", request, |request| self.exchange(request)).await
     }
 }
 
 impl ReqwestTransport {
-    async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let timeout = request.timeout();
+        let (method, uri, headers, body) = request.into_parts();
         let mut outgoing = self
             .client
-            .request(request.method().clone(), request.uri().to_string())
-            .headers(request.headers().clone())
-            .body(request.body().clone());
+            .request(method, uri.to_string())
+            .headers(headers)
+            .body(body);
         // Without its own, the request keeps the client's timeout.
-        if let Some(timeout) = request.timeout() {
+        if let Some(timeout) = timeout {
             outgoing = outgoing.timeout(timeout);
         }
-        let response = outgoing.send().await.map_err(map_error)?;
+        let mut response = outgoing.send().await.map_err(map_error)?;
         let status = response.status();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(map_error)?;
         Ok(HttpResponse::new(status)
             .with_headers(headers)
