@@ -162,9 +162,9 @@ impl SessionGeneratorBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::RsaKey`] when the key is not an RSA public key of at least 2048 bits,
+    /// [`Error::RsaKey`] when the key is not an RSA public key of at least 2048 bits, and
     /// [`Error::NoDefaultProvider`] when no provider was given and the crate features do not
-    /// name exactly one, and [`Error::Random`] when the random number generator fails.
+    /// name exactly one.
     pub fn build(self) -> Result<SessionGenerator, Error> {
         let provider = match self.provider {
             Some(provider) => provider,
@@ -180,9 +180,6 @@ impl SessionGeneratorBuilder {
         if bits < MIN_RSA_BITS {
             return Err(RsaKeyError::TooSmall.into());
         }
-        // A generator seeds itself on first use (AWS-LC runs its jitter-entropy start-up test
-        // then, tens of milliseconds): one draw here keeps that off the first session.
-        provider.secure_random.fill(&mut [0u8; 1])?;
         Ok(SessionGenerator {
             public_key: Arc::from(public_key),
             provider,

@@ -98,7 +98,8 @@ pub trait RsaOaep: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::RsaKey`] when the DER is not an RSA public key.
+    /// [`Error::RsaKey`] when the DER is not an RSA public key, and [`Error::Random`] when a
+    /// backend that readies its random number generator for the key's padding cannot.
     fn public_key(&self, spki_der: &[u8]) -> Result<Box<dyn OaepEncryptingKey>, Error>;
 
     /// Loads a private key from DER PKCS#8.

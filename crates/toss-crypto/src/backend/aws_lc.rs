@@ -59,6 +59,10 @@ impl RsaOaep for Rsa {
         })?;
         let bits = key.key_size_bits();
         let key = OaepPublicEncryptingKey::new(key).map_err(|_| der_error())?;
+        // OAEP padding draws from AWS-LC's own generator, which seeds itself on first use
+        // with a jitter-entropy start-up test (tens of milliseconds of CPU): seed it now,
+        // with the key, rather than inside the first session.
+        aws_lc_rs::rand::fill(&mut [0u8; 1]).map_err(|_| Error::Random)?;
         Ok(Box::new(PublicKey { key, bits }))
     }
 
