@@ -95,6 +95,7 @@ impl HttpRequest {
     }
 
     /// Method, URL, headers and body, for a backend that builds its own request from them.
+    #[cfg(any(feature = "reqwest", feature = "hyper"))]
     pub(crate) fn into_parts(self) -> (Method, Uri, HeaderMap, Bytes) {
         (self.method, self.uri, self.headers, self.body)
     }
