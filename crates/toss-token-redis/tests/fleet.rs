@@ -31,21 +31,22 @@ async fn pttl(server: &RedisServer, key: &str) -> i64 {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn four_processes_two_hundred_calls_one_token() {
-    let server = RedisServer::start();
-    let ns = namespace("fleet");
-    let provider = Provider::new(Duration::from_millis(100));
+/// Four clients standing for four processes: each has its own store, hence its own
+/// connection to Redis, and its own in-process single flight.
+async fn fleet(server: &RedisServer, ns: &str, provider: &Provider) -> Vec<toss_sign::Client> {
     let mut clients = Vec::new();
     for _ in 0..4 {
-        // Each "process" has its own store, hence its own connection to Redis, and its
-        // own client with its own in-process single flight.
-        let store = server.store(&ns).await;
+        let store = server.store(ns).await;
         clients.push(provider.client(Arc::new(store), Duration::from_secs(10)));
     }
-    let barrier = Arc::new(tokio::sync::Barrier::new(200));
+    clients
+}
+
+/// `calls` status calls spread over `clients`, all released at once; each must succeed.
+async fn status_all_at_once(clients: &[toss_sign::Client], calls: usize) {
+    let barrier = Arc::new(tokio::sync::Barrier::new(calls));
     let mut tasks = Vec::new();
-    for i in 0..200 {
+    for i in 0..calls {
         let client = clients[i % clients.len()].clone();
         let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
@@ -56,6 +57,15 @@ async fn four_processes_two_hundred_calls_one_token() {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_processes_two_hundred_calls_one_token() {
+    let server = RedisServer::start();
+    let ns = namespace("fleet");
+    let provider = Provider::new(Duration::from_millis(100));
+    let clients = fleet(&server, &ns, &provider).await;
+    status_all_at_once(&clients, 200).await;
     assert_eq!(provider.tokens_issued(), 1, "one token for the whole fleet");
     assert_eq!(provider.status_calls(), 200);
     assert_eq!(
@@ -83,11 +93,7 @@ async fn a_refused_token_is_replaced_once_for_the_whole_fleet() {
     let server = RedisServer::start();
     let ns = namespace("refused");
     let provider = Provider::new(Duration::from_millis(100));
-    let mut clients = Vec::new();
-    for _ in 0..4 {
-        let store = server.store(&ns).await;
-        clients.push(provider.client(Arc::new(store), Duration::from_secs(10)));
-    }
+    let clients = fleet(&server, &ns, &provider).await;
     clients[0].status(&TxId::new("tx-1")).await.unwrap();
     assert_eq!(provider.tokens_issued(), 1);
 
@@ -95,19 +101,7 @@ async fn a_refused_token_is_replaced_once_for_the_whole_fleet() {
     // token with a compare-and-set (which leaves a newer one alone) and asks for a new
     // one; one of them fetches it.
     provider.refuse("token-1");
-    let barrier = Arc::new(tokio::sync::Barrier::new(100));
-    let mut tasks = Vec::new();
-    for i in 0..100 {
-        let client = clients[i % clients.len()].clone();
-        let barrier = barrier.clone();
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            client.status(&TxId::new("tx-1")).await
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    status_all_at_once(&clients, 100).await;
     assert_eq!(provider.tokens_issued(), 2, "one replacement for the fleet");
     let store = server.store(&ns).await;
     assert_eq!(
