@@ -1,6 +1,7 @@
 //! Developer tasks for the toss-cert workspace: `cargo xtask <task>`.
 //!
 //! - `ci`: what `.github/workflows/ci.yml` runs, in the same order, on this machine.
+//! - `fuzz`: every cargo-fuzz target for a bounded time, from its committed corpus.
 //! - `regen-fixtures`: rewrites the committed test fixtures made by independent tools.
 //! - `bench-session`: session generation with our default backend against Node's `crypto`,
 //!   alternately, in one sitting.
@@ -15,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod bench_peers;
 mod bench_session;
 mod ci;
+mod fuzz;
 mod regen;
 mod run;
 
@@ -29,6 +31,13 @@ struct Xtask {
 enum Task {
     /// Format check, clippy, tests for each crypto backend, and docs, as CI runs them.
     Ci,
+    /// Every cargo-fuzz target for a bounded time, from its committed corpus (needs
+    /// `cargo install cargo-fuzz`; nightly, or stable with RUSTC_BOOTSTRAP).
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u32,
+    },
     /// Rewrites fixtures made by independent tools (Python `cryptography`, OpenSSL).
     RegenFixtures,
     /// Session generation: our default backend against Node's `crypto`, in one sitting.
@@ -58,6 +67,7 @@ enum Task {
 fn main() -> ExitCode {
     let result = match Xtask::parse().task {
         Task::Ci => ci::run(),
+        Task::Fuzz { seconds } => fuzz::run(seconds),
         Task::RegenFixtures => regen::run(),
         Task::BenchSession { seconds, rounds } => bench_session::run(seconds, rounds),
         Task::BenchPeers {

@@ -1,6 +1,6 @@
 //! Running commands from the workspace root, echoing them first.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The workspace root (the parent of this crate).
@@ -11,11 +11,21 @@ pub(crate) fn root() -> PathBuf {
 
 /// Runs `program args…` in the workspace root with extra environment, failing on non-zero.
 pub(crate) fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    run_in(&root(), program, args, env)
+}
+
+/// Runs `program args…` in `dir` with extra environment, failing on non-zero.
+pub(crate) fn run_in(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
         .envs(env.iter().copied())
-        .current_dir(root())
+        .current_dir(dir)
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
     if status.success() {

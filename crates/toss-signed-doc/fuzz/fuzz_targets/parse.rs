@@ -1,28 +1,10 @@
-//! The parser on arbitrary bytes: DER and base64 signedDocs, PEM trust anchors. Whatever
-//! parses is also verified (report only, and against the input as content), so the
-//! verification code sees parsed-but-hostile structures too. Nothing may panic.
+//! The parser on arbitrary bytes; what it does with each input is `harness/parse.rs`, which the
+//! corpus replay test (`tests/fuzz_corpus.rs`) runs too.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use toss_signed_doc::{Expected, SignedDoc, TrustAnchors, Verifier};
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(signed) = SignedDoc::from_der(data) {
-        let _ = signed.signer_certificate_pem();
-        let _ = format!("{signed:?}");
-        let _ = signed.verify(Expected::Nothing);
-        let _ = signed.verify(Expected::Content(data));
-        // The signedDoc's own certificates as anchors: exercises the chain search.
-        let mut anchors = TrustAnchors::new();
-        for der in signed.certificates_der() {
-            let _ = anchors.add_der(der);
-        }
-        let _ = Verifier::new()
-            .trust_anchors(anchors)
-            .verify(&signed, Expected::Nothing);
-    }
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = SignedDoc::from_base64(text);
-        let _ = TrustAnchors::from_pem(text);
-    }
-});
+#[path = "../harness/parse.rs"]
+mod harness;
+
+fuzz_target!(|data: &[u8]| harness::run(data));
