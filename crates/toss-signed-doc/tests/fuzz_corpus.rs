@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 #[path = "../fuzz/harness/parse.rs"]
 mod parse_harness;
 
+/// What a fuzz target does with one input.
+type Harness = fn(&[u8]);
+
 /// Each fuzz target by name, with the function its `fuzz_target!` calls.
-const TARGETS: [(&str, fn(&[u8])); 1] = [("parse", parse_harness::run)];
+const TARGETS: [(&str, Harness); 1] = [("parse", parse_harness::run)];
 
 /// Where a target's kept inputs live: the seeds and minimized corpus, and the crashes.
 const CORPUS_DIRS: [&str; 2] = ["seeds", "regressions"];
@@ -24,8 +27,8 @@ fn inputs(target: &str) -> Vec<PathBuf> {
         let Ok(entries) = fs::read_dir(fuzz_dir().join(dir).join(target)) else {
             continue;
         };
-        for entry in entries {
-            let path = entry.expect("corpus directory entry").path();
+        for entry in entries.flatten() {
+            let path = entry.path();
             if path.is_file() {
                 files.push(path);
             }

@@ -8,7 +8,7 @@
 use toss_signed_doc::{Expected, SignedDoc, TrustAnchors, Verifier};
 
 /// Runs every parser and verifier on `data`, ignoring their results: only a panic matters.
-pub fn run(data: &[u8]) {
+pub(crate) fn run(data: &[u8]) {
     if let Ok(signed) = SignedDoc::from_der(data) {
         let _ = signed.signer_certificate_pem();
         let _ = format!("{signed:?}");
