@@ -35,6 +35,8 @@ enum Kind {
     Io,
     User,
     Other,
+    CleartextRefused,
+    BodyTooLarge { limit: u64 },
 }
 
 impl TransportError {
@@ -65,6 +67,22 @@ impl TransportError {
     /// was sent.
     pub fn user(source: impl Into<BoxError>) -> Self {
         Self::new(Kind::User, true, Some(source.into()))
+    }
+
+    /// The request was refused before anything was sent (no DNS lookup, no connection)
+    /// because its URL is plain `http` to a host that is not loopback, and the transport
+    /// was not built with
+    /// [`danger_allow_insecure_http`](crate::TransportSettingsBuilder::danger_allow_insecure_http).
+    pub fn cleartext_refused() -> Self {
+        Self::new(Kind::CleartextRefused, true, None)
+    }
+
+    /// The response body is longer than `limit` bytes, the transport's
+    /// [`max_response_body`](crate::TransportSettingsBuilder::max_response_body); reading
+    /// stopped there. The server has received the request.
+    pub fn body_too_large(limit: usize) -> Self {
+        let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+        Self::new(Kind::BodyTooLarge { limit }, false, None)
     }
 
     /// Any other failure, for custom transports; treated as possibly sent.
@@ -98,6 +116,17 @@ impl TransportError {
     /// Whether the request itself was invalid.
     pub fn is_user(&self) -> bool {
         self.inner.kind == Kind::User
+    }
+
+    /// Whether the request was refused, unsent, for being plain `http` to a host that is
+    /// not loopback.
+    pub fn is_cleartext_refused(&self) -> bool {
+        self.inner.kind == Kind::CleartextRefused
+    }
+
+    /// Whether the response body was longer than the transport allows.
+    pub fn is_body_too_large(&self) -> bool {
+        matches!(self.inner.kind, Kind::BodyTooLarge { .. })
     }
 
     /// Whether the failure fits none of the other kinds.
@@ -146,6 +175,16 @@ impl fmt::Display for TransportError {
             (Kind::Io, _) => "connection failed during the request",
             (Kind::User, _) => "invalid request",
             (Kind::Other, _) => "transport failure",
+            (Kind::CleartextRefused, _) => {
+                "plain http is allowed to loopback hosts only: use https, or opt in with \
+                 danger_allow_insecure_http"
+            }
+            (Kind::BodyTooLarge { limit }, _) => {
+                return write!(
+                    f,
+                    "response body exceeds {limit} bytes (the server may have received it)"
+                );
+            }
         };
         let phase = if self.inner.never_connected {
             "nothing was sent"
@@ -206,6 +245,25 @@ mod tests {
             TransportError::other(InvalidRequest::Url)
                 .with_never_connected()
                 .never_connected()
+        );
+    }
+
+    #[test]
+    fn refusals_say_which_rule() {
+        let cleartext = TransportError::cleartext_refused();
+        assert!(cleartext.is_cleartext_refused() && cleartext.never_connected());
+        assert!(!cleartext.is_user() && !cleartext.is_connect());
+        assert_eq!(
+            cleartext.to_string(),
+            "plain http is allowed to loopback hosts only: use https, or opt in with \
+             danger_allow_insecure_http (nothing was sent)"
+        );
+        let large = TransportError::body_too_large(1024);
+        assert!(large.is_body_too_large() && large.may_have_been_sent());
+        assert!(!large.is_io());
+        assert_eq!(
+            large.to_string(),
+            "response body exceeds 1024 bytes (the server may have received it)"
         );
     }
 

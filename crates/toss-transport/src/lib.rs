@@ -44,6 +44,16 @@
 //!   that never connected, any request answered 429 (after `Retry-After`), and, only
 //!   when the request is marked [idempotent](HttpRequestBuilder::idempotent), one that
 //!   timed out, was reset or was answered 502, 503 or 504.
+//! - **No cleartext to remote hosts, no unbounded bodies.** Both backends refuse plain
+//!   `http` to any host but loopback (`127.0.0.0/8`, `::1`, `localhost`) before resolving
+//!   or connecting anything
+//!   ([`is_cleartext_refused`](TransportError::is_cleartext_refused); opt out with
+//!   [`danger_allow_insecure_http`](TransportSettingsBuilder::danger_allow_insecure_http)),
+//!   and stop reading a response body once it passes
+//!   [`max_response_body`](TransportSettingsBuilder::max_response_body), 1 MiB by default
+//!   ([`is_body_too_large`](TransportError::is_body_too_large)).
+//!   [`TransportSettings::check_destination`] applies the first rule for custom
+//!   transports.
 //! - **Nothing secret in logs.** Each attempt is a `tracing` span `http.request` with the
 //!   method, host, path, attempt, status and duration. The `Authorization` header, the
 //!   query and bodies are never recorded, and `Debug` of requests and responses shows
@@ -71,7 +81,8 @@
 //! `http` and `bytes` for the request and response types (the vocabulary every Rust
 //! HTTP stack shares), `async-trait` for an object-safe async trait, `tokio` for timers,
 //! `tracing` for spans and `fastrand` for backoff jitter (no cryptographic randomness is
-//! needed there).
+//! needed there). The backends read bodies through `http-body-util`'s `Limited` (with
+//! `http-body` for its trait), both already in the tree through reqwest and hyper.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -100,7 +111,9 @@ pub use http;
 pub use request::{HttpRequest, HttpRequestBuilder};
 pub use response::HttpResponse;
 pub use retry::{Retry, RetryPolicy, RetryPolicyBuilder};
-pub use settings::{Proxy, TransportSettings, TransportSettingsBuilder, USER_AGENT};
+pub use settings::{
+    DEFAULT_MAX_RESPONSE_BODY, Proxy, TransportSettings, TransportSettingsBuilder, USER_AGENT,
+};
 pub use transport::{HttpTransport, SharedHttpTransport};
 
 /// The default transport for `settings`: `ReqwestTransport` when the `reqwest` feature

@@ -1,9 +1,31 @@
 //! [`TransportSettings`]: the options every backend honours.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
-/// Timeouts, user agent and proxy for a backend.
+use http::Uri;
+use http::uri::Scheme;
+
+use crate::error::{InvalidRequest, TransportError};
+
+/// Timeouts, user agent, proxy and the safety rules for a backend.
+///
+/// Two rules hold whatever the backend:
+///
+/// - **No cleartext to remote hosts.** Plain `http` is sent only to loopback hosts
+///   (`127.0.0.0/8`, `::1`, `localhost`), where the emulator runs; any other `http` URL
+///   is refused with a [`is_cleartext_refused`](TransportError::is_cleartext_refused)
+///   error before a name is resolved or a connection opened, unless the settings say
+///   [`danger_allow_insecure_http`](TransportSettingsBuilder::danger_allow_insecure_http).
+///   Certificate revocation lists, which the provider publishes signed over plain http,
+///   will need a per-request exception when the client fetches them; none is offered
+///   yet.
+/// - **Bounded responses.** A response body longer than
+///   [`max_response_body`](TransportSettingsBuilder::max_response_body) (1 MiB by default)
+///   is refused with an [`is_body_too_large`](TransportError::is_body_too_large) error: at
+///   once when its `Content-Length` says so, otherwise as soon as the count passes it, so
+///   a hostile server cannot make the client buffer more.
 ///
 /// ```
 /// use std::time::Duration;
@@ -22,6 +44,8 @@ pub struct TransportSettings {
     request_timeout: Duration,
     user_agent: String,
     proxy: Proxy,
+    danger_allow_insecure_http: bool,
+    max_response_body: usize,
 }
 
 impl TransportSettings {
@@ -51,6 +75,86 @@ impl TransportSettings {
     pub fn proxy(&self) -> &Proxy {
         &self.proxy
     }
+
+    /// Whether plain `http` may go to hosts other than loopback.
+    pub fn danger_allow_insecure_http(&self) -> bool {
+        self.danger_allow_insecure_http
+    }
+
+    /// The longest response body accepted, in bytes.
+    pub fn max_response_body(&self) -> usize {
+        self.max_response_body
+    }
+
+    /// Whether these settings allow sending a request to `url`: `https` always, plain
+    /// `http` to a loopback host, or to any host with
+    /// [`danger_allow_insecure_http`](TransportSettingsBuilder::danger_allow_insecure_http).
+    ///
+    /// Both backends call it before they resolve or connect anything; a custom
+    /// transport, or a layer above one, can call it to apply the same rule.
+    ///
+    /// ```
+    /// use toss_transport::TransportSettings;
+    /// use toss_transport::http::Uri;
+    ///
+    /// let settings = TransportSettings::default();
+    /// let check = |url: &str| settings.check_destination(&url.parse::<Uri>().unwrap());
+    /// assert!(check("https://cert.toss.im/api").is_ok());
+    /// assert!(check("http://127.0.0.1:8080/token").is_ok());
+    /// assert!(check("http://oauth2.cert.toss.im/token").unwrap_err().is_cleartext_refused());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// An [`is_cleartext_refused`](TransportError::is_cleartext_refused) error for plain
+    /// `http` to another host, an [`is_user`](TransportError::is_user) error for a URL
+    /// without a host or with another scheme.
+    pub fn check_destination(&self, url: &Uri) -> Result<(), TransportError> {
+        let host = url
+            .host()
+            .filter(|host| !host.is_empty())
+            .ok_or_else(|| TransportError::user(InvalidRequest::Url))?;
+        match url.scheme() {
+            Some(scheme) if *scheme == Scheme::HTTPS => Ok(()),
+            Some(scheme) if *scheme == Scheme::HTTP => {
+                if self.danger_allow_insecure_http || is_loopback(host) {
+                    Ok(())
+                } else {
+                    Err(TransportError::cleartext_refused())
+                }
+            }
+            Some(_) => Err(TransportError::user(InvalidRequest::Scheme)),
+            None => Err(TransportError::user(InvalidRequest::Url)),
+        }
+    }
+}
+
+/// The default [`max_response_body`](TransportSettings::max_response_body): 1 MiB, far
+/// above the provider's largest answer (a result with its signed document is tens of
+/// kilobytes).
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 1024 * 1024;
+
+/// Whether a URL host (as [`Uri::host`] gives it, IPv6 in brackets) names this machine
+/// without asking a resolver: `localhost`, `127.0.0.0/8`, `::1` (also IPv4-mapped).
+/// Other names that may resolve to loopback (`foo.localhost`, `127.1`) do not count:
+/// what they resolve to is not the URL's to say.
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match literal.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(IpAddr::V6(ip)) => ip.is_loopback() || mapped_loopback(ip),
+        Err(_) => false,
+    }
+}
+
+fn mapped_loopback(ip: Ipv6Addr) -> bool {
+    ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
 }
 
 impl Default for TransportSettings {
@@ -60,6 +164,8 @@ impl Default for TransportSettings {
             request_timeout: Duration::from_secs(30),
             user_agent: USER_AGENT.to_owned(),
             proxy: Proxy::from_env(),
+            danger_allow_insecure_http: false,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
         }
     }
 }
@@ -98,6 +204,23 @@ impl TransportSettingsBuilder {
     /// Where requests go through. Defaults to [`Proxy::from_env`].
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.settings.proxy = proxy;
+        self
+    }
+
+    /// **Dangerous:** lets plain `http` go to any host, not only loopback ones, so that
+    /// tokens, the client secret and encrypted personal data cross the network without
+    /// TLS, readable and alterable by anyone on the path. Only for a test provider on a
+    /// trusted network. Defaults to `false`.
+    pub fn danger_allow_insecure_http(mut self, allow: bool) -> Self {
+        self.settings.danger_allow_insecure_http = allow;
+        self
+    }
+
+    /// The longest response body accepted, in bytes; a longer one fails with an
+    /// [`is_body_too_large`](TransportError::is_body_too_large) error and is read no
+    /// further. Defaults to [`DEFAULT_MAX_RESPONSE_BODY`] (1 MiB).
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.settings.max_response_body = bytes;
         self
     }
 
@@ -173,6 +296,66 @@ mod tests {
         assert_eq!(settings.request_timeout(), Duration::from_secs(30));
         assert!(settings.user_agent().starts_with("toss-cert-rs/"));
         assert_eq!(settings.proxy(), &Proxy::from_env());
+        assert!(!settings.danger_allow_insecure_http());
+        assert_eq!(settings.max_response_body(), 1024 * 1024);
+    }
+
+    fn check(settings: &TransportSettings, url: &str) -> Result<(), TransportError> {
+        settings.check_destination(&url.parse::<Uri>().unwrap())
+    }
+
+    #[test]
+    fn cleartext_only_to_loopback() {
+        let settings = TransportSettings::default();
+        for url in [
+            "http://127.0.0.1:8080/token",
+            "http://127.255.0.9/",
+            "http://[::1]:9/x",
+            "http://[::ffff:127.0.0.1]/",
+            "http://localhost:3000/",
+            "http://LocalHost/",
+            "https://oauth2.cert.toss.im/token",
+            "https://10.0.0.1/",
+        ] {
+            assert!(check(&settings, url).is_ok(), "{url}");
+        }
+        for url in [
+            "http://oauth2.cert.toss.im/token",
+            "http://example.invalid/",
+            "http://10.255.255.1/",
+            "http://128.0.0.1/",
+            "http://[::2]/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://0.0.0.0:8080/",
+            "http://127.1/",
+            "http://localhost.example.com/",
+            "http://foo.localhost/",
+            "http://localhost./",
+        ] {
+            let error = check(&settings, url).unwrap_err();
+            assert!(
+                error.is_cleartext_refused() && error.never_connected(),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_opt_in_allows_any_host() {
+        let settings = TransportSettings::builder()
+            .danger_allow_insecure_http(true)
+            .build();
+        assert!(settings.danger_allow_insecure_http());
+        assert!(check(&settings, "http://oauth2.cert.toss.im/token").is_ok());
+        assert!(check(&settings, "http://10.255.255.1/").is_ok());
+    }
+
+    #[test]
+    fn other_schemes_and_hostless_urls_are_user_errors() {
+        let settings = TransportSettings::default();
+        for url in ["ftp://example.test/", "/relative"] {
+            assert!(check(&settings, url).unwrap_err().is_user(), "{url}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::header::{HeaderValue, USER_AGENT};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
@@ -18,12 +18,12 @@ use crate::error::TransportError;
 use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 use crate::settings::TransportSettings;
-use crate::trace;
 use crate::transport::HttpTransport;
 
 /// A transport on [hyper](https://docs.rs/hyper) 1 and the hyper-util pooled client,
 /// for services that already run hyper and want nothing more: rustls, keep-alive, the
-/// proxy environment variables, redirects not followed.
+/// proxy environment variables, redirects not followed, plain http to loopback hosts
+/// only and response bodies capped (see [`TransportSettings`]).
 ///
 /// Through a proxy every destination, `http` or `https`, is reached with an HTTP
 /// `CONNECT` tunnel.
@@ -33,7 +33,7 @@ use crate::transport::HttpTransport;
 pub struct HyperTransport {
     client: Client<Connector, Full<Bytes>>,
     user_agent: HeaderValue,
-    request_timeout: Duration,
+    settings: TransportSettings,
 }
 
 impl HyperTransport {
@@ -52,7 +52,7 @@ impl HyperTransport {
             client,
             user_agent: HeaderValue::try_from(settings.user_agent())
                 .map_err(TransportError::user)?,
-            request_timeout: settings.request_timeout(),
+            settings: settings.clone(),
         })
     }
 }
@@ -60,8 +60,8 @@ impl HyperTransport {
 #[async_trait]
 impl HttpTransport for HyperTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let timeout = request.timeout().unwrap_or(self.request_timeout);
-        trace::instrument("hyper", request, |request| async move {
+        let timeout = request.timeout().unwrap_or(self.settings.request_timeout());
+        super::send("hyper", &self.settings, request, |request| async move {
             tokio::time::timeout(timeout, self.exchange(request))
                 .await
                 .map_err(|_| TransportError::timeout())?
@@ -87,7 +87,8 @@ impl HyperTransport {
             .await
             .map_err(map_client_error)?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(TransportError::io)?.to_bytes();
+        let body = super::read_limited(body, self.settings.max_response_body(), TransportError::io)
+            .await?;
         Ok(HttpResponse::new(parts.status)
             .with_headers(parts.headers)
             .with_body(body))

@@ -7,11 +7,11 @@ use crate::error::TransportError;
 use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 use crate::settings::{ProxyKind, TransportSettings};
-use crate::trace;
 use crate::transport::HttpTransport;
 
 /// A transport on [reqwest](https://docs.rs/reqwest): pooled keep-alive connections,
-/// rustls, the proxy environment variables, redirects not followed.
+/// rustls, the proxy environment variables, redirects not followed, plain http to
+/// loopback hosts only and response bodies capped (see [`TransportSettings`]).
 ///
 /// Cheap to clone; clones share the connection pool.
 ///
@@ -27,6 +27,7 @@ use crate::transport::HttpTransport;
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    settings: TransportSettings,
 }
 
 impl ReqwestTransport {
@@ -55,6 +56,7 @@ impl ReqwestTransport {
         };
         Ok(Self {
             client: builder.build().map_err(TransportError::user)?,
+            settings: settings.clone(),
         })
     }
 }
@@ -62,7 +64,10 @@ impl ReqwestTransport {
 #[async_trait]
 impl HttpTransport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        trace::instrument("reqwest", request, |request| self.exchange(request)).await
+        super::send("reqwest", &self.settings, request, |request| {
+            self.exchange(request)
+        })
+        .await
     }
 }
 
@@ -79,12 +84,19 @@ impl ReqwestTransport {
         if let Some(timeout) = timeout {
             outgoing = outgoing.timeout(timeout);
         }
-        let mut response = outgoing.send().await.map_err(map_error)?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(map_error)?;
-        Ok(HttpResponse::new(status)
-            .with_headers(headers)
+        let response = outgoing.send().await.map_err(map_error)?;
+        // As an `http` response, reqwest's body keeps its timeouts and can be read
+        // through `Limited`.
+        let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+        let body = super::read_limited(body, self.settings.max_response_body(), |error| {
+            match error.downcast::<reqwest::Error>() {
+                Ok(error) => map_error(*error),
+                Err(error) => TransportError::io(error),
+            }
+        })
+        .await?;
+        Ok(HttpResponse::new(parts.status)
+            .with_headers(parts.headers)
             .with_body(body))
     }
 }

@@ -29,9 +29,11 @@ pub(super) fn classify(
 }
 
 /// A request that never left is always safe to send again; one that may have arrived
-/// only when repeating it changes nothing.
+/// only when repeating it changes nothing. An invalid request, a refused destination and
+/// an oversized body are final.
 fn transport_error(request: &HttpRequest, error: &TransportError) -> Decision {
-    if error.is_user() {
+    // Refusals by rule would come out the same however often they were tried.
+    if error.is_user() || error.is_cleartext_refused() || error.is_body_too_large() {
         Decision::DontRetry
     } else if error.never_connected() || request.is_idempotent() {
         Decision::Retry { after: None }
@@ -171,6 +173,18 @@ mod tests {
     fn invalid_requests_never_retry() {
         let outcome = Err(TransportError::user(InvalidRequest::Header));
         assert_eq!(classify(&idempotent_post(), &outcome), Decision::DontRetry);
+    }
+
+    #[test]
+    fn refusals_by_rule_never_retry() {
+        for error in [
+            TransportError::cleartext_refused(),
+            TransportError::body_too_large(1024),
+        ] {
+            let outcome = Err(error);
+            assert_eq!(classify(&post(), &outcome), Decision::DontRetry);
+            assert_eq!(classify(&idempotent_post(), &outcome), Decision::DontRetry);
+        }
     }
 
     #[test]

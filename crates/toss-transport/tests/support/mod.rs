@@ -18,13 +18,21 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// The well-behaved server: `/echo` answers with what it received, `/status/{code}`
-/// with that status, `/slow/{ms}` after a delay.
+/// with that status, `/slow/{ms}` after a delay, `/bytes/{n}` with `n` bytes (and their
+/// `Content-Length`), `/redirect` with a 302 to its `x-location` header.
 pub async fn http_server() -> SocketAddr {
+    http_server_at("127.0.0.1:0").await
+}
+
+/// [`http_server`] bound to `bind`, for example `[::1]:0`.
+pub async fn http_server_at(bind: &str) -> SocketAddr {
     let app = Router::new()
         .route("/echo", any(echo))
         .route("/status/{code}", any(status))
-        .route("/slow/{ms}", get(slow));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        .route("/slow/{ms}", get(slow))
+        .route("/bytes/{n}", get(bytes))
+        .route("/redirect", any(redirect));
+    let listener = TcpListener::bind(bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
@@ -72,6 +80,15 @@ async fn status(Path(code): Path<u16>) -> impl IntoResponse {
     (status, [("retry-after", "1")], format!("status {code}"))
 }
 
+async fn bytes(Path(n): Path<usize>) -> Vec<u8> {
+    vec![b'x'; n]
+}
+
+async fn redirect(headers: HeaderMap) -> impl IntoResponse {
+    let location = headers["x-location"].clone();
+    (StatusCode::FOUND, [("location", location)], "moved")
+}
+
 async fn slow(Path(ms): Path<u64>) -> &'static str {
     tokio::time::sleep(Duration::from_millis(ms)).await;
     "finally"
@@ -86,6 +103,11 @@ pub enum Misbehaviour {
     Trickle { chunks: usize, every: Duration },
     /// Sends the head, 10 of the announced 100 body bytes, then resets the connection.
     ResetMidBody,
+    /// Sends a head announcing `length` body bytes, then nothing.
+    Announce { length: u64 },
+    /// Sends a chunked body (no `Content-Length`) of `bytes` bytes in 1000-byte chunks,
+    /// then the last chunk, or nothing more when `stall`.
+    Chunked { bytes: usize, stall: bool },
 }
 
 /// A raw HTTP/1.1 server that misbehaves in one way on every connection; returns its
@@ -130,6 +152,29 @@ pub async fn raw_server(how: Misbehaviour) -> (SocketAddr, Arc<AtomicUsize>) {
                             .set_linger(Some(Duration::ZERO))
                             .ok();
                         drop(std);
+                    }
+                    Misbehaviour::Announce { length } => {
+                        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n");
+                        socket.write_all(head.as_bytes()).await.ok();
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    }
+                    Misbehaviour::Chunked { bytes, stall } => {
+                        let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+                        socket.write_all(head.as_bytes()).await.ok();
+                        let mut left = bytes;
+                        while left > 0 {
+                            let n = left.min(1000);
+                            let chunk = format!("{n:x}\r\n{}\r\n", "y".repeat(n));
+                            if socket.write_all(chunk.as_bytes()).await.is_err() {
+                                return;
+                            }
+                            left -= n;
+                        }
+                        if stall {
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                        } else {
+                            socket.write_all(b"0\r\n\r\n").await.ok();
+                        }
                     }
                 }
             });
