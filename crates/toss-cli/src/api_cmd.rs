@@ -2,19 +2,22 @@
 //! `TOSS_CERT_*` settings (the provider's test environment, or an emulator).
 
 use std::error::Error;
+use std::io::Read as _;
 use std::path::Path;
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Date;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use toss_sign::{
-    Document, Person, SignatureRequest, SignatureRequested, SignedDocument, Signer, Trigger, TxId,
+    Client, Document, Person, SignatureRequest, SignatureRequested, SignedDocument, Signer,
+    Trigger, TxId,
 };
 
 use crate::backend::client_from_env;
-use crate::cli::{RequestArgs, TxArgs};
+use crate::cli::{RequestArgs, ResultArgs, TxArgs};
 
 type CommandResult = Result<String, Box<dyn Error>>;
 
@@ -36,21 +39,101 @@ pub(crate) async fn request(args: RequestArgs) -> CommandResult {
 pub(crate) async fn status(args: TxArgs) -> CommandResult {
     let tx_id = TxId::new(args.tx_id);
     let status = client_from_env()?.status(&tx_id).await?;
-    Ok(json!({"txId": tx_id.as_str(), "status": status.as_str()}).to_string())
+    Ok(json!({
+        "txId": status.tx_id.as_str(),
+        "status": status.status.as_str(),
+        "requestedDt": status.requested_at.format(&Rfc3339)?,
+    })
+    .to_string())
 }
 
-pub(crate) async fn result(args: TxArgs) -> CommandResult {
-    let signed = client_from_env()?.result(&TxId::new(args.tx_id)).await?;
-    Ok(result_json(&signed)?.to_string())
+pub(crate) async fn result(args: ResultArgs) -> CommandResult {
+    let client = client_from_env()?;
+    // Checked before the fetch, which spends one of the two the provider allows.
+    if args.require_chain && client.trust_anchors().is_none() {
+        let message = "--require-chain needs TOSS_CERT_TRUST_ANCHORS, a PEM file of the \
+                       provider's CA certificates; the result was not fetched";
+        return Err(message.into());
+    }
+    let signed = client.result(&TxId::new(args.tx.tx_id)).await?;
+    Ok(result_json(&client, &signed, args.require_chain)?.to_string())
+}
+
+/// The signer's fields, as options or as `--signer-file` holds them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignerFields {
+    name: Option<String>,
+    phone: Option<String>,
+    birthday: Option<String>,
+    ci: Option<String>,
+}
+
+impl SignerFields {
+    /// The signer, or `usage` when the fields do not make one. `birthday_source` names the
+    /// birthday in an error, which never repeats the value.
+    fn into_signer(
+        self,
+        usage: &'static str,
+        birthday_source: &str,
+    ) -> Result<Signer, Box<dyn Error>> {
+        match (self.name, self.phone, self.birthday, self.ci) {
+            (Some(name), Some(phone), Some(birthday), None) => Ok(Signer::personal(
+                name,
+                phone,
+                parse_birthday(&birthday, birthday_source)?,
+            )),
+            (None, None, None, Some(ci)) => Ok(Signer::ci(ci)),
+            _ => Err(usage.into()),
+        }
+    }
+}
+
+/// Reads `--signer-file` (`-`: stdin). Errors name the place of the problem, never a value.
+fn read_signer_file(path: &Path) -> Result<Signer, Box<dyn Error>> {
+    // A signer is a few hundred bytes; the bound keeps a wrong file from being read whole.
+    const MAX_BYTES: u64 = 64 * 1024;
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(MAX_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| read_error(path, e))?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(format!("--signer-file is larger than {MAX_BYTES} bytes").into());
+    }
+    let fields: SignerFields = serde_json::from_slice(&bytes).map_err(|e| {
+        // serde_json's messages quote the values they refuse: keep only where.
+        format!(
+            "--signer-file is not a JSON object of name, phone and birthday, or ci \
+             (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    fields.into_signer(
+        "--signer-file must hold name, phone and birthday, or ci",
+        "birthday in --signer-file",
+    )
 }
 
 fn signature_request(args: RequestArgs) -> Result<SignatureRequest, Box<dyn Error>> {
-    let signer = match (args.name, args.phone, args.birthday, args.ci) {
-        (Some(name), Some(phone), Some(birthday), None) => {
-            Signer::personal(name, phone, parse_birthday(&birthday)?)
+    let signer = match &args.signer_file {
+        Some(path) => read_signer_file(path)?,
+        None => SignerFields {
+            name: args.name,
+            phone: args.phone,
+            birthday: args.birthday,
+            ci: args.ci,
         }
-        (None, None, None, Some(ci)) => Signer::ci(ci),
-        _ => return Err("give --name, --phone and --birthday, or --ci".into()),
+        .into_signer(
+            "give --name, --phone and --birthday, --ci, or --signer-file",
+            "--birthday",
+        )?,
     };
     let document = if let Some(text) = args.doc_text {
         Document::text(text)
@@ -94,11 +177,37 @@ pub(crate) fn requested_json(requested: &SignatureRequested) -> Result<Value, Bo
     }))
 }
 
-/// The result as JSON, with the outcome of verifying its signedDoc offline.
-pub(crate) fn result_json(signed: &SignedDocument) -> Result<Value, Box<dyn Error>> {
-    let verification = match signed.verify() {
-        Ok(report) => json!({"valid": true, "signer": report.signer}),
-        Err(error) => json!({"valid": false, "reason": crate::error_chain(&error)}),
+/// The result as JSON, with the outcome of verifying its signedDoc offline with the
+/// client's trust anchors (all of it, `require_chain`, or with none a warning on stderr).
+fn result_json(
+    client: &Client,
+    signed: &SignedDocument,
+    require_chain: bool,
+) -> Result<Value, Box<dyn Error>> {
+    let verified = if require_chain {
+        client.verify_trusted(signed)
+    } else {
+        client.verify(signed)
+    };
+    let verification = match verified {
+        Ok(report) => {
+            if !report.chain_checked {
+                crate::verify_cmd::warn_chain_not_checked(
+                    "set TOSS_CERT_TRUST_ANCHORS to a PEM file of the provider's CA certificates",
+                );
+            }
+            json!({
+                "valid": true,
+                "chainChecked": report.chain_checked,
+                "chain": report.chain,
+                "signer": report.signer,
+            })
+        }
+        Err(error) => json!({
+            "valid": false,
+            "chainChecked": false,
+            "reason": crate::error_chain(&error),
+        }),
     };
     Ok(json!({
         "txId": signed.tx_id.as_str(),
@@ -123,9 +232,10 @@ pub(crate) fn person_json(person: &Person) -> Value {
     })
 }
 
-fn parse_birthday(text: &str) -> Result<Date, Box<dyn Error>> {
+/// The birthday; the error names `source` and the format, never the value (personal data).
+fn parse_birthday(text: &str, source: &str) -> Result<Date, Box<dyn Error>> {
     Date::parse(text, format_description!("[year][month][day]"))
-        .map_err(|_| format!("--birthday must be a date as YYYYMMDD, not `{text}`").into())
+        .map_err(|_| format!("{source} must be a date as YYYYMMDD").into())
 }
 
 fn read_text(path: &Path) -> Result<String, Box<dyn Error>> {
@@ -134,4 +244,43 @@ fn read_text(path: &Path) -> Result<String, Box<dyn Error>> {
 
 fn read_error(path: &Path, error: std::io::Error) -> Box<dyn Error> {
     format!("cannot read {}: {error}", path.display()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn request_args_debug_leaves_out_the_signer_and_the_text() {
+        let cli = Cli::try_parse_from([
+            "tosscert",
+            "request",
+            "--name",
+            "김토스",
+            "--phone",
+            "01012345678",
+            "--birthday",
+            "19930324",
+            "--doc-text",
+            "본인은 동의합니다",
+            "--title",
+            "동의서",
+            "--service-name",
+            "토스",
+        ])
+        .unwrap();
+        let Command::Request(args) = &cli.command else {
+            panic!("a request");
+        };
+        let debug = format!("{cli:?} {args:?}");
+        for personal in ["김토스", "01012345678", "19930324", "본인은"] {
+            assert!(!debug.contains(personal), "{debug}");
+        }
+        assert!(
+            debug.contains("동의서"),
+            "the title is not personal: {debug}"
+        );
+    }
 }

@@ -110,14 +110,42 @@ fn report_usage_error(error: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    let rendered = error.render().to_string();
-    let first = rendered
-        .lines()
-        .next()
-        .unwrap_or("invalid arguments")
-        .trim_start_matches("error: ");
-    eprintln!("tosscert: {first} (see tosscert --help)");
+    eprintln!("tosscert: {} (see tosscert --help)", usage_line(error));
     ExitCode::from(1)
+}
+
+/// The first line of a usage error, without the text the user typed where clap would quote
+/// it: that may be personal data (an unquoted `--phone 010 1234 5678` makes `1234` an
+/// unexpected argument; `--expire-secs 김토스` is an invalid value).
+fn usage_line(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let arg = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => Some(arg.as_str()),
+        _ => None,
+    };
+    match (error.kind(), arg) {
+        (ErrorKind::UnknownArgument, Some(arg)) if !arg.starts_with('-') => {
+            "unexpected argument, not shown (quote a value with spaces)".to_owned()
+        }
+        (ErrorKind::InvalidValue | ErrorKind::ValueValidation, Some(arg)) => {
+            match error.get(ContextKind::ValidValue) {
+                Some(ContextValue::Strings(values)) if !values.is_empty() => format!(
+                    "invalid value for '{arg}' (possible values: {})",
+                    values.join(", ")
+                ),
+                _ => format!("invalid value for '{arg}'"),
+            }
+        }
+        _ => {
+            let rendered = error.render().to_string();
+            rendered
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_owned()
+        }
+    }
 }
 
 /// The error and its sources on one line: each layer adds context and never repeats its cause.

@@ -56,13 +56,33 @@ pub(crate) fn run(args: VerifyArgs) -> Result<String, Box<dyn Error>> {
         Expected::Nothing
     };
 
-    let report = verifier
-        .verify(&signed, expected)
-        .map_err(CliError::Verify)?;
+    let report = if args.require_chain {
+        verifier
+            .verify_trusted(&signed, expected)
+            .map_err(|error| match error {
+                toss_signed_doc::Error::TrustAnchor(_) => CliError::ChainRequired(error),
+                error => CliError::Verify(error),
+            })?
+    } else {
+        verifier
+            .verify(&signed, expected)
+            .map_err(CliError::Verify)?
+    };
+    if !report.chain_checked {
+        warn_chain_not_checked("give --trust-anchor with the provider's CA certificates");
+    }
     Ok(serde_json::to_string(&Output {
         valid: true,
         report: &report,
     })?)
+}
+
+/// One line on stderr: a report without a chain check proves the signature, not the name.
+pub(crate) fn warn_chain_not_checked(fix: &str) {
+    eprintln!(
+        "tosscert: warning: the signer certificate was not checked against a trust anchor, \
+         so the signer's name is unproven ({fix})"
+    );
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -95,6 +115,7 @@ enum CliError {
         source: toss_signed_doc::Error,
     },
     Verify(toss_signed_doc::Error),
+    ChainRequired(toss_signed_doc::Error),
 }
 
 impl fmt::Display for CliError {
@@ -106,6 +127,7 @@ impl fmt::Display for CliError {
             Self::SignedDoc(_) => f.write_str("invalid signedDoc"),
             Self::TrustAnchor { path, .. } => write!(f, "invalid --trust-anchor {path}"),
             Self::Verify(_) => f.write_str("signedDoc does not verify"),
+            Self::ChainRequired(_) => f.write_str("--require-chain needs --trust-anchor"),
         }
     }
 }
@@ -114,9 +136,10 @@ impl Error for CliError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::ReadFile { source, .. } => Some(source),
-            Self::SignedDoc(source) | Self::Verify(source) | Self::TrustAnchor { source, .. } => {
-                Some(source)
-            }
+            Self::SignedDoc(source)
+            | Self::Verify(source)
+            | Self::ChainRequired(source)
+            | Self::TrustAnchor { source, .. } => Some(source),
             Self::NotUtf8 { .. } | Self::Digest => None,
         }
     }

@@ -247,3 +247,93 @@ fn usage_errors_exit_1() {
     ]));
     assert!(stderr.contains("cannot read"), "{stderr}");
 }
+
+/// The OpenSSL signedDoc with its signer's common name changed in place to another of the
+/// same UTF-8 length (홍길동 → 김토스): well-formed DER whose signature still verifies
+/// with the unchanged key, but whose certificate the intermediate no longer signed.
+fn forged_signed_doc() -> PathBuf {
+    let der = STANDARD
+        .decode(
+            std::fs::read_to_string(data("openssl_attached_sha256.b64"))
+                .unwrap()
+                .trim(),
+        )
+        .unwrap();
+    let (genuine, forged) = ("홍길동".as_bytes(), "김토스".as_bytes());
+    let at: Vec<usize> = (0..der.len() - genuine.len())
+        .filter(|&i| &der[i..i + genuine.len()] == genuine)
+        .collect();
+    assert_eq!(at.len(), 1, "the name occurs once, in the signer's subject");
+    let mut der = der;
+    der[at[0]..at[0] + forged.len()].copy_from_slice(forged);
+    temp_file("forged.b64", STANDARD.encode(der).as_bytes())
+}
+
+const WARNING: &str =
+    "tosscert: warning: the signer certificate was not checked against a trust anchor";
+
+#[test]
+fn a_forged_name_is_reported_as_unchecked_and_refused_by_the_chain_check() {
+    let forged = forged_signed_doc();
+    let doc = data("openssl_doc.txt");
+    let base = ["verify", "--signed-doc-file", forged.to_str().unwrap()];
+
+    // Without anchors the signature verifies, and the report says the name is unproven.
+    let output = tosscert(&[&base[..], &["--doc-file", &doc]].concat());
+    let json = valid_report(&output);
+    assert_eq!(json["chainChecked"], false);
+    assert_eq!(json["signer"]["commonName"], "김토스");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with(WARNING), "{stderr}");
+    assert!(stderr.contains("--trust-anchor"), "{stderr}");
+    assert!(!stderr.contains("김토스"), "{stderr}");
+
+    // --require-chain without an anchor fails closed.
+    let stderr = failure(&tosscert(&[&base[..], &["--require-chain"]].concat()));
+    assert_eq!(
+        stderr,
+        "tosscert: --require-chain needs --trust-anchor: \
+         no trust anchor was given to check the signer certificate against\n"
+    );
+
+    // The right anchor: the edited certificate does not chain to it.
+    let root = data("openssl_root_ca.pem");
+    for flags in [
+        &["--trust-anchor", &root][..],
+        &["--trust-anchor", &root, "--require-chain"],
+    ] {
+        let stderr = failure(&tosscert(&[&base[..], flags].concat()));
+        assert!(
+            stderr.contains("does not chain to a trust anchor"),
+            "{stderr}"
+        );
+    }
+    let _ = std::fs::remove_file(forged);
+}
+
+#[test]
+fn the_genuine_signer_chains_and_nothing_is_warned() {
+    let signed_doc = data("openssl_attached_sha256.b64");
+    let output = tosscert(&[
+        "verify",
+        "--signed-doc-file",
+        &signed_doc,
+        "--trust-anchor",
+        &data("openssl_root_ca.pem"),
+        "--require-chain",
+    ]);
+    let json = valid_report(&output);
+    assert_eq!(json["chainChecked"], true);
+    assert_eq!(json["signer"]["commonName"], "홍길동");
+    assert!(output.stderr.is_empty(), "{output:?}");
+
+    let output = tosscert(&["verify", "--signed-doc-file", &signed_doc]);
+    assert_eq!(valid_report(&output)["chainChecked"], false);
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .starts_with(WARNING),
+        "a warning without anchors"
+    );
+}

@@ -85,6 +85,14 @@ pub enum ValidationError {
     /// `docTitle` is empty or only white space.
     #[error("docTitle is empty")]
     EmptyDocTitle,
+
+    /// The signer's phone number is not all digits once hyphens and spaces are removed (the
+    /// API document: digits only, "문자 포함없이 순수한 숫자형태로"), or is empty.
+    ///
+    /// `userPhone` travels encrypted, so this crate cannot see it: a client checks the
+    /// plain number before encrypting it (`toss-sign` does, in its request builder).
+    #[error("userPhone must be digits only (hyphens and spaces aside)")]
+    InvalidUserPhone,
 }
 
 /// A response envelope that holds no usable answer.

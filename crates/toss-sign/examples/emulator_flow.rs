@@ -84,7 +84,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let signed_doc = SignedDoc::from_der(&signed.signed_doc.der)?;
     let verifier =
         Verifier::new().trust_anchors(TrustAnchors::from_pem(emulator.ca_certificate_pem())?);
-    let report = verifier.verify(&signed_doc, Expected::Text(&signed.doc))?;
+    let report = verifier.verify_trusted(&signed_doc, Expected::Text(&signed.doc))?;
     println!("verification report:");
     println!("{}", serde_json::to_string_pretty(&report)?);
 

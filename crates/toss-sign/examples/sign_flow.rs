@@ -8,6 +8,10 @@
 //! # Optional: a local server instead of the provider's hosts.
 //! # export TOSS_CERT_API_BASE=http://127.0.0.1:18080 TOSS_CERT_OAUTH_BASE=http://127.0.0.1:18080
 //! # export TOSS_CERT_PUBLIC_KEY=<the server's base64 public key>
+//! # The provider's CA certificates (Toss CA1 and Toss Root CA1, from
+//! # https://ca.cert.toss.im/toss-ca1.pem and https://root-ca.cert.toss.im/toss-root-ca1.pem)
+//! # in one PEM file, so that the signer certificate is checked too:
+//! # export TOSS_CERT_TRUST_ANCHORS=toss-ca.pem
 //! cargo run -p toss-sign --example sign_flow -- 김토스 01000000000 19930324
 //! ```
 
@@ -40,6 +44,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Step by step: request, wait, result. `sign_and_wait` does the three at once.
     let requested = client.request_signature(&request).await?;
     println!("txId {}: open the Toss app to sign", requested.tx_id);
+    let status = client.status(&requested.tx_id).await?;
+    println!(
+        "status {} (requested at {})",
+        status.status, status.requested_at
+    );
 
     let policy = PollPolicy::new().timeout(Duration::from_secs(600));
     client
@@ -56,6 +65,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if let Some(person) = &signed.person {
         println!("signer born {}", person.birthday);
+    }
+    // Offline: the signature over this document, and with TOSS_CERT_TRUST_ANCHORS the
+    // chain to the provider's CA, which alone proves who signed.
+    let report = client.verify(&signed)?;
+    if !report.chain_checked {
+        eprintln!("warning: no trust anchors, so the signer certificate was not checked");
     }
     // Keep `signed.tx_id` and `signed.signed_doc.base64`: together they are the proof.
     Ok(())

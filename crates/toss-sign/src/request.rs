@@ -1,4 +1,5 @@
-//! A signature request in the SDK's words, and its translation to the wire's.
+//! A signature request in the SDK's words, its translation to the wire's, and the
+//! provider's answers about it.
 
 use std::fmt;
 use std::time::Duration;
@@ -9,7 +10,8 @@ use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 use toss_crypto::Session;
 use toss_model::{
-    DocType, RequestType, SignRequest, SignResponse, SignatureType, TriggerType, TxId,
+    DocType, RequestType, SignRequest, SignResponse, SignStatus, SignatureType, StatusResponse,
+    TriggerType, TxId, ValidationError,
 };
 
 use crate::error::{Error, Operation};
@@ -22,7 +24,9 @@ pub enum Signer {
     Personal {
         /// The name as registered with the phone carrier.
         name: String,
-        /// The mobile number; hyphens and spaces are removed before sending.
+        /// The mobile number: digits, written with or without hyphens and spaces, which
+        /// are removed (the provider takes digits only). Anything else (`010.1234.5678`,
+        /// `+82 10 …`) is refused by [`SignatureRequestBuilder::build`].
         phone: String,
         /// The birthday.
         birthday: Date,
@@ -220,7 +224,7 @@ impl SignatureRequest {
                 phone,
                 birthday,
             } => {
-                let phone: String = phone.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+                // `build` normalised the phone already.
                 let birthday = format!(
                     "{:04}{:02}{:02}",
                     birthday.year(),
@@ -229,7 +233,7 @@ impl SignatureRequest {
                 );
                 wire.request_type(RequestType::UserPersonal)
                     .user_name(encrypt(name)?)
-                    .user_phone(encrypt(&phone)?)
+                    .user_phone(encrypt(phone)?)
                     .user_birthday(encrypt(&birthday)?)
             }
             Signer::Ci(ci) => wire.request_type(RequestType::UserCi).user_ci(encrypt(ci)?),
@@ -317,18 +321,31 @@ impl SignatureRequestBuilder {
         self
     }
 
-    /// The request.
+    /// The request, with the signer's phone number reduced to its digits.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the signer or the document is missing. The provider's other
-    /// rules are checked by `toss-model` when the request is sent, and break as
+    /// [`Error::Config`] when the signer or the document is missing;
+    /// [`Error::Validation`] with [`ValidationError::InvalidUserPhone`] when the phone
+    /// number holds anything but digits, hyphens and spaces, or no digit. The provider's
+    /// other rules are checked by `toss-model` when the request is sent, and break as
     /// [`Error::Validation`] before anything leaves the process.
     pub fn build(self) -> Result<SignatureRequest, Error> {
+        let signer = match self.signer {
+            Some(Signer::Personal {
+                name,
+                phone,
+                birthday,
+            }) => Signer::Personal {
+                name,
+                phone: digits_only_phone(&phone).map_err(Error::Validation)?,
+                birthday,
+            },
+            Some(signer) => signer,
+            None => return Err(Error::Config("a signature request needs a signer".into())),
+        };
         Ok(SignatureRequest {
-            signer: self
-                .signer
-                .ok_or_else(|| Error::Config("a signature request needs a signer".into()))?,
+            signer,
             trigger: self.trigger,
             document: self
                 .document
@@ -339,6 +356,17 @@ impl SignatureRequestBuilder {
             expires_in: self.expires_in,
         })
     }
+}
+
+/// The phone number as the provider takes it: its digits, without the hyphens and spaces
+/// people write. Anything else is refused rather than guessed at: a dot or a `+82` prefix
+/// may mean a number written for another purpose, and full-width digits are not ASCII.
+fn digits_only_phone(phone: &str) -> Result<String, ValidationError> {
+    let digits: String = phone.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::InvalidUserPhone);
+    }
+    Ok(digits)
 }
 
 /// What the provider answered to a signature request.
@@ -366,5 +394,108 @@ impl From<SignResponse> for SignatureRequested {
             ios_app_uri: response.ios_app_uri().map(str::to_owned),
             requested_at: response.requested_dt().into(),
         }
+    }
+}
+
+/// A transaction's status, with when it was requested: what
+/// [`Client::status`](crate::Client::status) returns.
+///
+/// Compares equal to a bare [`SignStatus`] with the same status, so
+/// `client.status(&tx_id).await? == SignStatus::Completed` reads as it should.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureStatus {
+    /// The transaction.
+    pub tx_id: TxId,
+    /// Where the transaction stands: for progress only, since whether the signature is
+    /// complete is decided by the result call.
+    pub status: SignStatus,
+    /// When the request was first made (`requestedDt`), with the provider's offset.
+    pub requested_at: OffsetDateTime,
+}
+
+impl From<StatusResponse> for SignatureStatus {
+    fn from(response: StatusResponse) -> Self {
+        Self {
+            tx_id: response.tx_id().clone(),
+            status: response.status().clone(),
+            requested_at: response.requested_dt().into(),
+        }
+    }
+}
+
+impl PartialEq<SignStatus> for SignatureStatus {
+    fn eq(&self, other: &SignStatus) -> bool {
+        self.status == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    fn with_phone(phone: &str) -> Result<SignatureRequest, Error> {
+        SignatureRequest::builder()
+            .signer(Signer::personal("김토스", phone, date!(1993 - 03 - 24)))
+            .document(Document::text("동의합니다"))
+            .service_name("토스")
+            .title("동의서")
+            .build()
+    }
+
+    fn phone_of(request: &SignatureRequest) -> &str {
+        match &request.signer {
+            Signer::Personal { phone, .. } => phone,
+            Signer::Ci(_) => panic!("a personal signer"),
+        }
+    }
+
+    #[test]
+    fn phones_with_hyphens_or_spaces_are_reduced_to_their_digits() {
+        for phone in [
+            "01000000000",
+            "010-0000-0000",
+            "010 0000 0000",
+            " 010 - 0000 - 0000 ",
+        ] {
+            let request = with_phone(phone).unwrap();
+            assert_eq!(phone_of(&request), "01000000000", "{phone}");
+        }
+    }
+
+    #[test]
+    fn phones_with_anything_else_are_refused_before_a_request_exists() {
+        for phone in [
+            "010.0000.0000",
+            "+82 10 0000 0000",
+            "+821000000000",
+            "(010) 0000-0000",
+            "010-0000-000O",
+            "０１０００００００００",
+            "010\t0000\t0000",
+            "",
+            " - ",
+        ] {
+            let error = with_phone(phone).unwrap_err();
+            assert!(
+                matches!(error, Error::Validation(ValidationError::InvalidUserPhone)),
+                "{phone}: {error:?}"
+            );
+            let shown = format!("{error} / {error:?}");
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            assert!(digits.len() < 4 || !shown.contains(&digits[..4]), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_ci_signer_is_left_as_is() {
+        let request = SignatureRequest::builder()
+            .signer(Signer::ci("CI-value"))
+            .document(Document::text("동의합니다"))
+            .build()
+            .unwrap();
+        assert!(matches!(&request.signer, Signer::Ci(ci) if ci == "CI-value"));
     }
 }

@@ -53,8 +53,9 @@ impl SignedDocument {
     /// Verifies the signedDoc offline against this result's own document: the embedded
     /// content must equal [`doc`](Self::doc) (`PKCS7`), or the signed digest must equal the
     /// SHA-256 in `doc` (`PKCS7_NO_CONTENT_WITH_ATTR`); the signature must verify with the
-    /// signer's certificate, valid at the signing time. No chain check: use
-    /// [`verify_with`](Self::verify_with) with the provider's root certificate for that.
+    /// signer's certificate, valid at the signing time. No chain check, and the report says
+    /// so (`chain_checked: false`): use [`verify_trusted`](Self::verify_trusted), or
+    /// [`Client::verify`](crate::Client::verify) with the client's trust anchors.
     ///
     /// # Errors
     ///
@@ -63,9 +64,9 @@ impl SignedDocument {
     /// # Security
     ///
     /// Without trust anchors this proves the document was signed by the key in the
-    /// certificate, not that the certificate is Toss's.
+    /// certificate, not that the certificate is Toss's: the name in it is unproven.
     pub fn verify(&self) -> Result<toss_signed_doc::Report, Error> {
-        self.verify_with(&toss_signed_doc::Verifier::new())
+        self.check(|signed, expected| signed.verify(expected))
     }
 
     /// [`verify`](Self::verify) with a configured verifier (trust anchors).
@@ -77,6 +78,44 @@ impl SignedDocument {
         &self,
         verifier: &toss_signed_doc::Verifier,
     ) -> Result<toss_signed_doc::Report, Error> {
+        self.check(|signed, expected| verifier.verify(signed, expected))
+    }
+
+    /// [`verify`](Self::verify) and the chain from the signer certificate to one of
+    /// `anchors` (the provider's CA certificates, Toss CA1 and Toss Root CA1), failing
+    /// closed when `anchors` is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`] with what `toss-signed-doc` found, among which
+    /// `TrustAnchorError::Missing` for no anchors and `CertificateError::Untrusted` for a
+    /// certificate the anchors did not issue.
+    pub fn verify_trusted(
+        &self,
+        anchors: &toss_signed_doc::TrustAnchors,
+    ) -> Result<toss_signed_doc::Report, Error> {
+        self.check(|signed, expected| signed.verify_trusted(expected, anchors))
+    }
+
+    /// [`verify_trusted`](Self::verify_trusted) when there are anchors, failing closed
+    /// without.
+    pub(crate) fn verify_required(
+        &self,
+        anchors: Option<&toss_signed_doc::TrustAnchors>,
+    ) -> Result<toss_signed_doc::Report, Error> {
+        match anchors {
+            Some(anchors) => self.verify_trusted(anchors),
+            None => Err(self.verification_error(toss_signed_doc::TrustAnchorError::Missing.into())),
+        }
+    }
+
+    fn check(
+        &self,
+        verify: impl FnOnce(
+            &toss_signed_doc::SignedDoc,
+            toss_signed_doc::Expected<'_>,
+        ) -> Result<toss_signed_doc::Report, toss_signed_doc::Error>,
+    ) -> Result<toss_signed_doc::Report, Error> {
         let signed = self.parsed()?;
         let digest;
         let expected = match self.signature_type {
@@ -86,9 +125,7 @@ impl SignedDocument {
             }
             _ => toss_signed_doc::Expected::Text(self.doc.as_str()),
         };
-        verifier
-            .verify(&signed, expected)
-            .map_err(|source| self.verification_error(source))
+        verify(&signed, expected).map_err(|source| self.verification_error(source))
     }
 
     /// The signer certificate as PEM, as the provider's certificate check expects it.

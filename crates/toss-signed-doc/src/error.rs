@@ -51,7 +51,7 @@ pub enum Error {
     /// The signer certificate or its chain is not acceptable.
     #[error(transparent)]
     Certificate(#[from] CertificateError),
-    /// A trust anchor given by the caller could not be read.
+    /// A trust anchor was required but none was given, or one given could not be read.
     #[error(transparent)]
     TrustAnchor(#[from] TrustAnchorError),
 }
@@ -236,10 +236,15 @@ pub enum CertificateError {
     ChainNotValidAtSigningTime,
 }
 
-/// A trust anchor given by the caller that could not be read.
+/// A trust anchor that is missing where one is required, or that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrustAnchorError {
+    /// A verification that must check the chain (`verify_trusted`) was given no trust
+    /// anchor, so the signer certificate, and the name in it, cannot be proven to be the
+    /// provider's.
+    #[error("no trust anchor was given to check the signer certificate against")]
+    Missing,
     /// The text holds no `-----BEGIN CERTIFICATE-----` block.
     #[error("trust anchor text holds no PEM certificate")]
     NoCertificate,

@@ -48,15 +48,34 @@
 //!    byte for byte (PKCS7), [`Expected::Content`] (the PDF) or [`Expected::Sha256`] matches
 //!    `messageDigest` (PKCS7_NO_CONTENT_WITH_ATTR), or [`Expected::Nothing`] to report only;
 //! 5. with trust anchors, that a chain leads from the signer certificate to one of them
-//!    through CA certificates included in the signedDoc, each valid at the signing time.
+//!    through CA certificates included in the signedDoc, each valid at the signing time
+//!    and each signature of the chain verified.
 //!
 //! The result is a [`Report`]: the [`Signer`] (subject with its Korean common name decoded,
-//! serial number, issuer, validity), signing time, digest algorithm and the content when
-//! embedded. It serializes with serde.
+//! serial number, issuer, validity), signing time, digest algorithm, the content when
+//! embedded, and [`chain_checked`](Report::chain_checked): whether step 5 ran. It
+//! serializes with serde.
 //!
 //! Not checked: revocation (CRL, OCSP), certificate policies and key usage; the signing
-//! time is the signer's claim, not a trusted timestamp. No trust anchor is embedded: pass
-//! the provider's root certificate yourself.
+//! time is the signer's claim, not a trusted timestamp.
+//!
+//! # Trust anchors: what proves the signer's name
+//!
+//! Without trust anchors a report proves that the signature was made with the key of the
+//! certificate inside the signedDoc, over this document, and nothing about who holds that
+//! key: a forged certificate with another person's name (or a real one edited, whose own
+//! signature then breaks) verifies just as well, and only the chain check refuses it. Such
+//! a report has `chain_checked: false` (`"chainChecked": false` in JSON); act on the
+//! signer's name or serial only after [`Verifier::verify_trusted`] or
+//! [`SignedDoc::verify_trusted`], which fail with [`TrustAnchorError::Missing`] instead of
+//! verifying without anchors.
+//!
+//! No trust anchor is embedded in this crate. The provider publishes its CA certificates at
+//! <https://ca.cert.toss.im/toss-ca1.pem> (Toss CA1, the issuer of users' certificates)
+//! and <https://root-ca.cert.toss.im/toss-root-ca1.pem> (Toss Root CA1, its issuer):
+//! fetch them once, check them out of band, and give both to [`TrustAnchors::from_pem`]
+//! (one PEM file may hold both). Both, because the provider's signedDocs carry the signer
+//! certificate only, no intermediate, so the chain ends at Toss CA1.
 //!
 //! # Errors and personal data
 //!

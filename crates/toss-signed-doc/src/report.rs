@@ -39,6 +39,12 @@ pub struct Report {
     pub document: DocumentCheck,
     /// The embedded content (PKCS7); `None` when detached.
     pub content: Option<Content>,
+    /// Whether the signer certificate was checked against trust anchors: `true` exactly when
+    /// [`chain`](Self::chain) is `Some`. When `false`, the signature is proven to be made
+    /// with the key in the certificate, but nothing proves that the provider issued that
+    /// certificate: anyone can make one with any name, serial and issuer in it, so
+    /// [`signer`](Self::signer) is the signedDoc's own claim.
+    pub chain_checked: bool,
     /// The chain to a trust anchor, when anchors were given.
     pub chain: Option<Chain>,
 }
@@ -56,12 +62,14 @@ impl fmt::Debug for Report {
             )
             .field("document", &self.document)
             .field("content", &self.content)
+            .field("chain_checked", &self.chain_checked)
             .field("chain", &self.chain)
             .finish_non_exhaustive()
     }
 }
 
-/// The signer certificate's identity and validity.
+/// The signer certificate's identity and validity, as the certificate states them: proven
+/// to be the provider's only when the report's `chain_checked` is `true`.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

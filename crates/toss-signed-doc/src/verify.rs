@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::algorithm::DigestAlgorithm;
 use crate::chain::{self, TrustAnchors};
-use crate::error::{CertificateError, Error, Mismatch};
+use crate::error::{CertificateError, Error, Mismatch, TrustAnchorError};
 use crate::parse::{Redacted, SignedDoc};
 use crate::report::{Chain, Content, DocumentCheck, Report, Signer};
 
@@ -53,13 +53,16 @@ impl fmt::Debug for Expected<'_> {
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use toss_signed_doc::{Expected, SignedDoc, TrustAnchors, Verifier};
 ///
-/// // Once: the provider's root certificate, obtained out of band.
-/// let anchors = TrustAnchors::from_pem(&std::fs::read_to_string("toss-root-ca.pem")?)?;
+/// // Once: the provider's CA certificates (Toss CA1 and Toss Root CA1, from
+/// // https://ca.cert.toss.im/toss-ca1.pem and https://root-ca.cert.toss.im/toss-root-ca1.pem),
+/// // fetched and checked out of band, in one PEM file.
+/// let anchors = TrustAnchors::from_pem(&std::fs::read_to_string("toss-ca.pem")?)?;
 /// let verifier = Verifier::new().trust_anchors(anchors);
 ///
 /// let signed = SignedDoc::from_base64(&std::fs::read_to_string("signed_doc.b64")?)?;
-/// let report = verifier.verify(&signed, Expected::Text("약관 본문"))?;
-/// assert!(report.chain.is_some());
+/// // Fails closed if the verifier had no anchors.
+/// let report = verifier.verify_trusted(&signed, Expected::Text("약관 본문"))?;
+/// assert!(report.chain_checked);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -97,57 +100,98 @@ impl Verifier {
     /// [`Mismatch::DetachedContent`], [`Mismatch::DigestAlgorithm`],
     /// [`CertificateError::Untrusted`] and [`CertificateError::ChainNotValidAtSigningTime`].
     pub fn verify(&self, signed: &SignedDoc, expected: Expected<'_>) -> Result<Report, Error> {
-        let digest_algorithm = signed.digest_algorithm();
-        let message_digest = signed.message_digest();
-        if let Some(content) = signed.content()
-            && digest_algorithm.digest(content) != message_digest
-        {
-            return Err(Mismatch::ContentDigest.into());
-        }
-
-        let hash = signed.signature_hash();
-        if !signed
-            .signer_key()
-            .verify(signed.signed_attributes_der(), signed.signature())
-        {
-            return Err(Error::SignatureInvalid);
-        }
-
-        let certificate = signed.signer_certificate();
-        let signing_time = signed.signing_time();
-        if let Some(time) = signing_time
-            && !certificate.valid_at(time)
-        {
-            return Err(CertificateError::NotValidAtSigningTime.into());
-        }
-
-        let document = check_expected(signed, expected)?;
-
-        let chain = match &self.anchors {
-            None => None,
-            Some(anchors) => {
-                let at = signing_time.unwrap_or_else(OffsetDateTime::now_utc);
-                let path = chain::verify(certificate, signed.certificates(), anchors, at)?;
-                Some(Chain {
-                    anchor: path.anchor,
-                    length: path.length,
-                    validated_at: at,
-                })
-            }
-        };
-
-        Ok(Report {
-            signer: Signer::from_certificate(certificate),
-            signing_time,
-            digest_algorithm,
-            signature_algorithm: format!("RSA PKCS#1 v1.5 with {hash}"),
-            message_digest: message_digest.to_vec(),
-            certificate_valid_at_signing_time: signing_time.map(|_| true),
-            document,
-            content: signed.content().map(|c| Content::new(c.to_vec())),
-            chain,
-        })
+        verify(signed, expected, self.anchors.as_ref())
     }
+
+    /// [`verify`](Self::verify), failing closed when this verifier has no trust anchors:
+    /// for callers that act on the signer's identity (name, serial), which only a chain to
+    /// the provider's CA proves. The report then always has `chain_checked` set.
+    ///
+    /// # Errors
+    ///
+    /// [`TrustAnchorError::Missing`] when no anchor (or an empty set) was given, before
+    /// anything is checked; otherwise as [`verify`](Self::verify).
+    pub fn verify_trusted(
+        &self,
+        signed: &SignedDoc,
+        expected: Expected<'_>,
+    ) -> Result<Report, Error> {
+        verify(signed, expected, Some(required(self.anchors.as_ref())?))
+    }
+
+    /// Whether trust anchors were given, at least one: whether
+    /// [`verify_trusted`](Self::verify_trusted) can succeed.
+    #[must_use]
+    pub fn has_trust_anchors(&self) -> bool {
+        self.anchors
+            .as_ref()
+            .is_some_and(|anchors| !anchors.is_empty())
+    }
+}
+
+/// The anchors, unless there are none.
+fn required(anchors: Option<&TrustAnchors>) -> Result<&TrustAnchors, Error> {
+    anchors
+        .filter(|anchors| !anchors.is_empty())
+        .ok_or_else(|| TrustAnchorError::Missing.into())
+}
+
+fn verify(
+    signed: &SignedDoc,
+    expected: Expected<'_>,
+    anchors: Option<&TrustAnchors>,
+) -> Result<Report, Error> {
+    let digest_algorithm = signed.digest_algorithm();
+    let message_digest = signed.message_digest();
+    if let Some(content) = signed.content()
+        && digest_algorithm.digest(content) != message_digest
+    {
+        return Err(Mismatch::ContentDigest.into());
+    }
+
+    let hash = signed.signature_hash();
+    if !signed
+        .signer_key()
+        .verify(signed.signed_attributes_der(), signed.signature())
+    {
+        return Err(Error::SignatureInvalid);
+    }
+
+    let certificate = signed.signer_certificate();
+    let signing_time = signed.signing_time();
+    if let Some(time) = signing_time
+        && !certificate.valid_at(time)
+    {
+        return Err(CertificateError::NotValidAtSigningTime.into());
+    }
+
+    let document = check_expected(signed, expected)?;
+
+    let chain = match anchors {
+        None => None,
+        Some(anchors) => {
+            let at = signing_time.unwrap_or_else(OffsetDateTime::now_utc);
+            let path = chain::verify(certificate, signed.certificates(), anchors, at)?;
+            Some(Chain {
+                anchor: path.anchor,
+                length: path.length,
+                validated_at: at,
+            })
+        }
+    };
+
+    Ok(Report {
+        signer: Signer::from_certificate(certificate),
+        signing_time,
+        digest_algorithm,
+        signature_algorithm: format!("RSA PKCS#1 v1.5 with {hash}"),
+        message_digest: message_digest.to_vec(),
+        certificate_valid_at_signing_time: signing_time.map(|_| true),
+        document,
+        content: signed.content().map(|c| Content::new(c.to_vec())),
+        chain_checked: chain.is_some(),
+        chain,
+    })
 }
 
 fn check_expected(signed: &SignedDoc, expected: Expected<'_>) -> Result<DocumentCheck, Error> {
@@ -192,6 +236,22 @@ impl SignedDoc {
     ///
     /// As [`Verifier::verify`].
     pub fn verify(&self, expected: Expected<'_>) -> Result<Report, Error> {
-        Verifier::new().verify(self, expected)
+        verify(self, expected, None)
+    }
+
+    /// Verifies this signedDoc and its chain to one of `anchors`: the same as
+    /// `Verifier::new().trust_anchors(anchors).verify_trusted(self, expected)`, without
+    /// copying the anchors.
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::verify_trusted`]: [`TrustAnchorError::Missing`] when `anchors` is
+    /// empty.
+    pub fn verify_trusted(
+        &self,
+        expected: Expected<'_>,
+        anchors: &TrustAnchors,
+    ) -> Result<Report, Error> {
+        verify(self, expected, Some(required(Some(anchors))?))
     }
 }

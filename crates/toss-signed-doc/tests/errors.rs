@@ -299,6 +299,9 @@ fn messages_are_lowercase_without_period_or_personal_data() {
         signed("openssl_expired_signer.b64")
             .verify(Expected::Nothing)
             .unwrap_err(),
+        signed(SEED)
+            .verify_trusted(Expected::Text(&doc), &TrustAnchors::new())
+            .unwrap_err(),
     ];
     for error in errors {
         let message = error.to_string();

@@ -293,6 +293,7 @@ fn report_serializes_to_camel_case_json() {
         "941c8d26e908faa9e391d88015ff2307b8caaecc5ef252a3dbf2f404aa00723c"
     );
     assert!(json["chain"].is_null());
+    assert_eq!(json["chainChecked"], false);
 
     let detached = signed(DETACHED_PDF)
         .verify(Expected::Content(&bytes(PDF)))

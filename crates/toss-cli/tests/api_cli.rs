@@ -1,0 +1,471 @@
+//! `tosscert request | status | result` as processes against `tosscert emulator serve`:
+//! the signer from a file or stdin, personal data kept out of errors, `requestedDt` in the
+//! status, and whether a result's signer certificate was checked against trust anchors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+fn tosscert() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tosscert"))
+}
+
+/// A file in the temporary directory, unique to this process and `name`, removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &[u8]) -> Self {
+        let path = std::env::temp_dir().join(format!("tosscert-api-{}-{name}", std::process::id()));
+        std::fs::write(&path, contents).unwrap();
+        Self(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The emulator serving in its own process (users sign at once), killed on drop, with its
+/// CA certificate written to a file.
+struct Served {
+    child: Child,
+    base_url: String,
+    public_key: String,
+    ca: TempFile,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(name: &str) -> Served {
+    let ca = TempFile::new(&format!("{name}-ca.pem"), b"");
+    let mut child = tosscert()
+        .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
+        .args(["--rsa-bits", "2048", "--open-after-ms", "0"])
+        .args(["--complete-after-ms", "0", "--write-ca-cert", ca.path()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut field = |prefix: &str| loop {
+        let line = lines.next().expect("the emulator stopped").unwrap();
+        if let Some(value) = line.strip_prefix(prefix) {
+            return value.trim().to_owned();
+        }
+    };
+    let base_url = field("base URL:");
+    let public_key = field("public key:");
+    field("CA certificate written to");
+    std::thread::spawn(move || lines.for_each(drop));
+    Served {
+        child,
+        base_url,
+        public_key,
+        ca,
+    }
+}
+
+/// `tosscert <args>` with the emulator's settings, `env` added, and `stdin` written to it.
+fn run(served: Option<&Served>, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut command = tosscert();
+    command
+        .args(args)
+        .env_remove("TOSS_CERT_TRUST_ANCHORS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(served) = served {
+        command
+            .env(
+                "TOSS_CERT_CLIENT_ID",
+                "test_a8e23336d673ca70922b485fe806eb2d",
+            )
+            .env(
+                "TOSS_CERT_CLIENT_SECRET",
+                "test_418087247d66da09fda1964dc4734e453c7cf66a7a9e3",
+            )
+            .env("TOSS_CERT_API_BASE", &served.base_url)
+            .env("TOSS_CERT_OAUTH_BASE", &served.base_url)
+            .env("TOSS_CERT_PUBLIC_KEY", &served.public_key);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// Exit 0 and the JSON object on stdout.
+#[track_caller]
+fn json(output: &Output) -> serde_json::Value {
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Exit 1, nothing on stdout, and the one line on stderr.
+#[track_caller]
+fn failure(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("tosscert: "), "{stderr}");
+    stderr
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+const DOCUMENT: [&str; 6] = [
+    "--doc-text",
+    "동의합니다",
+    "--title",
+    "동의서",
+    "--service-name",
+    "토스",
+];
+
+/// `tosscert request` with `signer` options and the usual document; the txId.
+fn request(served: &Served, signer: &[&str], stdin: &[u8]) -> (String, serde_json::Value) {
+    let mut args = vec!["request"];
+    args.extend_from_slice(signer);
+    args.extend_from_slice(&DOCUMENT);
+    let requested = json(&run(Some(served), &args, &[], stdin));
+    (requested["txId"].as_str().unwrap().to_owned(), requested)
+}
+
+const WARNING: &str =
+    "tosscert: warning: the signer certificate was not checked against a trust anchor";
+
+const PERSON: [&str; 6] = [
+    "--name",
+    "김토스",
+    "--phone",
+    "010-0000-0000",
+    "--birthday",
+    "19930324",
+];
+
+#[test]
+fn status_prints_the_requested_dt_of_the_request() {
+    let served = serve("status");
+    let (tx_id, requested) = request(&served, &PERSON, b"");
+    let status = json(&run(
+        Some(&served),
+        &["status", "--tx-id", &tx_id],
+        &[],
+        b"",
+    ));
+    assert_eq!(status["txId"], tx_id.as_str());
+    assert_eq!(status["status"], "COMPLETED");
+    let requested_dt = status["requestedDt"].as_str().unwrap();
+    assert_eq!(requested_dt, requested["requestedAt"].as_str().unwrap());
+    // `YYYY-MM-DDThh:mm:ss±hh:mm`, as the API document writes it.
+    let bytes = requested_dt.as_bytes();
+    assert_eq!(bytes.len(), 25, "{requested_dt}");
+    assert!(matches!(bytes[19], b'+' | b'-'), "{requested_dt}");
+    assert_eq!(&requested_dt[10..11], "T", "{requested_dt}");
+}
+
+#[test]
+fn the_signer_comes_from_stdin_or_a_file() {
+    let served = serve("signer-file");
+    let person = r#"{"name":"김토스","phone":"010 0000 0000","birthday":"19930324"}"#.as_bytes();
+    let (tx_id, _) = request(&served, &["--signer-file", "-"], person);
+    let result = json(&run(
+        Some(&served),
+        &["result", "--tx-id", &tx_id],
+        &[],
+        b"",
+    ));
+    assert_eq!(result["person"]["name"], "김토스");
+    assert_eq!(result["person"]["birthday"], "1993-03-24");
+    let from_stdin_ci = result["person"]["ci"].as_str().unwrap().to_owned();
+
+    let file = TempFile::new(
+        "signer.json",
+        "{\n  \"name\": \"김토스\",\n  \"phone\": \"01000000000\",\n  \"birthday\": \"19930324\"\n}\n"
+            .as_bytes(),
+    );
+    let (tx_id, _) = request(&served, &["--signer-file", file.path()], b"");
+    let result = json(&run(
+        Some(&served),
+        &["result", "--tx-id", &tx_id],
+        &[],
+        b"",
+    ));
+    assert_eq!(result["person"]["name"], "김토스");
+    assert_eq!(
+        result["person"]["ci"], from_stdin_ci,
+        "the same person and phone number"
+    );
+
+    let (tx_id, _) = request(
+        &served,
+        &["--signer-file", "-"],
+        br#"{"ci":"some-ci-value"}"#,
+    );
+    let result = json(&run(
+        Some(&served),
+        &["result", "--tx-id", &tx_id],
+        &[],
+        b"",
+    ));
+    assert!(
+        result["person"]["ci"].is_null(),
+        "USER_CI results carry no CI"
+    );
+
+    // The file replaces the options: both at once is a usage error.
+    let mut args = vec!["request", "--signer-file", "-"];
+    args.extend_from_slice(&PERSON);
+    args.extend_from_slice(&DOCUMENT);
+    failure(&run(Some(&served), &args, &[], person));
+}
+
+/// `tosscert request` with `signer` (options, or `stdin` for `--signer-file -`), which must
+/// fail before anything is sent: without any TOSS_CERT_* setting, reaching the client
+/// would fail on the missing client id instead.
+#[track_caller]
+fn refused(signer: &[&str], stdin: &[u8], secrets: &[&str]) -> String {
+    let mut args = vec!["request"];
+    args.extend_from_slice(signer);
+    args.extend_from_slice(&DOCUMENT);
+    let output = run(None, &args, &[("TOSS_CERT_CLIENT_ID", "")], stdin);
+    let stderr = failure(&output);
+    assert!(!stderr.contains("TOSS_CERT_CLIENT_ID"), "{stderr}");
+    for secret in secrets {
+        assert!(!stderr.contains(secret), "`{secret}` in {stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn invalid_personal_data_is_refused_without_repeating_it() {
+    for birthday in ["19931399", "1993-03-24", "24031993", "1993032４"] {
+        let stderr = refused(
+            &[
+                "--name",
+                "김토스",
+                "--phone",
+                "01000000000",
+                "--birthday",
+                birthday,
+            ],
+            b"",
+            &[birthday, "1993", "김토스", "01000000000"],
+        );
+        assert!(
+            stderr.contains("--birthday must be a date as YYYYMMDD"),
+            "{stderr}"
+        );
+    }
+    for phone in ["010.1234.5678", "+82 10 1234 5678", "010-1234-567８"] {
+        let stderr = refused(
+            &[
+                "--name",
+                "김토스",
+                "--phone",
+                phone,
+                "--birthday",
+                "19930324",
+            ],
+            b"",
+            &[phone, "1234", "5678", "김토스", "19930324"],
+        );
+        assert!(stderr.contains("userPhone must be digits only"), "{stderr}");
+    }
+    let stderr = refused(
+        &["--signer-file", "-"],
+        r#"{"name":"김토스","phone":"01012345678","birthday":"19931399"}"#.as_bytes(),
+        &["19931399", "1993", "김토스", "01012345678"],
+    );
+    assert!(stderr.contains("birthday in --signer-file"), "{stderr}");
+    let stderr = refused(
+        &["--signer-file", "-"],
+        r#"{"name":"김토스","phone":"010.1234.5678","birthday":"19930324"}"#.as_bytes(),
+        &["010.1234.5678", "1234", "김토스", "19930324"],
+    );
+    assert!(stderr.contains("userPhone must be digits only"), "{stderr}");
+    // serde_json would quote a value of the wrong type; the message keeps only where.
+    for bad in [
+        r#"{"name":"김토스","phone":1012345678,"birthday":"19930324"}"#,
+        r#"{"name":["김토스"],"phone":"01012345678","birthday":"19930324"}"#,
+        r#"{"name":"김토스","phone":"01012345678","birthday":"19930324","ssn":"9303241234567"}"#,
+        r#"{"name":"김토스","phone":"01012345678""#,
+        "김토스 01012345678 19930324",
+    ] {
+        let stderr = refused(
+            &["--signer-file", "-"],
+            bad.as_bytes(),
+            &["김토스", "1012345678", "19930324", "9303241234567", "ssn"],
+        );
+        assert!(
+            stderr.contains("--signer-file is not a JSON object"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("line 1, column "), "{stderr}");
+    }
+    let stderr = refused(
+        &["--signer-file", "-"],
+        r#"{"name":"김토스","phone":"01012345678"}"#.as_bytes(),
+        &["김토스", "01012345678"],
+    );
+    assert!(
+        stderr.contains("must hold name, phone and birthday, or ci"),
+        "{stderr}"
+    );
+    // Usage errors: clap would quote what was typed.
+    let stderr = refused(
+        &[
+            "--name",
+            "김토스",
+            "--phone",
+            "010",
+            "1234",
+            "5678",
+            "--birthday",
+            "19930324",
+        ],
+        b"",
+        &["1234", "5678", "김토스", "19930324"],
+    );
+    assert!(
+        stderr.contains("unexpected argument, not shown"),
+        "{stderr}"
+    );
+    let stderr = refused(
+        &["--ci", "CI-value", "--expire-secs", "김토스"],
+        b"",
+        &["김토스", "CI-value"],
+    );
+    assert!(
+        stderr.contains("invalid value for '--expire-secs"),
+        "{stderr}"
+    );
+    let stderr = refused(&["--signer-file", "/nonexistent/signer.json"], b"", &[]);
+    assert!(
+        stderr.contains("cannot read /nonexistent/signer.json"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_result_says_whether_the_chain_was_checked() {
+    let served = serve("chain");
+
+    // Without anchors: valid, but chainChecked false and a warning.
+    let (tx_id, _) = request(&served, &PERSON, b"");
+    let output = run(Some(&served), &["result", "--tx-id", &tx_id], &[], b"");
+    let result = json(&output);
+    assert_eq!(result["verification"]["valid"], true);
+    assert_eq!(result["verification"]["chainChecked"], false);
+    assert!(result["verification"]["chain"].is_null());
+    let warning = stderr(&output);
+    assert_eq!(warning.lines().count(), 1, "{warning}");
+    assert!(warning.starts_with(WARNING), "{warning}");
+    assert!(warning.contains("TOSS_CERT_TRUST_ANCHORS"), "{warning}");
+
+    // With the emulator's CA as the anchor: checked, and nothing on stderr.
+    let anchors = [("TOSS_CERT_TRUST_ANCHORS", served.ca.path())];
+    let (tx_id, _) = request(&served, &PERSON, b"");
+    for flags in [&[][..], &["--require-chain"][..]] {
+        let mut args = vec!["result", "--tx-id", &tx_id];
+        args.extend_from_slice(flags);
+        let output = run(Some(&served), &args, &anchors, b"");
+        let result = json(&output);
+        assert_eq!(result["verification"]["valid"], true, "{result}");
+        assert_eq!(result["verification"]["chainChecked"], true);
+        assert_eq!(result["verification"]["chain"]["length"], 2);
+        assert_eq!(stderr(&output), "");
+    }
+
+    // Another CA: the signer certificate does not chain to it.
+    let other = serve("chain-other");
+    let (tx_id, _) = request(&served, &PERSON, b"");
+    let output = run(
+        Some(&served),
+        &["result", "--tx-id", &tx_id],
+        &[("TOSS_CERT_TRUST_ANCHORS", other.ca.path())],
+        b"",
+    );
+    let result = json(&output);
+    assert_eq!(result["verification"]["valid"], false);
+    assert_eq!(result["verification"]["chainChecked"], false);
+    let reason = result["verification"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("does not chain to a trust anchor"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn require_chain_without_anchors_fails_before_the_result_is_fetched() {
+    let served = serve("require");
+    let (tx_id, _) = request(&served, &PERSON, b"");
+    let stderr = failure(&run(
+        Some(&served),
+        &["result", "--tx-id", &tx_id, "--require-chain"],
+        &[],
+        b"",
+    ));
+    assert!(
+        stderr.contains("--require-chain needs TOSS_CERT_TRUST_ANCHORS"),
+        "{stderr}"
+    );
+    // Both of the provider's fetches are still there, and only two.
+    for _ in 0..2 {
+        let result = json(&run(
+            Some(&served),
+            &["result", "--tx-id", &tx_id],
+            &[],
+            b"",
+        ));
+        assert_eq!(result["txId"], tx_id.as_str());
+    }
+    let stderr = failure(&run(
+        Some(&served),
+        &["result", "--tx-id", &tx_id],
+        &[],
+        b"",
+    ));
+    assert!(
+        stderr.contains("CE3101") || stderr.contains("twice"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unusable_trust_anchor_settings_are_named() {
+    let served = serve("bad-anchors");
+    let not_pem = TempFile::new("not-a-ca.pem", b"not a certificate\n");
+    for (path, expected) in [
+        ("/nonexistent/ca.pem", "cannot read /nonexistent/ca.pem"),
+        (not_pem.path(), "holds no PEM certificate"),
+    ] {
+        let stderr = failure(&run(
+            Some(&served),
+            &["status", "--tx-id", "any"],
+            &[("TOSS_CERT_TRUST_ANCHORS", path)],
+            b"",
+        ));
+        assert!(stderr.contains("TOSS_CERT_TRUST_ANCHORS"), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
