@@ -22,7 +22,9 @@ pub(crate) enum Command {
     /// Verifies a signedDoc offline; prints the report as one JSON object.
     ///
     /// Exits 0 only if the signature, the expected document (when given) and the chain (with
-    /// --trust-anchor) all verify; otherwise 1, with the reason on stderr.
+    /// --trust-anchor) all verify; otherwise 1, with the reason on stderr. Without
+    /// --trust-anchor the report has `"chainChecked": false` and a warning goes to stderr:
+    /// the signer's name is then unproven.
     Verify(VerifyArgs),
     /// Runs the whole flow against an embedded emulator: no account, no network.
     ///
@@ -39,8 +41,11 @@ pub(crate) enum Command {
     /// Prints an access token from the token endpoint (TOSS_CERT_* settings).
     Token,
     /// Sends a sign request (TOSS_CERT_* settings); prints the txId and app links as JSON.
+    ///
+    /// The signer comes from --name, --phone and --birthday, --ci, or a JSON file
+    /// (--signer-file, `-` for stdin) that keeps personal data off the command line.
     Request(RequestArgs),
-    /// Prints a transaction's status as JSON (TOSS_CERT_* settings).
+    /// Prints a transaction's status and requestedDt as JSON (TOSS_CERT_* settings).
     Status(TxArgs),
     /// Runs many concurrent flows against an emulator (embedded, or at --base-url) and
     /// prints throughput, latency, errors by kind, tokens issued and client CPU per flow.
@@ -51,8 +56,10 @@ pub(crate) enum Command {
     Load(LoadArgs),
     /// Fetches and decrypts a result (TOSS_CERT_* settings); prints it as JSON.
     ///
-    /// The provider gives a result at most twice, within 60 minutes of completion.
-    Result(TxArgs),
+    /// The provider gives a result at most twice, within 60 minutes of completion. The
+    /// signedDoc is verified, its chain too when TOSS_CERT_TRUST_ANCHORS names a PEM file of
+    /// CA certificates; `"chainChecked": false` and a warning on stderr say when it was not.
+    Result(ResultArgs),
     /// Measures the SDK's hot paths in this process: nanoseconds per operation.
     ///
     /// After a warm-up, each operation runs in batches for --seconds; the figure is the
@@ -98,7 +105,8 @@ pub(crate) struct DemoArgs {
     pub(crate) complete_after_ms: u64,
 }
 
-#[derive(Debug, Args)]
+/// `Debug` leaves out the client secret and the Redis URL (which may carry a password).
+#[derive(Args)]
 pub(crate) struct LoadArgs {
     /// Flows in all (sign request, polling, result).
     #[arg(long, default_value_t = 1000)]
@@ -134,12 +142,33 @@ pub(crate) struct LoadArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Run as one worker of a multi-process run (internal).
+    /// Run as one worker of a multi-process run (internal): the worker reads its share,
+    /// credentials included, as one JSON line on stdin, never from its command line.
     #[arg(long, hide = true)]
     pub(crate) worker: bool,
     /// The Redis key namespace shared by the workers (internal).
     #[arg(long, hide = true)]
     pub(crate) namespace: Option<String>,
+}
+
+impl std::fmt::Debug for LoadArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadArgs")
+            .field("flows", &self.flows)
+            .field("concurrency", &self.concurrency)
+            .field("processes", &self.processes)
+            .field("redis", &self.redis.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("public_key", &self.public_key.as_ref().map(String::len))
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("rsa_bits", &self.rsa_bits)
+            .field("transport", &self.transport)
+            .field("json", &self.json)
+            .field("worker", &self.worker)
+            .field("namespace", &self.namespace)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -168,14 +197,15 @@ pub(crate) enum EmulatorCommand {
     Serve(toss_emulator::serve::ServeArgs),
 }
 
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("signer").required(true).args(["name", "ci"])))]
+/// `Debug` leaves out the signer and the document text: personal data.
+#[derive(Args)]
+#[command(group(ArgGroup::new("signer").required(true).args(["name", "ci", "signer_file"])))]
 #[command(group(ArgGroup::new("document").required(true).args(["doc_text", "doc_file", "html_file", "pdf_file"])))]
 pub(crate) struct RequestArgs {
     /// The signer's name (with --phone and --birthday).
     #[arg(long, requires_all = ["phone", "birthday"])]
     pub(crate) name: Option<String>,
-    /// The signer's mobile number.
+    /// The signer's mobile number: digits, hyphens and spaces.
     #[arg(long)]
     pub(crate) phone: Option<String>,
     /// The signer's birthday, YYYYMMDD.
@@ -184,6 +214,11 @@ pub(crate) struct RequestArgs {
     /// The signer's CI instead of name, phone and birthday.
     #[arg(long)]
     pub(crate) ci: Option<String>,
+    /// The signer as JSON, from a file or `-` for stdin, instead of the options above (which
+    /// other local users can read on the command line): `{"name": "…", "phone": "…",
+    /// "birthday": "YYYYMMDD"}` or `{"ci": "…"}`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["phone", "birthday"])]
+    pub(crate) signer_file: Option<PathBuf>,
     /// The document, as text.
     #[arg(long)]
     pub(crate) doc_text: Option<String>,
@@ -213,11 +248,43 @@ pub(crate) struct RequestArgs {
     pub(crate) app_scheme: bool,
 }
 
+impl std::fmt::Debug for RequestArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("RequestArgs")
+            .field("name", &given(&self.name))
+            .field("phone", &given(&self.phone))
+            .field("birthday", &given(&self.birthday))
+            .field("ci", &given(&self.ci))
+            .field("signer_file", &self.signer_file)
+            .field("doc_text", &given(&self.doc_text))
+            .field("doc_file", &self.doc_file)
+            .field("html_file", &self.html_file)
+            .field("pdf_file", &self.pdf_file)
+            .field("title", &self.title)
+            .field("service_name", &self.service_name)
+            .field("encrypt_doc", &self.encrypt_doc)
+            .field("expire_secs", &self.expire_secs)
+            .field("app_scheme", &self.app_scheme)
+            .finish()
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct TxArgs {
     /// The transaction id a sign request returned.
     #[arg(long)]
     pub(crate) tx_id: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResultArgs {
+    #[command(flatten)]
+    pub(crate) tx: TxArgs,
+    /// Fail (exit 1, before the result is fetched) unless TOSS_CERT_TRUST_ANCHORS names the
+    /// CA certificates to check the signer certificate against.
+    #[arg(long)]
+    pub(crate) require_chain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -237,9 +304,14 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "BASE64")]
     pub(crate) digest_b64: Option<String>,
     /// A PEM file of trusted CA certificates (repeatable); with it, the signer certificate
-    /// must chain to one of them.
+    /// must chain to one of them. The provider publishes its own at
+    /// https://ca.cert.toss.im/toss-ca1.pem and https://root-ca.cert.toss.im/toss-root-ca1.pem
+    /// (give both).
     #[arg(long, value_name = "PEM_FILE")]
     pub(crate) trust_anchor: Vec<PathBuf>,
+    /// Fail (exit 1) unless the chain is checked: without --trust-anchor nothing verifies.
+    #[arg(long)]
+    pub(crate) require_chain: bool,
 }
 
 #[derive(Debug, Subcommand)]

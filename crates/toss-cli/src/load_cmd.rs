@@ -8,16 +8,18 @@ use std::error::Error;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use tokio::io::AsyncWriteExt as _;
 use toss_emulator::{Emulator, EmulatorHandle, UserBehaviour};
 
 use self::report::{Summary, WorkerReport};
+use self::worker::WorkerConfig;
 use crate::cli::LoadArgs;
 
 type CommandResult = Result<String, Box<dyn Error>>;
 
 pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
     if args.worker {
-        let report = worker::run(&args).await?;
+        let report = worker::run(&WorkerConfig::from_stdin().await?).await?;
         return Ok(serde_json::to_string(&report)?);
     }
     // The emulator lives as long as this function when it is embedded.
@@ -42,7 +44,7 @@ pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
     let tokens_before = tokens_issued(emulator.as_ref(), &args).await;
     let started = Instant::now();
     let reports = if args.processes <= 1 {
-        vec![worker::run(&args).await?]
+        vec![worker::run(&WorkerConfig::new(&args, args.flows, args.concurrency)).await?]
     } else {
         run_processes(&args).await?
     };
@@ -68,7 +70,8 @@ pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
     }
 }
 
-/// Splits the flows between `processes` copies of this binary, run as workers.
+/// Splits the flows between `processes` copies of this binary, run as workers. Each gets
+/// its share on stdin: nothing but `load --worker` is on its command line.
 async fn run_processes(args: &LoadArgs) -> Result<Vec<WorkerReport>, Box<dyn Error>> {
     let exe = std::env::current_exe()?;
     let processes = args.processes;
@@ -76,31 +79,20 @@ async fn run_processes(args: &LoadArgs) -> Result<Vec<WorkerReport>, Box<dyn Err
     for index in 0..processes {
         let flows = args.flows / processes + usize::from(index < args.flows % processes);
         let concurrency = (args.concurrency / processes).max(1);
-        let mut command = tokio::process::Command::new(&exe);
-        command
-            .arg("load")
-            .arg("--worker")
-            .args(["--flows", &flows.to_string()])
-            .args(["--concurrency", &concurrency.to_string()])
-            .args(["--client-id", &args.client_id])
-            .args(["--client-secret", &args.client_secret])
-            .args(["--transport", args.transport.name()])
+        let mut config = serde_json::to_string(&WorkerConfig::new(args, flows, concurrency))?;
+        config.push('\n');
+        let mut child = tokio::process::Command::new(&exe)
+            .args(["load", "--worker"])
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        if let Some(base_url) = &args.base_url {
-            command.args(["--base-url", base_url]);
-        }
-        if let Some(key) = &args.public_key {
-            command.args(["--public-key", key]);
-        }
-        if let Some(redis) = &args.redis {
-            command.args(["--redis", redis]);
-        }
-        if let Some(namespace) = &args.namespace {
-            command.args(["--namespace", namespace]);
-        }
-        children.push(command.spawn()?);
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut stdin = child.stdin.take().ok_or("a load worker has no stdin")?;
+        stdin.write_all(config.as_bytes()).await?;
+        // Closed: the worker reads one line.
+        drop(stdin);
+        children.push(child);
     }
     let mut reports = Vec::with_capacity(processes);
     for child in children {
@@ -121,4 +113,39 @@ async fn tokens_issued(emulator: Option<&EmulatorHandle>, args: &LoadArgs) -> Op
     worker::remote_stats(args.base_url.as_deref()?)
         .await
         .map(|stats| stats.tokens_issued)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn debug_leaves_out_the_secret_and_the_redis_password() {
+        let cli = Cli::try_parse_from([
+            "tosscert",
+            "load",
+            "--client-secret",
+            "test_s3cret-of-this-test",
+            "--redis",
+            "redis://:redis-pa55word@127.0.0.1:6379/",
+        ])
+        .unwrap();
+        let Command::Load(args) = cli.command else {
+            panic!("not load")
+        };
+        let config = WorkerConfig::new(&args, 10, 2);
+        for debug in [format!("{args:?}"), format!("{config:?}")] {
+            assert!(!debug.contains("s3cret"), "{debug}");
+            assert!(!debug.contains("pa55word"), "{debug}");
+            assert!(debug.contains("<redacted>"), "{debug}");
+        }
+        // What a worker gets on stdin does carry them.
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.contains("test_s3cret-of-this-test") && json.contains("pa55word"));
+    }
 }

@@ -97,3 +97,92 @@ fn without_a_shared_store_each_process_fetches_its_own_token() {
         "{summary}"
     );
 }
+
+/// The processes whose parent is `parent`, from `/proc/<pid>/stat`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // `pid (comm) state ppid …`, where comm may hold spaces and parentheses.
+            let ppid: u32 = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            (ppid == parent).then_some(pid)
+        })
+        .collect()
+}
+
+/// `/proc/<pid>/<file>` with its NULs as spaces; empty once the process is gone.
+fn proc_text(pid: u32, file: &str) -> String {
+    std::fs::read(format!("/proc/{pid}/{file}"))
+        .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
+        .unwrap_or_default()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn worker_processes_get_no_secret_on_their_command_line() {
+    // Not the default secret: the embedded emulator is configured with this one, so the
+    // run only succeeds if the workers got it some other way.
+    const SECRET: &str = "test_9f0c1d2e3b4a5968778695a4b3c2d1e0f-cmdline";
+    let redis = Redis::start();
+    let mut load = tosscert()
+        .args(["load", "--json", "--rsa-bits", "2048"])
+        .args(["--flows", "3000", "--concurrency", "8", "--processes", "4"])
+        .args(["--client-secret", SECRET, "--redis", &redis.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let parent = load.id();
+    // Our own command line has it: the check below would see it in a worker's.
+    assert!(proc_text(parent, "cmdline").contains(SECRET));
+
+    let mut seen = std::collections::BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while load.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        for child in children_of(parent) {
+            let cmdline = proc_text(child, "cmdline");
+            if cmdline.is_empty() {
+                continue;
+            }
+            let environ = proc_text(child, "environ");
+            seen.entry(child).or_insert((cmdline, environ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = load.kill();
+    let output = load.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(summary["completed"], 3000, "{summary}");
+    assert_eq!(summary["tokensIssued"], 1, "{summary}");
+
+    assert_eq!(seen.len(), 4, "the four workers were seen: {seen:?}");
+    for (pid, (cmdline, environ)) in &seen {
+        assert!(cmdline.contains("load --worker"), "{pid}: {cmdline}");
+        assert!(
+            !cmdline.contains(SECRET),
+            "{pid}: the secret on its command line"
+        );
+        assert!(!cmdline.contains("--client-secret"), "{pid}: {cmdline}");
+        assert!(!cmdline.contains("redis://"), "{pid}: {cmdline}");
+        assert!(
+            !environ.contains(SECRET),
+            "{pid}: the secret in its environment"
+        );
+    }
+}

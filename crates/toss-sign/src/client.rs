@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::credentials::{ClientSecret, Environment};
 use crate::error::{Error, Operation};
 use crate::poll::PollPolicy;
-use crate::request::{SignatureRequest, SignatureRequested};
+use crate::request::{SignatureRequest, SignatureRequested, SignatureStatus};
 use crate::signed::SignedDocument;
 use crate::token::TokenManager;
 
@@ -51,6 +51,7 @@ struct Inner {
     poll_policy: PollPolicy,
     ledger: ResultLedger,
     algorithm: Algorithm,
+    trust_anchors: Option<toss_signed_doc::TrustAnchors>,
 }
 
 impl Client {
@@ -61,12 +62,15 @@ impl Client {
 
     /// A client configured from the environment: `TOSS_CERT_CLIENT_ID`,
     /// `TOSS_CERT_CLIENT_SECRET`, and optionally `TOSS_CERT_API_BASE`, `TOSS_CERT_OAUTH_BASE`
-    /// (both or neither; default: the provider's hosts) and `TOSS_CERT_PUBLIC_KEY` (PEM or
-    /// base64 DER; default: the provider's key).
+    /// (both or neither; default: the provider's hosts), `TOSS_CERT_PUBLIC_KEY` (PEM or
+    /// base64 DER; default: the provider's key) and `TOSS_CERT_TRUST_ANCHORS` (the path of
+    /// a PEM file of CA certificates, see [`ClientBuilder::trust_anchors`]; default: none).
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the variable that is missing or wrong.
+    /// [`Error::Config`] naming the variable that is missing or wrong; a base URL that is
+    /// plain `http` to a host other than loopback is wrong (there is no variable to allow
+    /// it: use [`ClientBuilder::danger_allow_insecure_http`]).
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env()?.build()
     }
@@ -103,13 +107,13 @@ impl Client {
         .await
     }
 
-    /// The transaction's status. Status is for progress only; whether the signature is
-    /// complete is decided by [`result`](Self::result).
+    /// The transaction's status, with when it was requested. Status is for progress only;
+    /// whether the signature is complete is decided by [`result`](Self::result).
     ///
     /// # Errors
     ///
     /// Transport, provider and decode errors.
-    pub async fn status(&self, tx_id: &TxId) -> Result<SignStatus, Error> {
+    pub async fn status(&self, tx_id: &TxId) -> Result<SignatureStatus, Error> {
         let span = tracing::debug_span!("toss_cert.status", tx_id = %tx_id);
         async {
             let response: StatusResponse = self
@@ -120,7 +124,7 @@ impl Client {
                     Some(tx_id),
                 )
                 .await?;
-            Ok(response.status().clone())
+            Ok(SignatureStatus::from(response))
         }
         .instrument(span)
         .await
@@ -152,7 +156,7 @@ impl Client {
             let mut interval: Option<Duration> = None;
             loop {
                 match self.status(tx_id).await {
-                    Ok(status) => {
+                    Ok(SignatureStatus { status, .. }) => {
                         if last.as_ref() != Some(&status) {
                             tracing::debug!(status = %status, "status changed");
                             on_change(&status);
@@ -275,6 +279,41 @@ impl Client {
     ) -> Result<CertificateValidateResponse, Error> {
         let pem = signed.signer_certificate_pem()?;
         self.validate_certificate(&pem).await
+    }
+
+    /// Verifies a result's signedDoc offline against its own document, as
+    /// [`SignedDocument::verify`], and with this client's trust anchors
+    /// ([`ClientBuilder::trust_anchors`], `TOSS_CERT_TRUST_ANCHORS`) its chain to them.
+    /// Without anchors the report says the chain was not checked (`chain_checked: false`):
+    /// the signer's name is then unproven.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`] with what `toss-signed-doc` found.
+    pub fn verify(&self, signed: &SignedDocument) -> Result<toss_signed_doc::Report, Error> {
+        match &self.inner.trust_anchors {
+            Some(anchors) => signed.verify_trusted(anchors),
+            None => signed.verify(),
+        }
+    }
+
+    /// [`verify`](Self::verify), failing closed when the client has no trust anchors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`]: with `TrustAnchorError::Missing` when the client has no
+    /// trust anchors, and otherwise with what `toss-signed-doc` found.
+    pub fn verify_trusted(
+        &self,
+        signed: &SignedDocument,
+    ) -> Result<toss_signed_doc::Report, Error> {
+        signed.verify_required(self.inner.trust_anchors.as_ref())
+    }
+
+    /// The trust anchors the client verifies signedDocs with, when it has any.
+    #[must_use]
+    pub fn trust_anchors(&self) -> Option<&toss_signed_doc::TrustAnchors> {
+        self.inner.trust_anchors.as_ref()
     }
 
     /// The access token every call uses: the cached one while fresh, otherwise a new one

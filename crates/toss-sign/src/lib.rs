@@ -20,11 +20,13 @@ pub use credentials::{ClientSecret, Environment};
 pub use error::{BoxError, Error, Operation, ResultLimit};
 pub use poll::PollPolicy;
 pub use request::{
-    Document, SignatureRequest, SignatureRequestBuilder, SignatureRequested, Signer, Trigger,
+    Document, SignatureRequest, SignatureRequestBuilder, SignatureRequested, SignatureStatus,
+    Signer, Trigger,
 };
 pub use signed::{Person, SignedDoc, SignedDocument};
 pub use token::{AccessToken, InMemoryTokenStore, RefreshLock, TokenStore};
 
 pub use toss_crypto::{Algorithm, CryptoProvider, Session, SessionGenerator};
 pub use toss_model::{ResultResponse, SignStatus, TxId};
+pub use toss_signed_doc::TrustAnchors;
 pub use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};

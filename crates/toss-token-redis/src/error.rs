@@ -1,5 +1,7 @@
 //! The store's error type.
 
+use std::time::Duration;
+
 /// Why the Redis token store failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -10,9 +12,10 @@ pub enum Error {
     /// A Redis command failed.
     #[error("redis command failed")]
     Command(#[source] redis::RedisError),
-    /// The stored value is not a token this crate wrote.
-    #[error("the stored token is not in the expected format")]
-    Corrupt,
+    /// Redis did not answer a command in time (it is down, hung, or being reconnected
+    /// to).
+    #[error("redis did not answer within {0:?}")]
+    Timeout(Duration),
     /// The operating system's random generator failed (fencing values).
     #[error("no randomness for the lock's fencing value")]
     Random,

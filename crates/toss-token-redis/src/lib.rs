@@ -38,10 +38,29 @@
 //!   another process takes over.
 //! - Dropping a refused token is a compare-and-set (Lua), so a process never deletes a
 //!   newer token another one stored.
-//! - Connecting and every command time out after
-//!   [`RedisTokenStoreBuilder::timeout`] (2 s by default), so a Redis that stops
-//!   answering fails the client's calls with a token store error instead of hanging them.
+//! - Connecting and every command time out after [`RedisTokenStoreBuilder::timeout`]
+//!   (1 s by default) with [`Error::Timeout`], including while the connection is being
+//!   re-established, so a Redis that is down or hung never holds a call longer.
+//! - The connection is re-established by the `redis` crate's connection manager, one
+//!   attempt every 1 to 2 seconds for as long as the store is used; on Linux a
+//!   connection whose data goes unacknowledged (a peer gone without a reset) is dropped
+//!   after four timeouts (at least 4 s), and so replaced too.
+//! - A stored value this crate cannot read (another format, garbage) counts as no token:
+//!   [`get`](toss_sign::TokenStore::get) logs a warning (never the value) and answers
+//!   `None`, so that the client fetches a token and overwrites it, and
+//!   [`compare_and_set`](toss_sign::TokenStore::compare_and_set) from `None` replaces it.
 //! - The Redis expiry is computed from the system clock, as is the client's by default.
+//!
+//! # When Redis is down
+//!
+//! The client keeps its token in memory and reads Redis only when it needs a new one
+//! (missing, due for refresh, or refused by the provider), so an outage goes unnoticed
+//! while the tokens are fresh. A process that needs a new one during an outage waits at
+//! most one timeout for Redis, then fetches a token of its own, keeps it, and offers it
+//! to Redis in the background. The trade-off: during an outage the fleet may hold one
+//! token per process (each fetches at most one, fresh for its whole lifetime) instead of
+//! one for all, because failing every call until Redis is back costs more than a few
+//! extra tokens. A Redis restarted empty is filled again at the next refresh.
 //!
 //! Works with Redis 6 and later (no command newer than `SET … NX PX` and `EVALSHA`).
 //!
@@ -54,7 +73,9 @@
 //! # Dependencies
 //!
 //! `redis` (the maintained Redis client for Rust) with its tokio connection manager,
-//! which reconnects by itself; `getrandom` for fencing values.
+//! which reconnects by itself; `tokio`'s timer (already under `redis`) to bound every
+//! command, which the manager does not while it reconnects; `tracing` (already under
+//! `toss-sign`) for the warning about unreadable values; `getrandom` for fencing values.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -1,11 +1,12 @@
 //! [`RedisTokenStore`].
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, Script};
+use redis::{AsyncConnectionConfig, Script};
 use time::OffsetDateTime;
 use toss_sign::{AccessToken, BoxError, RefreshLock, TokenStore};
 
@@ -15,6 +16,7 @@ use crate::error::Error;
 #[derive(Clone)]
 pub struct RedisTokenStore {
     connection: ConnectionManager,
+    timeout: Duration,
     token_key: String,
     lock_key: String,
 }
@@ -39,6 +41,43 @@ impl RedisTokenStore {
     pub fn lock_key(&self) -> &str {
         &self.lock_key
     }
+
+    /// `command` on the shared connection, failed with [`Error::Timeout`] if it takes
+    /// longer than the timeout, however long the connection manager would wait (it
+    /// waits for a reconnection in progress without a bound of its own).
+    async fn run<T, F>(&self, command: impl FnOnce(ConnectionManager) -> F) -> Result<T, Error>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        match tokio::time::timeout(self.timeout, command(self.connection.clone())).await {
+            Ok(result) => result.map_err(Error::Command),
+            Err(_) => Err(Error::Timeout(self.timeout)),
+        }
+    }
+
+    /// The raw stored value, and the token in it if it is one this crate wrote.
+    async fn read(&self) -> Result<Option<(Vec<u8>, Option<AccessToken>)>, Error> {
+        let key = &self.token_key;
+        let stored: Option<Vec<u8>> = self
+            .run(|mut connection| async move {
+                redis::cmd("GET")
+                    .arg(key)
+                    .query_async(&mut connection)
+                    .await
+            })
+            .await?;
+        Ok(stored.map(|raw| {
+            let token = std::str::from_utf8(&raw).ok().and_then(decode);
+            if token.is_none() {
+                // Never the value: it may hold a token in a format of another version.
+                tracing::warn!(
+                    key = %self.token_key,
+                    "the stored token is not in the expected format; treating it as absent"
+                );
+            }
+            (raw, token)
+        }))
+    }
 }
 
 impl fmt::Debug for RedisTokenStore {
@@ -46,12 +85,23 @@ impl fmt::Debug for RedisTokenStore {
         f.debug_struct("RedisTokenStore")
             .field("token_key", &self.token_key)
             .field("lock_key", &self.lock_key)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
 /// How long connecting and each command may take by default.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Reconnection attempts in one round. The redis crate waits 1 s (plus up to as much
+/// again at random) before each; a command after a failed round starts the next, so the
+/// store reconnects for as long as it is used, and stops trying once it is dropped.
+const RECONNECT_ATTEMPTS: usize = 30;
+
+/// The longest wait between reconnection attempts before the random part, in ms: the
+/// redis crate's own default grows to a minute, which would leave a fleet without Redis
+/// long after it came back.
+const RECONNECT_MAX_DELAY_MS: u64 = 1_000;
 
 /// Configures a [`RedisTokenStore`].
 #[must_use]
@@ -70,11 +120,10 @@ impl RedisTokenStoreBuilder {
     }
 
     /// How long connecting, and each command, may take before failing with
-    /// [`Error::Connect`] or [`Error::Command`]. Defaults to 2 seconds.
+    /// [`Error::Connect`] or [`Error::Timeout`]. Defaults to 1 second.
     ///
-    /// The client reads the store on every call and holds its refresh lock while it
-    /// talks to Redis, so a Redis that stops answering must fail the call rather than
-    /// hang it.
+    /// The client leaves a failing store out and goes on without it, but a call that
+    /// needs the store waits for it this long first.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -84,21 +133,56 @@ impl RedisTokenStoreBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Connect`] when the URL is invalid or the server does not answer.
+    /// [`Error::Connect`] when the URL is invalid or the server does not answer within
+    /// the timeout.
     pub async fn connect(self) -> Result<RedisTokenStore, Error> {
         let client = redis::Client::open(self.url.as_str()).map_err(Error::Connect)?;
+        let tcp = tcp_settings(self.timeout);
+        // One attempt first, so that a server that is not there fails `connect` at once
+        // with its own reason, rather than after the manager's reconnection round.
+        let probe = AsyncConnectionConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout)
+            .set_tcp_settings(tcp.clone());
+        drop(
+            client
+                .get_multiplexed_async_connection_with_config(&probe)
+                .await
+                .map_err(Error::Connect)?,
+        );
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(self.timeout)
-            .set_response_timeout(self.timeout);
-        let connection = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(Error::Connect)?;
+            .set_response_timeout(self.timeout)
+            .set_factor(2)
+            .set_max_delay(RECONNECT_MAX_DELAY_MS)
+            .set_number_of_retries(RECONNECT_ATTEMPTS)
+            .set_tcp_settings(tcp);
+        let connection = tokio::time::timeout(
+            self.timeout,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| Error::Connect(std::io::Error::from(std::io::ErrorKind::TimedOut).into()))?
+        .map_err(Error::Connect)?;
         Ok(RedisTokenStore {
             connection,
+            timeout: self.timeout,
             token_key: format!("toss-cert:{}:token", self.namespace),
             lock_key: format!("toss-cert:{}:token-lock", self.namespace),
         })
     }
+}
+
+/// On Linux, a connection whose sent data stays unacknowledged (a peer gone without a
+/// reset, a network that drops everything) is closed after a few timeouts, and so
+/// replaced; a server that is only slow still acknowledges, and keeps its connection.
+fn tcp_settings(timeout: Duration) -> redis::io::tcp::TcpSettings {
+    let settings = redis::io::tcp::TcpSettings::default();
+    #[cfg(target_os = "linux")]
+    let settings = settings.set_user_timeout(timeout.saturating_mul(4).max(Duration::from_secs(4)));
+    #[cfg(not(target_os = "linux"))]
+    let _ = timeout;
+    settings
 }
 
 impl fmt::Debug for RedisTokenStoreBuilder {
@@ -135,72 +219,94 @@ return 0
 
 #[async_trait]
 impl TokenStore for RedisTokenStore {
+    /// The stored token; `None` also when the stored value is not one this crate wrote
+    /// (logged, without the value), so that the client fetches a token and overwrites it.
     async fn get(&self) -> Result<Option<AccessToken>, BoxError> {
-        let mut connection = self.connection.clone();
-        let stored: Option<Vec<u8>> = connection
-            .get(&self.token_key)
-            .await
-            .map_err(Error::Command)?;
-        let Some(stored) = stored else {
-            return Ok(None);
-        };
-        let text = std::str::from_utf8(&stored).map_err(|_| Error::Corrupt)?;
-        Ok(Some(decode(text)?))
+        Ok(self.read().await?.and_then(|(_, token)| token))
     }
 
     async fn put(&self, token: AccessToken) -> Result<(), BoxError> {
-        let mut connection = self.connection.clone();
-        let _: () = redis::cmd("SET")
-            .arg(&self.token_key)
-            .arg(encode(&token))
-            .arg("PX")
-            .arg(time_to_live_ms(&token))
-            .query_async(&mut connection)
-            .await
-            .map_err(Error::Command)?;
+        let (key, value, ttl) = (&self.token_key, encode(&token), time_to_live_ms(&token));
+        self.run(|mut connection| async move {
+            redis::cmd("SET")
+                .arg(key)
+                .arg(value)
+                .arg("PX")
+                .arg(ttl)
+                .query_async::<()>(&mut connection)
+                .await
+        })
+        .await?;
         Ok(())
     }
 
+    /// As [`TokenStore::compare_and_set`], where a stored value this crate cannot read
+    /// counts as no token: `current: None` replaces it.
     async fn compare_and_set(
         &self,
         current: Option<&AccessToken>,
         new: Option<AccessToken>,
     ) -> Result<bool, BoxError> {
-        let mut connection = self.connection.clone();
-        let swapped: i64 = Script::new(COMPARE_AND_SET)
-            .key(&self.token_key)
-            .arg(current.map(encode).unwrap_or_default())
-            .arg(new.as_ref().map(encode).unwrap_or_default())
-            .arg(new.as_ref().map_or(1, time_to_live_ms))
-            .invoke_async(&mut connection)
-            .await
-            .map_err(Error::Command)?;
+        let expected: Vec<u8> = match current {
+            Some(token) => encode(token).into_bytes(),
+            None => match self.read().await? {
+                // Compared as it is, so that a token another process writes meanwhile
+                // is not replaced.
+                Some((raw, None)) => raw,
+                Some((_, Some(_))) => return Ok(false),
+                None => Vec::new(),
+            },
+        };
+        let key = &self.token_key;
+        let value = new.as_ref().map(encode).unwrap_or_default();
+        let ttl = new.as_ref().map_or(1, time_to_live_ms);
+        let swapped: i64 = self
+            .run(|mut connection| async move {
+                Script::new(COMPARE_AND_SET)
+                    .key(key)
+                    .arg(expected)
+                    .arg(value)
+                    .arg(ttl)
+                    .invoke_async(&mut connection)
+                    .await
+            })
+            .await?;
         Ok(swapped == 1)
     }
 
     async fn try_lock_refresh(&self, ttl: Duration) -> Result<Option<RefreshLock>, BoxError> {
         let fencing = fencing_value()?;
-        let mut connection = self.connection.clone();
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(&self.lock_key)
-            .arg(&fencing)
-            .arg("NX")
-            .arg("PX")
-            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
-            .query_async(&mut connection)
-            .await
-            .map_err(Error::Command)?;
+        let key = &self.lock_key;
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let taken: Option<String> = self
+            .run(|mut connection| {
+                let fencing = fencing.clone();
+                async move {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(fencing)
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(ttl_ms)
+                        .query_async(&mut connection)
+                        .await
+                }
+            })
+            .await?;
         Ok(taken.map(|_| RefreshLock::new(fencing)))
     }
 
     async fn unlock_refresh(&self, lock: &RefreshLock) -> Result<(), BoxError> {
-        let mut connection = self.connection.clone();
-        let _: i64 = Script::new(UNLOCK)
-            .key(&self.lock_key)
-            .arg(lock.fencing())
-            .invoke_async(&mut connection)
-            .await
-            .map_err(Error::Command)?;
+        let key = &self.lock_key;
+        let _: i64 = self
+            .run(|mut connection| async move {
+                Script::new(UNLOCK)
+                    .key(key)
+                    .arg(lock.fencing())
+                    .invoke_async(&mut connection)
+                    .await
+            })
+            .await?;
         Ok(())
     }
 }
@@ -214,19 +320,16 @@ fn encode(token: &AccessToken) -> String {
     )
 }
 
-fn decode(text: &str) -> Result<AccessToken, Error> {
+fn decode(text: &str) -> Option<AccessToken> {
     let mut parts = text.splitn(3, ':');
     let mut time = || {
         let ms: i128 = parts.next()?.parse().ok()?;
         OffsetDateTime::from_unix_timestamp_nanos(ms.checked_mul(1_000_000)?).ok()
     };
-    let issued_at = time().ok_or(Error::Corrupt)?;
-    let expires_at = time().ok_or(Error::Corrupt)?;
-    let value = parts
-        .next()
-        .filter(|v| !v.is_empty())
-        .ok_or(Error::Corrupt)?;
-    Ok(AccessToken::from_parts(value, issued_at, expires_at))
+    let issued_at = time()?;
+    let expires_at = time()?;
+    let value = parts.next().filter(|v| !v.is_empty())?;
+    Some(AccessToken::from_parts(value, issued_at, expires_at))
 }
 
 fn unix_ms(at: OffsetDateTime) -> i128 {
@@ -268,7 +371,7 @@ mod tests {
     #[test]
     fn refuses_foreign_values() {
         for text in ["", "x", "1:2", "1:2:", "a:2:t", "1:b:t"] {
-            assert!(matches!(decode(text), Err(Error::Corrupt)), "{text}");
+            assert!(decode(text).is_none(), "{text}");
         }
     }
 

@@ -5,10 +5,11 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::{Provider, RedisServer, namespace};
+use support::{Provider, RedisServer, command_calls, namespace};
 use time::OffsetDateTime;
 use toss_sign::{AccessToken, RefreshLock, TokenStore, TxId};
 use toss_token_redis::{Error, RedisTokenStore};
@@ -259,46 +260,54 @@ async fn the_refresh_lock_expires_after_its_ttl() {
     assert!(store.try_lock_refresh(HOUR).await.unwrap().is_some());
 }
 
-fn is_corrupt(error: &toss_sign::BoxError) -> bool {
-    matches!(error.downcast_ref::<Error>(), Some(Error::Corrupt))
+async fn raw_set(server: &RedisServer, key: &str, value: &[u8]) {
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query_async(&mut server.raw().await)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
-async fn a_corrupt_value_is_a_typed_error_not_a_panic() {
+async fn a_value_it_cannot_read_counts_as_no_token() {
     let server = RedisServer::start();
     let store = server.store(&namespace("corrupt")).await;
-    let mut raw = server.raw().await;
-    for garbage in [
-        "",
-        "garbage",
-        "1:2",
-        "1:2:",
-        "x:2:t",
-        "1:y:t",
-        "99999999999999999999999999999999999999:1:t",
-        "\u{fffd}",
-    ] {
-        let _: () = redis::cmd("SET")
-            .arg(store.token_key())
-            .arg(garbage)
-            .query_async(&mut raw)
-            .await
-            .unwrap();
-        let error = store.get().await.unwrap_err();
-        assert!(is_corrupt(&error), "{garbage:?}: {error:?}");
-        assert!(!format!("{error} {error:?}").contains("garbage"));
+    let garbage: [&[u8]; 9] = [
+        b"",
+        b"garbage",
+        b"1:2",
+        b"1:2:",
+        b"x:2:t",
+        b"1:y:t",
+        b"99999999999999999999999999999999999999:1:t",
+        "\u{fffd}".as_bytes(),
+        &[0xff, 0xfe, b':', b'1'],
+    ];
+    for value in garbage {
+        raw_set(&server, store.token_key(), value).await;
+        assert!(store.get().await.unwrap().is_none(), "{value:?}");
+        // A compare-and-set from "no token" replaces it…
+        assert!(
+            store
+                .compare_and_set(None, Some(token("new", HOUR)))
+                .await
+                .unwrap(),
+            "{value:?}"
+        );
+        assert_eq!(store.get().await.unwrap().unwrap().expose_secret(), "new");
+        // …but not a token another process stored meanwhile.
+        assert!(
+            !store
+                .compare_and_set(None, Some(token("late", HOUR)))
+                .await
+                .unwrap()
+        );
     }
-    // Not UTF-8 at all.
-    let _: () = redis::cmd("SET")
-        .arg(store.token_key())
-        .arg(&[0xff_u8, 0xfe, b':', b'1'][..])
-        .query_async(&mut raw)
-        .await
-        .unwrap();
-    let error = store.get().await.unwrap_err();
-    assert!(is_corrupt(&error), "{error:?}");
 
-    // A key of another type.
+    // A key of another type is not a value at all: an error, for the client to leave
+    // the store out.
+    let mut raw = server.raw().await;
     let _: () = redis::cmd("DEL")
         .arg(store.token_key())
         .query_async(&mut raw)
@@ -316,25 +325,67 @@ async fn a_corrupt_value_is_a_typed_error_not_a_panic() {
         matches!(error.downcast_ref::<Error>(), Some(Error::Command(_))),
         "{error:?}"
     );
+}
 
-    // A client on the store reports a token store error, and a new put repairs it.
-    let _: () = redis::cmd("SET")
-        .arg(store.token_key())
-        .arg("garbage")
+#[tokio::test]
+async fn a_corrupt_stored_value_heals_at_the_next_refresh() {
+    let server = RedisServer::start();
+    let store = server.store(&namespace("heal")).await;
+    raw_set(&server, store.token_key(), b"garbage:from:elsewhere").await;
+    let provider = Provider::new(Duration::ZERO);
+    let client = provider.client(Arc::new(store.clone()), Duration::from_secs(2));
+    client.status(&TxId::new("tx-1")).await.unwrap();
+    assert_eq!(provider.tokens_issued(), 1);
+    assert_eq!(
+        raw_get(&server, store.token_key())
+            .await
+            .unwrap()
+            .rsplit(':')
+            .next(),
+        Some("token-1"),
+        "the garbage was overwritten"
+    );
+    assert_eq!(
+        store.get().await.unwrap().unwrap().expose_secret(),
+        "token-1"
+    );
+    // A second process now shares it.
+    let second = provider.client(Arc::new(store.clone()), Duration::from_secs(2));
+    second.status(&TxId::new("tx-1")).await.unwrap();
+    assert_eq!(provider.tokens_issued(), 1);
+}
+
+#[tokio::test]
+async fn a_status_poll_with_a_fresh_local_token_makes_no_redis_call() {
+    let server = RedisServer::start();
+    let ns = namespace("no-calls");
+    let provider = Provider::new(Duration::ZERO);
+    let client = provider.client(Arc::new(server.store(&ns).await), Duration::from_secs(2));
+    client.status(&TxId::new("tx-1")).await.unwrap();
+
+    let mut raw = server.raw().await;
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
         .query_async(&mut raw)
         .await
         .unwrap();
-    let provider = Provider::new(Duration::ZERO);
-    let client = provider.client(Arc::new(store.clone()), Duration::from_secs(2));
-    let error = client.status(&TxId::new("tx-1")).await.unwrap_err();
-    assert!(
-        matches!(&error, toss_sign::Error::TokenStore(source) if is_corrupt(source)),
-        "{error:?}"
-    );
-    assert_eq!(provider.tokens_issued(), 0);
-    store.put(token("repaired", HOUR)).await.unwrap();
-    client.status(&TxId::new("tx-1")).await.unwrap();
-    assert_eq!(provider.tokens_issued(), 0, "the stored token is used");
+    for _ in 0..50 {
+        client.status(&TxId::new("tx-1")).await.unwrap();
+    }
+    let calls = command_calls(&mut raw).await;
+    let by_the_client: BTreeMap<_, _> = calls
+        .iter()
+        .filter(|(name, _)| !name.starts_with("config") && !name.starts_with("info"))
+        .collect();
+    assert!(by_the_client.is_empty(), "{calls:?}");
+    assert_eq!(provider.status_calls(), 51);
+
+    // The count is live: a process without a token reads Redis (and finds it).
+    let cold = provider.client(Arc::new(server.store(&ns).await), Duration::from_secs(2));
+    cold.status(&TxId::new("tx-1")).await.unwrap();
+    let calls = command_calls(&mut raw).await;
+    assert_eq!(calls.get("get"), Some(&1), "{calls:?}");
+    assert_eq!(provider.tokens_issued(), 1);
 }
 
 #[tokio::test]
@@ -365,11 +416,15 @@ async fn a_frozen_redis_fails_calls_within_the_timeout_instead_of_hanging() {
     let error = store.get().await.unwrap_err();
     let took = started.elapsed();
     server.thaw();
+    // Our bound or the connection's own response timeout, whichever fires first.
     assert!(
-        matches!(error.downcast_ref::<Error>(), Some(Error::Command(_))),
+        matches!(
+            error.downcast_ref::<Error>(),
+            Some(Error::Timeout(_)) | Some(Error::Command(_))
+        ),
         "{error:?}"
     );
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
     // Once Redis answers again, so does the store.
     let mut again = store.get().await;
     for _ in 0..50 {
@@ -380,4 +435,47 @@ async fn a_frozen_redis_fails_calls_within_the_timeout_instead_of_hanging() {
         again = store.get().await;
     }
     assert_eq!(again.unwrap().unwrap().expose_secret(), "t");
+}
+
+#[tokio::test]
+async fn a_killed_redis_fails_commands_in_time_and_is_reconnected_once_back() {
+    let mut server = RedisServer::start();
+    let timeout = Duration::from_millis(300);
+    let store = RedisTokenStore::builder(server.url())
+        .namespace(namespace("killed"))
+        .timeout(timeout)
+        .connect()
+        .await
+        .unwrap();
+    store.put(token("before", HOUR)).await.unwrap();
+    server.kill();
+    // Refused, reset, or waiting for the reconnection: never longer than the timeout.
+    let outage = Instant::now();
+    while outage.elapsed() < Duration::from_secs(4) {
+        let started = Instant::now();
+        let result = store.get().await;
+        let took = started.elapsed();
+        assert!(result.is_err(), "Redis is down");
+        assert!(took < timeout + Duration::from_millis(200), "{took:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.restart();
+    // Reconnected within the manager's delay between attempts (at most 2 s), plus margin.
+    let back = Instant::now();
+    let got = loop {
+        match store.get().await {
+            Ok(got) => break got,
+            Err(e) => assert!(
+                back.elapsed() < Duration::from_secs(5),
+                "not reconnected 5 s after Redis came back: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        got.is_none(),
+        "a Redis restarted without persistence is empty"
+    );
+    store.put(token("after", HOUR)).await.unwrap();
+    assert_eq!(store.get().await.unwrap().unwrap().expose_secret(), "after");
 }

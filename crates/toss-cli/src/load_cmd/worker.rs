@@ -1,6 +1,7 @@
 //! One process's share of the load: flows on a bounded number of tasks.
 
 use std::error::Error;
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -12,11 +13,82 @@ use toss_sign::{
 };
 use toss_transport::{HttpRequest, HttpTransport, TransportSettings};
 
+use clap::ValueEnum as _;
+use serde::{Deserialize, Serialize};
+
 use super::report::{FlowOutcome, WorkerReport, error_kind};
 use crate::backend::crypto_provider;
 use crate::cli::{LoadArgs, TransportArg};
 
-pub(super) async fn run(args: &LoadArgs) -> Result<WorkerReport, Box<dyn Error>> {
+/// What one worker runs. A worker process gets it as one JSON line on stdin, so that the
+/// client secret (and a Redis URL that may carry a password) never appear on a command
+/// line, which every local user can read in `/proc/<pid>/cmdline`.
+#[derive(Serialize, Deserialize)]
+pub(super) struct WorkerConfig {
+    pub(super) flows: usize,
+    pub(super) concurrency: usize,
+    client_id: String,
+    client_secret: String,
+    /// [`TransportArg`]'s name.
+    transport: String,
+    base_url: Option<String>,
+    public_key: Option<String>,
+    redis: Option<String>,
+    namespace: Option<String>,
+}
+
+impl WorkerConfig {
+    /// The whole run of `args`, or a worker's `flows` at `concurrency` of it.
+    pub(super) fn new(args: &LoadArgs, flows: usize, concurrency: usize) -> Self {
+        Self {
+            flows,
+            concurrency,
+            client_id: args.client_id.clone(),
+            client_secret: args.client_secret.clone(),
+            transport: args.transport.name().to_owned(),
+            base_url: args.base_url.clone(),
+            public_key: args.public_key.clone(),
+            redis: args.redis.clone(),
+            namespace: args.namespace.clone(),
+        }
+    }
+
+    /// Reads the configuration the parent writes on stdin, waiting at most 30 s for it.
+    pub(super) async fn from_stdin() -> Result<Self, Box<dyn Error>> {
+        let read = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map(|_| line)
+        });
+        // The thread is left to the process's exit if nothing comes.
+        let line = tokio::time::timeout(Duration::from_secs(30), read)
+            .await
+            .map_err(|_| "a load worker reads its configuration on stdin: none came in 30 s")???;
+        Ok(serde_json::from_str(&line)
+            .map_err(|e| format!("a load worker's configuration on stdin is not valid: {e}"))?)
+    }
+
+    fn transport(&self) -> Result<TransportArg, String> {
+        TransportArg::from_str(&self.transport, false)
+    }
+}
+
+impl fmt::Debug for WorkerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerConfig")
+            .field("flows", &self.flows)
+            .field("concurrency", &self.concurrency)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("transport", &self.transport)
+            .field("base_url", &self.base_url)
+            .field("public_key", &self.public_key.as_ref().map(String::len))
+            .field("redis", &self.redis.as_ref().map(|_| "<redacted>"))
+            .field("namespace", &self.namespace)
+            .finish()
+    }
+}
+
+pub(super) async fn run(args: &WorkerConfig) -> Result<WorkerReport, Box<dyn Error>> {
     let client = client(args).await?;
     let request = Arc::new(
         SignatureRequest::builder()
@@ -80,7 +152,7 @@ async fn flow(client: &Client, request: &SignatureRequest) -> FlowOutcome {
     }
 }
 
-async fn client(args: &LoadArgs) -> Result<Client, Box<dyn Error>> {
+async fn client(args: &WorkerConfig) -> Result<Client, Box<dyn Error>> {
     let base_url = args.base_url.as_deref().ok_or("--base-url is required")?;
     let mut builder = Client::builder()
         .client_id(args.client_id.as_str())
@@ -90,7 +162,7 @@ async fn client(args: &LoadArgs) -> Result<Client, Box<dyn Error>> {
     if let Some(key) = &args.public_key {
         builder = builder.public_key(key.as_str());
     }
-    if args.transport == TransportArg::Hyper {
+    if args.transport()? == TransportArg::Hyper {
         builder = builder.transport(toss_transport::HyperTransport::new(
             &TransportSettings::default(),
         )?);

@@ -13,7 +13,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::credentials::{ClientSecret, Environment};
 use crate::error::Error;
 use crate::poll::PollPolicy;
-use crate::token::{DEFAULT_LOCK_TTL, InMemoryTokenStore, TokenManager, TokenStore};
+use crate::token::{
+    DEFAULT_LOCK_TTL, DEFAULT_STORE_TIMEOUT, InMemoryTokenStore, TokenManager, TokenStore,
+};
 
 /// Builds a [`Client`]. Setters take and return the builder; every error waits for
 /// [`build`](Self::build).
@@ -42,7 +44,9 @@ pub struct ClientBuilder {
     poll_policy: PollPolicy,
     token_store: Option<Arc<dyn TokenStore>>,
     token_lock_ttl: Option<Duration>,
+    token_store_timeout: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
+    trust_anchors: Option<toss_signed_doc::TrustAnchors>,
 }
 
 impl ClientBuilder {
@@ -115,6 +119,27 @@ impl ClientBuilder {
         self
     }
 
+    /// **Dangerous:** lets the client use plain `http` base URLs to hosts other than
+    /// loopback, so that the client secret, tokens and encrypted personal data cross the
+    /// network without TLS, readable and alterable by anyone on the path. Only for a test
+    /// provider on a trusted network. Without it, [`build`](Self::build) refuses such a
+    /// URL, and every call is checked again before it leaves (custom transports
+    /// included). Plain `http` to `localhost`, `127.0.0.0/8` or `::1` (the emulator) is
+    /// always allowed. Defaults to `false`.
+    pub fn danger_allow_insecure_http(mut self, allow: bool) -> Self {
+        self.transport.danger_allow_insecure_http = allow;
+        self
+    }
+
+    /// The longest response body the built-in transport reads, in bytes; a longer one
+    /// fails the call with a [`Error::Transport`] whose source says so, and is read no
+    /// further. A transport given with [`transport`](Self::transport) applies its own
+    /// limit. Defaults to 1 MiB, far above the provider's largest answer.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.transport.max_response_body = bytes;
+        self
+    }
+
     /// How [`wait`](Client::wait) polls when the caller gives no policy of its own. Defaults
     /// to [`PollPolicy::default`].
     pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
@@ -138,10 +163,30 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest the client waits for one [`TokenStore`] operation before it goes on
+    /// without the store (with its own token, or one it fetches for itself). A backstop
+    /// for stores without a timeout of their own; keep it above the store's. Defaults to
+    /// 2 seconds.
+    pub fn token_store_timeout(mut self, timeout: Duration) -> Self {
+        self.token_store_timeout = Some(timeout);
+        self
+    }
+
     /// The wall clock for token lifetimes and the 60-minute result window. Defaults to the
     /// system clock.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// The CA certificates the client checks a result's signer certificate against in
+    /// [`Client::verify`] and [`Client::verify_trusted`]. Without them the client can
+    /// prove what was signed, but not by whom. None is built in: the provider publishes
+    /// Toss CA1 at <https://ca.cert.toss.im/toss-ca1.pem> and Toss Root CA1 at
+    /// <https://root-ca.cert.toss.im/toss-root-ca1.pem>; give both (its signedDocs carry no
+    /// intermediate).
+    pub fn trust_anchors(mut self, anchors: toss_signed_doc::TrustAnchors) -> Self {
+        self.trust_anchors = Some(anchors);
         self
     }
 
@@ -172,6 +217,9 @@ impl ClientBuilder {
         if let Some(key) = var("TOSS_CERT_PUBLIC_KEY") {
             builder = builder.public_key(key);
         }
+        if let Some(path) = var("TOSS_CERT_TRUST_ANCHORS") {
+            builder = builder.trust_anchors(read_trust_anchors(&path)?);
+        }
         Ok(builder)
     }
 
@@ -180,7 +228,9 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`] for missing credentials, an unusable public key, a base URL that is
-    /// not `http(s)://…`, or two crypto backends with none chosen.
+    /// not `http(s)://…` or is plain `http` to a host other than loopback (see
+    /// [`danger_allow_insecure_http`](Self::danger_allow_insecure_http)), or two crypto
+    /// backends with none chosen.
     pub fn build(self) -> Result<Client, Error> {
         let client_id = self
             .client_id
@@ -191,12 +241,16 @@ impl ClientBuilder {
             .filter(|secret| !secret.expose_secret().is_empty())
             .ok_or_else(|| Error::Config("the client secret is required".into()))?;
         let environment = self.environment.unwrap_or(Environment::Production);
-        for base in [environment.oauth_base(), environment.api_base()] {
+        for (which, base) in [
+            ("OAuth", environment.oauth_base()),
+            ("API", environment.api_base()),
+        ] {
             if !(base.starts_with("https://") || base.starts_with("http://")) {
                 return Err(Error::Config(format!(
                     "base URL `{base}` must start with http:// or https://"
                 )));
             }
+            self.transport.check_base(which, base)?;
         }
         let provider = match self.crypto_provider {
             Some(provider) => provider,
@@ -225,16 +279,26 @@ impl ClientBuilder {
                 environment,
                 sessions,
                 transport: Transport::new(self.transport)?,
-                tokens: TokenManager::with_lock_ttl(
+                tokens: TokenManager::with_settings(
                     store,
                     clock.clone(),
                     self.token_lock_ttl.unwrap_or(DEFAULT_LOCK_TTL),
+                    self.token_store_timeout.unwrap_or(DEFAULT_STORE_TIMEOUT),
                 ),
                 clock,
                 poll_policy: self.poll_policy,
                 ledger: ResultLedger::default(),
                 algorithm: self.session_algorithm,
+                trust_anchors: self.trust_anchors,
             }),
         })
     }
+}
+
+/// The CA certificates of the PEM file `TOSS_CERT_TRUST_ANCHORS` names.
+fn read_trust_anchors(path: &str) -> Result<toss_signed_doc::TrustAnchors, Error> {
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("TOSS_CERT_TRUST_ANCHORS: cannot read {path}: {e}")))?;
+    toss_signed_doc::TrustAnchors::from_pem(&pem)
+        .map_err(|e| Error::Config(format!("TOSS_CERT_TRUST_ANCHORS: {path}: {e}")))
 }

@@ -14,6 +14,25 @@ use crate::error::BoxError;
 ///
 /// The default, [`InMemoryTokenStore`], serves one process; a shared implementation (Redis,
 /// a database) lets a fleet share one token.
+///
+/// # How the client uses it
+///
+/// Each client keeps the token it last used in memory and uses it without asking the
+/// store while it is fresh. The store is read only when that copy is missing, due for
+/// refresh, or was refused by the provider; then the first process to take the refresh
+/// lock fetches a new token and stores it, and the others wait for it to appear.
+///
+/// Store errors do not fail the client's calls, and no operation is waited for longer
+/// than [`ClientBuilder::token_store_timeout`](crate::ClientBuilder::token_store_timeout).
+/// While the store fails, a client goes on with its own token while it is fresh; when it
+/// needs a new one, it fetches one for its process alone, keeps it, and offers it to the
+/// store in the background. The trade-off: during an outage of a shared store a fleet
+/// may hold one token per process (each fetches at most one, fresh for its whole
+/// lifetime) instead of one for all; failing every call until the store is back would
+/// cost more. From the next refresh after the store is back, the fleet shares one again.
+///
+/// An implementation should bound its own operations too, and answer `Ok(None)` from
+/// [`get`](Self::get) for a value it cannot read, so that the client replaces it.
 #[async_trait]
 pub trait TokenStore: Send + Sync + Debug {
     /// The stored token, if any, fresh or not.

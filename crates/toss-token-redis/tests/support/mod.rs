@@ -3,7 +3,7 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -37,40 +37,39 @@ impl RedisServer {
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port();
-            let mut child = Command::new(redis_server_binary())
-                .args(["--port", &port.to_string()])
-                .args(["--save", ""])
-                .args(["--appendonly", "no"])
-                .args(["--bind", "127.0.0.1"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "cannot run `{}` (install redis-server or set REDIS_SERVER): {e}",
-                        redis_server_binary()
-                    )
-                });
-            let deadline = Instant::now() + Duration::from_secs(10);
-            loop {
-                if ping(port) {
-                    return Self { child, port };
-                }
-                if let Ok(Some(status)) = child.try_wait() {
-                    last_error = format!("redis-server exited: {status}");
-                    break;
-                }
-                if Instant::now() > deadline {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    last_error = "redis-server did not answer PING within 10 s".to_owned();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            match spawn_on(port) {
+                Ok(child) => return Self { child, port },
+                Err(e) => last_error = e,
             }
         }
         panic!("could not start redis-server: {last_error}");
+    }
+
+    /// Kills the server (SIGKILL): its connections are reset, new ones refused.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a new, empty server on the same port (after [`kill`](Self::kill)).
+    pub fn restart(&mut self) {
+        self.kill();
+        let mut last_error = String::new();
+        // The port is ours again once the old process is gone; allow a few tries.
+        for _ in 0..5 {
+            match spawn_on(self.port) {
+                Ok(child) => {
+                    self.child = child;
+                    return;
+                }
+                Err(e) => last_error = e,
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "could not restart redis-server on port {}: {last_error}",
+            self.port
+        );
     }
 
     /// `redis://127.0.0.1:<port>/`.
@@ -127,6 +126,62 @@ fn signal(child: &Child, signal: &str) {
     assert!(status.success(), "kill {signal} failed");
 }
 
+/// A `redis-server` on `port`, once it answers `PING`.
+fn spawn_on(port: u16) -> Result<Child, String> {
+    let mut child = Command::new(redis_server_binary())
+        .args(["--port", &port.to_string()])
+        .args(["--save", ""])
+        .args(["--appendonly", "no"])
+        .args(["--bind", "127.0.0.1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `{}` (install redis-server or set REDIS_SERVER): {e}",
+                redis_server_binary()
+            )
+        });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if ping(port) {
+            return Ok(child);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("redis-server exited: {status}"));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("redis-server did not answer PING within 10 s".to_owned());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `INFO commandstats`: calls per command name, as counted by the server.
+pub async fn command_calls(
+    connection: &mut redis::aio::MultiplexedConnection,
+) -> BTreeMap<String, u64> {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(connection)
+        .await
+        .unwrap();
+    info.lines()
+        .filter_map(|line| {
+            let (name, stats) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = stats
+                .split(',')
+                .find_map(|field| field.strip_prefix("calls="))?
+                .parse()
+                .ok()?;
+            Some((name.to_owned(), calls))
+        })
+        .collect()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .unwrap()
@@ -157,7 +212,9 @@ pub fn namespace(test: &str) -> String {
     )
 }
 
-pub const BASE: &str = "http://provider.test";
+/// Loopback, which the client lets go out over plain http; the scripted transport answers
+/// it without a socket.
+pub const BASE: &str = "http://127.0.0.1:9";
 pub const TOKEN: &str = "/token";
 pub const STATUS: &str = "/api/v2/sign/doc/status";
 
