@@ -10,8 +10,9 @@ use time::OffsetDateTime;
 ///
 /// Every time-dependent answer (token expiry, a transaction's status, the 60-minute result
 /// window, certificate validity, `signingTime`) is computed from [`now`](Self::now) when a
-/// request arrives; the emulator runs no timers. A test that swaps in a [`ManualClock`]
-/// therefore never needs to sleep.
+/// request arrives, and the sweeper that frees finished transactions reads it too. A test
+/// that swaps in a [`ManualClock`] therefore never needs to sleep (beyond the sweeper's
+/// 100 ms tick, when it waits for memory to be freed).
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// The current time.
     fn now(&self) -> OffsetDateTime;

@@ -11,13 +11,13 @@ use const_oid::db::rfc5911::{ID_DATA, ID_SIGNING_TIME};
 use const_oid::db::rfc5912::ID_SHA_256;
 use der::asn1::{GeneralizedTime, SetOfVec, UtcTime};
 use der::{Any, Decode, Encode, Tag};
-use rsa::pkcs1v15::{Signature, SigningKey};
-use sha2::Sha256;
+use rsa::pkcs1v15::Signature;
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 use x509_cert::attr::{Attribute, AttributeValue};
 
 use crate::ca::{CaError, UserIdentity};
+use crate::rsa_signer::RsaSigner;
 
 /// What is signed.
 #[derive(Debug, Clone, Copy)]
@@ -81,7 +81,7 @@ pub(crate) fn sign(
         .map_err(error)?
         .add_certificate(CertificateChoices::Certificate(certificate.clone()))
         .map_err(error)?
-        .add_signer_info::<SigningKey<Sha256>, Signature>(signer_info)
+        .add_signer_info::<RsaSigner, Signature>(signer_info)
         .map_err(error)?;
     signed_data.build().map_err(error)?.to_der().map_err(error)
 }
@@ -117,7 +117,7 @@ fn signing_time_attribute(at: OffsetDateTime) -> Result<Attribute, CaError> {
 mod tests {
     use cms::content_info::ContentInfo;
     use cms::signed_data::SignedData;
-    use sha2::Digest;
+    use sha2::{Digest, Sha256};
 
     use super::*;
     use crate::ca::TestCa;

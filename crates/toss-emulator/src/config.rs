@@ -28,6 +28,76 @@ pub const DEFAULT_RSA_BITS: usize = 4096;
 /// default; the emulator uses five minutes.
 pub const DEFAULT_EXPIRE_SECONDS: u32 = 300;
 
+/// How long a finished transaction is remembered for status answers by default: one hour.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(3600);
+
+/// How long a connection may take to send a request's headers, and may sit idle between
+/// requests, by default.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one request may take, body included, by default.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest request body accepted by default: 256 KiB, far above any sign request (the
+/// provider recommends documents of at most 2,000 characters, and a PDF travels as its
+/// hash), and small enough that a thousand stalled bodies stay within a few hundred MB.
+pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+
+/// How many connections are served at once by default; further ones wait in the listen
+/// backlog.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
+/// How many requests are handled at once by default; further ones wait.
+pub const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
+
+/// The listen backlog by default.
+pub const DEFAULT_BACKLOG: u32 = 4096;
+
+/// Who may use the control endpoints (`POST /emulator/v1/tx/{txId}/{action}`), which move
+/// transactions without a token.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ControlAccess {
+    /// Peers on a loopback address (127.0.0.0/8, `::1`); others get HTTP 403.
+    #[default]
+    LoopbackOnly,
+    /// Any peer, for an emulator reached across containers; nothing else protects them.
+    Anyone,
+    /// Nobody: the control endpoints answer HTTP 404.
+    Off,
+}
+
+/// A `client_id` and `client_secret` the token endpoint accepts.
+#[derive(Clone)]
+pub(crate) struct ClientCredentials {
+    pub(crate) id: String,
+    pub(crate) secret: Zeroizing<String>,
+}
+
+/// The limits the HTTP server enforces.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerLimits {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) body_limit: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) concurrency_limit: usize,
+    pub(crate) backlog: u32,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            concurrency_limit: DEFAULT_CONCURRENCY_LIMIT,
+            backlog: DEFAULT_BACKLOG,
+        }
+    }
+}
+
 /// What the simulated user of each new transaction does.
 ///
 /// The status of a transaction is computed from its timestamps when it is queried, so these
@@ -92,14 +162,18 @@ pub struct EmulatorConfig {
     pub(crate) listen: SocketAddr,
     pub(crate) rsa_bits: usize,
     pub(crate) provider_private_key: Option<Zeroizing<String>>,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: Zeroizing<String>,
+    /// Empty means the provider's test credentials.
+    pub(crate) clients: Vec<ClientCredentials>,
     pub(crate) token_lifetime: Duration,
     pub(crate) user_behaviour: UserBehaviour,
     pub(crate) default_expire_seconds: u32,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) manual_clock: Option<ManualClock>,
     pub(crate) ca: CaSource,
+    pub(crate) retention: Duration,
+    pub(crate) limits: ServerLimits,
+    pub(crate) control: ControlAccess,
+    pub(crate) refuse_reused_session_keys: bool,
 }
 
 impl EmulatorConfig {
@@ -114,10 +188,36 @@ impl EmulatorConfig {
         self.listen
     }
 
-    /// The `client_id` the token endpoint accepts.
+    /// The first (or only) `client_id` the token endpoint accepts.
     #[must_use]
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        self.clients
+            .first()
+            .map_or(DEFAULT_CLIENT_ID, |client| &client.id)
+    }
+
+    /// Every `client_id` the token endpoint accepts, in the order they were added.
+    #[must_use]
+    pub fn client_ids(&self) -> Vec<&str> {
+        if self.clients.is_empty() {
+            return vec![DEFAULT_CLIENT_ID];
+        }
+        self.clients
+            .iter()
+            .map(|client| client.id.as_str())
+            .collect()
+    }
+
+    /// The configured clients, or the provider's test client when none was given.
+    pub(crate) fn clients_or_default(&self) -> std::borrow::Cow<'_, [ClientCredentials]> {
+        if self.clients.is_empty() {
+            std::borrow::Cow::Owned(vec![ClientCredentials {
+                id: DEFAULT_CLIENT_ID.to_owned(),
+                secret: Zeroizing::new(DEFAULT_CLIENT_SECRET.to_owned()),
+            }])
+        } else {
+            std::borrow::Cow::Borrowed(&self.clients)
+        }
     }
 
     /// The simulated user of new transactions.
@@ -133,14 +233,17 @@ impl Default for EmulatorConfig {
             listen: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)),
             rsa_bits: DEFAULT_RSA_BITS,
             provider_private_key: None,
-            client_id: DEFAULT_CLIENT_ID.to_owned(),
-            client_secret: Zeroizing::new(DEFAULT_CLIENT_SECRET.to_owned()),
+            clients: Vec::new(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             user_behaviour: UserBehaviour::default(),
             default_expire_seconds: DEFAULT_EXPIRE_SECONDS,
             clock: Arc::new(SystemClock),
             manual_clock: None,
             ca: CaSource::Generate,
+            retention: DEFAULT_RETENTION,
+            limits: ServerLimits::default(),
+            control: ControlAccess::default(),
+            refuse_reused_session_keys: true,
         }
     }
 }
@@ -154,8 +257,8 @@ impl fmt::Debug for EmulatorConfig {
                 "provider_private_key",
                 &self.provider_private_key.as_ref().map(|_| "<redacted>"),
             )
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
+            .field("client_ids", &self.client_ids())
+            .field("client_secrets", &"<redacted>")
             .field("token_lifetime", &self.token_lifetime)
             .field("user_behaviour", &self.user_behaviour)
             .field("default_expire_seconds", &self.default_expire_seconds)
@@ -166,6 +269,13 @@ impl fmt::Debug for EmulatorConfig {
                     CaSource::Generate => "generated",
                     CaSource::Pem { .. } => "from PEM",
                 },
+            )
+            .field("retention", &self.retention)
+            .field("limits", &self.limits)
+            .field("control", &self.control)
+            .field(
+                "refuse_reused_session_keys",
+                &self.refuse_reused_session_keys,
             )
             .finish()
     }
@@ -216,15 +326,96 @@ impl EmulatorBuilder {
         self
     }
 
-    /// The client credentials the token endpoint accepts. Defaults to the provider's
-    /// published test credentials ([`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`]).
+    /// Adds client credentials the token endpoint accepts. Without any, it accepts the
+    /// provider's published test credentials ([`DEFAULT_CLIENT_ID`],
+    /// [`DEFAULT_CLIENT_SECRET`]); the first call replaces those, and each further call adds
+    /// a client. A transaction is visible only to tokens of the client that created it;
+    /// another client's token gets `CE3100`, as for an unknown `txId`. Adding a `client_id`
+    /// again replaces its secret.
     pub fn client_credentials(
         mut self,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Self {
-        self.config.client_id = client_id.into();
-        self.config.client_secret = Zeroizing::new(client_secret.into());
+        let id = client_id.into();
+        let secret = Zeroizing::new(client_secret.into());
+        match self
+            .config
+            .clients
+            .iter_mut()
+            .find(|client| client.id == id)
+        {
+            Some(client) => client.secret = secret,
+            None => self.config.clients.push(ClientCredentials { id, secret }),
+        }
+        self
+    }
+
+    /// How long a transaction that can no longer change or be fetched (expired, second
+    /// result served, or past the 60-minute result window) is still remembered for status
+    /// answers before it is freed. Defaults to [`DEFAULT_RETENTION`] (one hour).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.config.retention = retention;
+        self
+    }
+
+    /// How long a connection may take to send a request's headers (against slowloris) and
+    /// may sit idle between requests: hyper starts this timer whenever a connection waits
+    /// for a request head, so it is also the keep-alive idle timeout. Defaults to
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`].
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long one request may take from its headers to its answer, reading the body
+    /// included; a slower one gets HTTP 408. Defaults to [`DEFAULT_REQUEST_TIMEOUT`].
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.config.limits.request_timeout = timeout;
+        self
+    }
+
+    /// The largest request body accepted, in bytes; a larger declared `Content-Length` is
+    /// refused with HTTP 413 before the body is read. Defaults to [`DEFAULT_BODY_LIMIT`].
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.config.limits.body_limit = bytes;
+        self
+    }
+
+    /// How many connections are served at once; while that many are open, new ones wait in
+    /// the listen backlog. Defaults to [`DEFAULT_MAX_CONNECTIONS`].
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.config.limits.max_connections = connections;
+        self
+    }
+
+    /// How many requests are handled at once; further ones wait (within the request
+    /// timeout). Defaults to [`DEFAULT_CONCURRENCY_LIMIT`].
+    pub fn concurrency_limit(mut self, requests: usize) -> Self {
+        self.config.limits.concurrency_limit = requests;
+        self
+    }
+
+    /// The listen backlog: connections the kernel completes before they are accepted.
+    /// Defaults to [`DEFAULT_BACKLOG`] (the kernel may cap it, at `net.core.somaxconn`).
+    pub fn backlog(mut self, connections: u32) -> Self {
+        self.config.limits.backlog = connections;
+        self
+    }
+
+    /// Who may use the control endpoints that move transactions. Defaults to
+    /// [`ControlAccess::LoopbackOnly`].
+    pub fn control_endpoints(mut self, access: ControlAccess) -> Self {
+        self.config.control = access;
+        self
+    }
+
+    /// Whether a sign request or result call whose session (its `sessionKey`, or another
+    /// sealing of the same session) was used by an earlier accepted request is refused with
+    /// `CE3000`, as the API document requires a new session key for every request. On by
+    /// default. The sessions used are remembered as long as their transaction is.
+    pub fn refuse_reused_session_keys(mut self, refuse: bool) -> Self {
+        self.config.refuse_reused_session_keys = refuse;
         self
     }
 

@@ -26,7 +26,7 @@
 //! fixed fictional person of the provider's test environment (`USER_CI`, without CI and DI).
 //! Tokens are JWT-shaped but opaque; there is no revocation, no rate limiting, no
 //! production-only behaviour, no TLS (serve it behind a proxy if you need HTTPS) and no
-//! persistence: everything lives in memory until the emulator stops. The provider publishes
+//! persistence: everything lives in memory (see [Memory](#memory)). The provider publishes
 //! the meaning of only some error codes; where it does not, the emulator's choices are
 //! listed below and may differ from the provider's.
 //!
@@ -67,7 +67,7 @@
 //! | `POST /api/v2/sign/doc/status` | `StatusResponse` |
 //! | `POST /api/v2/sign/doc/result` | `ResultResponse` with `personalData` |
 //! | `POST /api/v1/certificate/validate` | `{"valid","enabled"}`: true for certificates of the emulator's CA |
-//! | `POST /emulator/v1/tx/{txId}/{open\|complete\|expire}` | moves a transaction now; answers like the status call |
+//! | `POST /emulator/v1/tx/{txId}/{open\|complete\|expire}` | moves a transaction now; answers like the status call. Loopback peers only by default (403 to others), off entirely (404) with [`ControlAccess::Off`] |
 //! | `GET /emulator/v1/stats` | [`Stats`] as JSON |
 //! | `GET /emulator/v1/public-key` | the base64 DER public key, as text |
 //! | `GET /emulator/v1/ca-certificate` | the test CA certificate, PEM |
@@ -78,9 +78,9 @@
 //! | code | HTTP | when |
 //! |---|---|---|
 //! | `CE1000` | 401 | no bearer token, or one that is unknown or expired |
-//! | `CE3000` | 400 | a body that is not the call's JSON, a broken request rule (the reason is `toss-model`'s `ValidationError` message), an unsupported enum value, personal fields that decrypt to something malformed, a result call without `sessionKey` or with the sign request's session |
+//! | `CE3000` | 400 | a body that is not the call's JSON, a broken request rule (the reason is `toss-model`'s `ValidationError` message), an unsupported enum value, personal fields that decrypt to something malformed, a result call without `sessionKey` or with the sign request's session, a session already used by an earlier accepted request (the API document: 세션 키는 매 요청 시 새로 생성해야 합니다; [`EmulatorBuilder::refuse_reused_session_keys`]) |
 //! | `CE3001` | 400 | a session key that does not open with the emulator's key, or a field that does not decrypt with its session |
-//! | `CE3100` | 200 | unknown `txId` (404 on the control endpoints) |
+//! | `CE3100` | 200 | unknown `txId`, one another client created, or one freed after its retention (404 on the control endpoints) |
 //! | `CE3101` | 200 | a third successful result |
 //! | `CE3102` | 200 | a result before the user completed |
 //! | `CE3103` | 200 | a result after the request expired, or more than 60 minutes after completion |
@@ -89,10 +89,41 @@
 //! `CE3000` and `CE3001` are codes whose meaning the provider does not publish; they were
 //! chosen as the closest to "invalid request" and "cannot decrypt".
 //!
+//! # Clients
+//!
+//! The token endpoint accepts the provider's published test credentials, or the clients
+//! given with [`EmulatorBuilder::client_credentials`] (several may be). A token belongs to
+//! its client, and a transaction to the client whose token created it: another client's
+//! status or result call gets `CE3100`, as for a `txId` that does not exist.
+//!
 //! # Time
 //!
-//! Status is computed from timestamps when it is queried; nothing runs in the background.
-//! With a [`ManualClock`] a test moves time with [`ManualClock::advance`] and never sleeps.
+//! Status is computed from timestamps when it is queried. With a [`ManualClock`] a test
+//! moves time with [`ManualClock::advance`] and never sleeps; the one background task (the
+//! sweeper, below) reads the same clock.
+//!
+//! # Memory
+//!
+//! A transaction is kept whole while it can change or be fetched. Once it cannot (expired,
+//! both results served, or 60 minutes after completion) only its status is kept, for
+//! [`EmulatorBuilder::retention`] (an hour by default), then it is freed; tokens are freed
+//! when they expire. A sweeper frees what is due every 100 ms in small, bounded steps (and
+//! each sign request or token does a little of the same), reading the emulator's clock.
+//! `GET /emulator/v1/stats` reports `liveTransactions`, `retainedTransactions` and
+//! `liveTokens`.
+//!
+//! # As a server
+//!
+//! Hyper's HTTP/1 serves each connection with a header-read timeout, which also closes
+//! idle keep-alive connections ([`EmulatorBuilder::header_read_timeout`], 10 s); tower
+//! middleware bounds each request's time, body reading included (408,
+//! [`EmulatorBuilder::request_timeout`], 30 s), its body size (413 before reading a larger
+//! declared length, [`EmulatorBuilder::body_limit`], 256 KiB) and the requests handled at once
+//! ([`EmulatorBuilder::concurrency_limit`]); at most
+//! [`EmulatorBuilder::max_connections`] connections are served, further ones wait in a
+//! listen backlog of [`EmulatorBuilder::backlog`] (4,096). RSA work (opening session keys,
+//! signing) runs on tokio's blocking pool, one job per core at a time, so that the async
+//! workers keep accepting and answering.
 //!
 //! # Personal data
 //!
@@ -105,8 +136,13 @@
 //! cannot change it) opens session keys and generates RSA keys several times faster than pure
 //! Rust; `toss-model` is the wire format, shared with clients so both sides agree by
 //! construction. `axum` on `hyper` and `tokio` is the maintained, widely used HTTP server
-//! stack. RustCrypto's `cms`, `x509-cert`, `der`, `spki`, `const-oid`, `rsa` and `sha2` are
-//! the pure Rust CMS and X.509 builders the `toss-signed-doc` verifier also reads with;
+//! stack; `hyper-util` runs its connections (axum's own `serve` has no header-read
+//! timeout), `tower` and `tower-http` provide the concurrency limit, request timeout and
+//! body limit. RustCrypto's `cms`, `x509-cert`, `der`, `spki`, `const-oid`, `rsa` and `sha2`
+//! are the CMS and X.509 builders the `toss-signed-doc` verifier also reads with; the
+//! signatures themselves are made by `aws-lc-rs` (about five times quicker than the `rsa`
+//! crate), which `toss-crypto` already brings; `rustix` raises the open-file limit of
+//! `emulator serve`;
 //! `hmac` makes CI/DI and token MACs, `time` the provider's date-times, `base64` and `uuid`
 //! the wire encodings, `serde`/`serde_json` the bodies, `zeroize` wipes secrets, `thiserror`
 //! writes [`Error`], and `clap` parses the binary's options.
@@ -120,6 +156,7 @@ mod cms_sign;
 mod config;
 mod error;
 mod routes;
+mod rsa_signer;
 pub mod serve;
 mod server;
 mod state;
@@ -128,7 +165,9 @@ mod user;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_EXPIRE_SECONDS, DEFAULT_RSA_BITS,
+    ControlAccess, DEFAULT_BACKLOG, DEFAULT_BODY_LIMIT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    DEFAULT_CONCURRENCY_LIMIT, DEFAULT_EXPIRE_SECONDS, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION, DEFAULT_RSA_BITS,
     DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, EmulatorConfig, UserBehaviour,
 };
 pub use error::Error;

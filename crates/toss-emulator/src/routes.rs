@@ -16,6 +16,7 @@ use time::{OffsetDateTime, UtcOffset};
 use toss_model::{ApiError, Envelope, ErrorCode, Timestamp};
 
 use crate::server::AppState;
+use crate::state::ClientIndex;
 use crate::stats::Counter;
 
 /// The provider writes its date-times in Korea Standard Time.
@@ -62,6 +63,14 @@ impl Fail {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Ce0001, reason)
     }
 
+    /// `CE3000`, HTTP 400: the request's session was used by an earlier request.
+    pub(crate) fn session_reused() -> Self {
+        Self::invalid(
+            "sessionKey was already used by an earlier request: make a new session key for \
+             every request",
+        )
+    }
+
     /// `CE3100`, HTTP 200: no such txId.
     pub(crate) fn unknown_tx() -> Self {
         Self::new(
@@ -101,9 +110,9 @@ pub(crate) fn refuse(state: &AppState, fail: Fail) -> Response {
     fail.into_response()
 }
 
-/// Checks `Authorization: Bearer <token>`: `CE1000` with HTTP 401 when it is absent,
-/// unknown or expired.
-pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Fail> {
+/// Checks `Authorization: Bearer <token>`: the token's client, or `CE1000` with HTTP 401
+/// when it is absent, unknown or expired.
+pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<ClientIndex, Fail> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -111,9 +120,9 @@ pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Fai
             let (scheme, token) = value.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
-    match token {
-        Some(token) if state.tokens.is_valid(token, state.now()) => Ok(()),
-        _ => Err(Fail::new(
+    match token.and_then(|token| state.tokens.client_of(token, state.now())) {
+        Some(client) => Ok(client),
+        None => Err(Fail::new(
             StatusCode::UNAUTHORIZED,
             ErrorCode::Ce1000,
             "유효하지 않거나 만료된 토큰입니다 (invalid or expired access token)",

@@ -1,18 +1,53 @@
 //! The emulator as a command: the options of the `toss-emulator` binary and of
 //! `tosscert emulator serve`, defined once.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
 
 use crate::config::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_EXPIRE_SECONDS, DEFAULT_RSA_BITS,
+    ControlAccess, DEFAULT_BODY_LIMIT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    DEFAULT_CONCURRENCY_LIMIT, DEFAULT_EXPIRE_SECONDS, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION, DEFAULT_RSA_BITS,
     DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, UserBehaviour,
 };
 use crate::error::Error;
 use crate::server::Emulator;
+
+/// The environment variable `--client-secret` falls back to, so that a secret need not be
+/// on the command line (where every local user can read it).
+pub const CLIENT_SECRET_ENV: &str = "TOSS_EMULATOR_CLIENT_SECRET";
+
+/// A secret given as an option: shown as `<redacted>` by `Debug`.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// The secret itself.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(Zeroizing::new(text.to_owned())))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
 
 /// A local Toss Cert general e-signature server (tokens, sign request/status/result,
 /// certificate check) with a simulated user and its own test CA.
@@ -40,9 +75,17 @@ pub struct ServeArgs {
     #[arg(long, default_value = DEFAULT_CLIENT_ID)]
     pub client_id: String,
 
-    /// The client_secret the token endpoint accepts.
-    #[arg(long, default_value = DEFAULT_CLIENT_SECRET)]
-    pub client_secret: String,
+    /// The client_secret of --client-id. Prefer the TOSS_EMULATOR_CLIENT_SECRET environment
+    /// variable or --clients-file: a command line is visible to every local user. Defaults
+    /// to the provider's published test secret.
+    #[arg(long, value_name = "SECRET")]
+    pub client_secret: Option<Secret>,
+
+    /// Accept the clients listed in this file ("-" reads standard input) instead of
+    /// --client-id: one "client_id client_secret" per line; blank lines and lines starting
+    /// with # are skipped. Each client sees only its own transactions.
+    #[arg(long, value_name = "FILE")]
+    pub clients_file: Option<PathBuf>,
 
     /// What the simulated user does with each request.
     #[arg(long, value_enum, default_value_t = UserMode::Completes)]
@@ -60,6 +103,45 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = DEFAULT_EXPIRE_SECONDS)]
     pub default_expire_secs: u32,
 
+    /// Seconds a finished transaction (expired, both results served, or past the result
+    /// window) is still remembered for status calls before it is freed.
+    #[arg(long, default_value_t = DEFAULT_RETENTION.as_secs())]
+    pub retention_seconds: u64,
+
+    /// Who may use POST /emulator/v1/tx/{txId}/{action}.
+    #[arg(long, value_enum, default_value_t = ControlMode::Loopback)]
+    pub control: ControlMode,
+
+    /// Turn the control endpoints off (the same as --control off).
+    #[arg(long)]
+    pub no_control: bool,
+
+    /// Accept a sessionKey that an earlier request already used (refused by default, as the
+    /// API document requires a new session key for every request).
+    #[arg(long)]
+    pub allow_reused_session_keys: bool,
+
+    /// Seconds a connection may take to send a request's headers, or sit idle between
+    /// requests, before it is closed.
+    #[arg(long, default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds one request may take, its body included (then HTTP 408).
+    #[arg(long, default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs())]
+    pub request_timeout_secs: u64,
+
+    /// The largest request body accepted, in bytes (then HTTP 413).
+    #[arg(long, default_value_t = DEFAULT_BODY_LIMIT)]
+    pub body_limit: usize,
+
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Requests handled at once; more wait.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY_LIMIT)]
+    pub concurrency_limit: usize,
+
     /// Issue user certificates from this CA certificate (PEM) instead of a generated CA.
     #[arg(long, value_name = "FILE", requires = "ca_key_file")]
     pub ca_cert_file: Option<PathBuf>,
@@ -71,6 +153,18 @@ pub struct ServeArgs {
     /// Write the CA certificate (PEM) to this file instead of printing it.
     #[arg(long, value_name = "FILE")]
     pub write_ca_cert: Option<PathBuf>,
+}
+
+/// Who may use the control endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[non_exhaustive]
+pub enum ControlMode {
+    /// Peers on a loopback address only.
+    Loopback,
+    /// Any peer (an emulator reached from another container).
+    Anyone,
+    /// Nobody.
+    Off,
 }
 
 /// The simulated user's behaviour.
@@ -100,13 +194,54 @@ impl ServeArgs {
             UserMode::NeverAnswers => UserBehaviour::NeverAnswers,
             UserMode::Manual => UserBehaviour::Manual,
         };
+        let control = match (self.no_control, self.control) {
+            (true, _) | (false, ControlMode::Off) => ControlAccess::Off,
+            (false, ControlMode::Loopback) => ControlAccess::LoopbackOnly,
+            (false, ControlMode::Anyone) => ControlAccess::Anyone,
+        };
         let mut builder = Emulator::builder()
             .listen(self.listen)
             .rsa_bits(self.rsa_bits)
             .token_lifetime(Duration::from_secs(self.token_lifetime_secs))
-            .client_credentials(self.client_id.clone(), self.client_secret.clone())
             .user_behaviour(behaviour)
-            .default_expire_seconds(self.default_expire_secs);
+            .default_expire_seconds(self.default_expire_secs)
+            .retention(Duration::from_secs(self.retention_seconds))
+            .control_endpoints(control)
+            .refuse_reused_session_keys(!self.allow_reused_session_keys)
+            .header_read_timeout(Duration::from_secs(self.header_read_timeout_secs))
+            .request_timeout(Duration::from_secs(self.request_timeout_secs))
+            .body_limit(self.body_limit)
+            .max_connections(self.max_connections)
+            .concurrency_limit(self.concurrency_limit);
+        match &self.clients_file {
+            Some(path) => {
+                let text = if path.as_os_str() == "-" {
+                    read_stdin()?
+                } else {
+                    Zeroizing::new(read(path)?)
+                };
+                let clients = parse_clients(&text).map_err(|line| match line {
+                    0 => ServeError::NoClients { path: path.clone() },
+                    line => ServeError::Clients {
+                        path: path.clone(),
+                        line,
+                    },
+                })?;
+                for (id, secret) in clients {
+                    builder = builder.client_credentials(id, secret.as_str());
+                }
+            }
+            None => {
+                let secret = match &self.client_secret {
+                    Some(secret) => Zeroizing::new(secret.expose().to_owned()),
+                    None => Zeroizing::new(
+                        std::env::var(CLIENT_SECRET_ENV)
+                            .unwrap_or_else(|_| DEFAULT_CLIENT_SECRET.to_owned()),
+                    ),
+                };
+                builder = builder.client_credentials(self.client_id.clone(), secret.as_str());
+            }
+        }
         if let Some(path) = &self.private_key_file {
             builder = builder.provider_private_key(read(path)?);
         }
@@ -125,6 +260,7 @@ impl ServeArgs {
 /// [`ServeError`] when a file cannot be read or written, the emulator cannot start, or
 /// Ctrl-C cannot be awaited.
 pub async fn serve_until_interrupted(args: &ServeArgs) -> Result<(), ServeError> {
+    raise_open_file_limit();
     let emulator = args.builder()?.start().await?;
     say(format_args!(
         "toss-emulator {} listening",
@@ -132,7 +268,10 @@ pub async fn serve_until_interrupted(args: &ServeArgs) -> Result<(), ServeError>
     ));
     say(format_args!("base URL:   {}", emulator.base_url()));
     say(format_args!("public key: {}", emulator.public_key_base64()));
-    say(format_args!("client_id:  {}", emulator.client_id()));
+    say(format_args!(
+        "client_id:  {}",
+        emulator.client_ids().join(", ")
+    ));
     match &args.write_ca_cert {
         Some(path) => {
             std::fs::write(path, emulator.ca_certificate_pem()).map_err(|source| {
@@ -155,7 +294,7 @@ pub async fn serve_until_interrupted(args: &ServeArgs) -> Result<(), ServeError>
 
 /// Prints a line; a closed stdout (the reader went away) must not stop the server, as
 /// `println!` would by panicking.
-fn say(line: std::fmt::Arguments<'_>) {
+fn say(line: fmt::Arguments<'_>) {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
@@ -184,6 +323,20 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    /// A line of the clients file is not "client_id client_secret".
+    #[error("line {line} of {} is not \"client_id client_secret\"", path.display())]
+    Clients {
+        /// The file.
+        path: PathBuf,
+        /// The line, counted from 1.
+        line: usize,
+    },
+    /// The clients file names no client.
+    #[error("{} names no client", path.display())]
+    NoClients {
+        /// The file.
+        path: PathBuf,
+    },
     /// The emulator failed.
     #[error(transparent)]
     Emulator(#[from] Error),
@@ -197,4 +350,102 @@ fn read(path: &Path) -> Result<String, ServeError> {
         path: path.to_owned(),
         source,
     })
+}
+
+fn read_stdin() -> Result<Zeroizing<String>, ServeError> {
+    use std::io::Read as _;
+    let mut text = Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|source| ServeError::Read {
+            path: PathBuf::from("-"),
+            source,
+        })?;
+    Ok(text)
+}
+
+/// The clients of a clients file; the number of the first line that is not
+/// `client_id client_secret` otherwise. The line itself is never repeated: it holds a
+/// secret.
+fn parse_clients(text: &str) -> Result<Vec<(String, Zeroizing<String>)>, usize> {
+    let mut clients = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next(), words.next()) {
+            (Some(id), Some(secret), None) => {
+                clients.push((id.to_owned(), Zeroizing::new(secret.to_owned())));
+            }
+            _ => return Err(index + 1),
+        }
+    }
+    if clients.is_empty() {
+        return Err(0);
+    }
+    Ok(clients)
+}
+
+/// Raises the soft limit on open files to the hard limit, so that the emulator can hold as
+/// many connections as `--max-connections` allows (the soft limit is often 1,024). A
+/// failure only leaves the limit where it was.
+fn raise_open_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        let _ = setrlimit(Resource::Nofile, raised);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn the_secret_is_redacted_in_debug() {
+        let cli = Cli::parse_from(["serve", "--client-secret", "s3cr3t-value"]);
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("s3cr3t-value"), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+        assert_eq!(
+            cli.serve.client_secret.as_ref().map(Secret::expose),
+            Some("s3cr3t-value")
+        );
+    }
+
+    #[test]
+    fn clients_files() {
+        let clients = parse_clients("# test clients\n\nalpha  secret-a\nbeta secret-b\n").unwrap();
+        let ids: Vec<_> = clients.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["alpha", "beta"]);
+        assert_eq!(clients[1].1.as_str(), "secret-b");
+        assert_eq!(parse_clients("alpha\n"), Err(1));
+        assert_eq!(parse_clients("alpha a\nbeta b c\n"), Err(2));
+        assert_eq!(parse_clients("# none\n"), Err(0));
+    }
+
+    #[test]
+    fn no_control_wins() {
+        let cli = Cli::parse_from(["serve", "--control", "anyone", "--no-control"]);
+        let config = cli.serve.builder().unwrap().build();
+        assert_eq!(config.control, ControlAccess::Off);
+        let cli = Cli::parse_from(["serve"]);
+        let config = cli.serve.builder().unwrap().build();
+        assert_eq!(config.control, ControlAccess::LoopbackOnly);
+        assert!(config.refuse_reused_session_keys);
+    }
 }

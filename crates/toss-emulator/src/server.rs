@@ -1,24 +1,37 @@
 //! Starting and stopping the HTTP server, and the handle a test holds.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{get, post};
-use tokio::sync::oneshot;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use toss_crypto::SessionOpener;
 use toss_model::SignStatus;
+use tower::ServiceExt as _;
+use tower::limit::ConcurrencyLimitLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use zeroize::Zeroizing;
 
 use crate::ca::TestCa;
 use crate::clock::{Clock, ManualClock};
-use crate::config::{CaSource, EmulatorBuilder, EmulatorConfig, UserBehaviour};
+use crate::config::{
+    CaSource, ClientCredentials, ControlAccess, EmulatorBuilder, EmulatorConfig, ServerLimits,
+    UserBehaviour,
+};
 use crate::error::Error;
 use crate::routes::{certificate, control, sign, token};
 use crate::state::{Action, ControlFailure, Tokens, Transactions};
@@ -30,12 +43,21 @@ pub const VERSION_HEADER: &str = "x-toss-emulator-version";
 /// How long [`EmulatorHandle::shutdown`] waits for open connections before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// How often the background sweeper frees what is due, and how much it looks at each time:
+/// 20,000 deadlines a second at most, in short lock holds.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(100);
+const SWEEP_BUDGET: usize = 2048;
+
+/// How long the accept loop pauses after an error such as running out of file
+/// descriptors, so that it does not spin.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
+
 /// Everything the handlers share.
 pub(crate) struct AppState {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) opener: SessionOpener,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: Zeroizing<String>,
+    /// Never empty: the configured clients, or the provider's test client.
+    pub(crate) clients: Vec<ClientCredentials>,
     pub(crate) token_lifetime: Duration,
     /// The key access tokens are MAC'd with (they are JWT-shaped like the provider's).
     pub(crate) token_key: Zeroizing<Vec<u8>>,
@@ -46,11 +68,54 @@ pub(crate) struct AppState {
     pub(crate) transactions: Transactions,
     pub(crate) stats: Counters,
     pub(crate) base_url: String,
+    pub(crate) control: ControlAccess,
+    /// One permit per core for RSA work on the blocking pool, so that a burst of requests
+    /// queues here instead of starting hundreds of threads.
+    pub(crate) rsa_permits: Semaphore,
 }
 
 impl AppState {
     pub(crate) fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
+    }
+
+    /// The first client's id and secret (`clients` is never empty; the defaults keep this
+    /// total all the same).
+    pub(crate) fn first_client(&self) -> (&str, &str) {
+        self.clients.first().map_or(
+            (
+                crate::config::DEFAULT_CLIENT_ID,
+                crate::config::DEFAULT_CLIENT_SECRET,
+            ),
+            |client| (client.id.as_str(), client.secret.as_str()),
+        )
+    }
+
+    /// The counts, and what is remembered now.
+    pub(crate) fn stats(&self) -> Stats {
+        let mut stats = self.stats.snapshot();
+        let counts = self.transactions.counts();
+        stats.live_transactions = counts.remembered as u64;
+        stats.retained_transactions = counts.retained as u64;
+        stats.live_tokens = self.tokens.count() as u64;
+        stats
+    }
+
+    /// Frees what is due, looking at up to `budget` deadlines of each store.
+    pub(crate) fn sweep(&self, budget: usize) {
+        let now = self.now();
+        self.transactions.sweep(now, budget);
+        self.tokens.sweep(now, budget);
+    }
+
+    /// Runs `work` on the blocking pool, at most one job per core at a time.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Self) -> T + Send + 'static,
+    ) -> Option<T> {
+        let _permit = self.rsa_permits.acquire().await.ok()?;
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || work(&state)).await.ok()
     }
 
     pub(crate) fn behaviour(&self) -> UserBehaviour {
@@ -114,9 +179,8 @@ impl Emulator {
             .await
             .map_err(Error::Task)??;
 
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| Error::Bind {
+        let listener =
+            listen(config.listen, config.limits.backlog).map_err(|source| Error::Bind {
                 addr: config.listen,
                 source,
             })?;
@@ -132,33 +196,29 @@ impl Emulator {
             .fill(&mut token_key)
             .map_err(Error::ProviderKey)?;
         let public_key_base64 = opener.public_key_base64().map_err(Error::ProviderKey)?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
 
         let state = Arc::new(AppState {
             clock: Arc::clone(&config.clock),
             opener,
-            client_id: config.client_id.clone(),
-            client_secret: config.client_secret.clone(),
+            clients: config.clients_or_default().into_owned(),
             token_lifetime: config.token_lifetime,
             token_key,
             default_expire_seconds: config.default_expire_seconds,
             behaviour: RwLock::new(config.user_behaviour.clone()),
             ca,
             tokens: Tokens::default(),
-            transactions: Transactions::default(),
+            transactions: Transactions::new(config.retention, config.refuse_reused_session_keys),
             stats: Counters::default(),
             base_url: base_url.clone(),
+            control: config.control,
+            rsa_permits: Semaphore::new(cores),
         });
 
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        let app = router(Arc::clone(&state));
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    // A dropped sender means the same as a sent signal.
-                    let _ = shutdown_rx.await;
-                })
-                .await
-        });
+        let app = router(Arc::clone(&state), &config.limits);
+        let task = tokio::spawn(serve(listener, app, config.limits, shutdown_rx));
+        let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&state)));
 
         Ok(EmulatorHandle {
             state,
@@ -168,6 +228,7 @@ impl Emulator {
             manual_clock: config.manual_clock,
             shutdown: Some(shutdown_tx),
             task: Some(task),
+            sweeper,
         })
     }
 }
@@ -207,7 +268,114 @@ fn private_key_der(text: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
         .map_err(|_| Error::Config("the provider private key is not PEM or base64 PKCS#8"))
 }
 
-fn router(state: Arc<AppState>) -> Router {
+/// A listening socket with the given backlog (`TcpListener::bind` fixes it at 1,024).
+fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does, so that a restarted emulator can take its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
+/// Accepts connections until `shutdown`, at most `max_connections` at once, each served by
+/// hyper's HTTP/1 with a header-read timeout; then lets open connections finish for up to
+/// [`SHUTDOWN_GRACE`].
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ServerLimits,
+    mut shutdown: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    loop {
+        // Take a slot before accepting: at the cap, new connections wait in the backlog.
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => permit,
+            _ = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) if is_connection_error(&error) => continue,
+            Err(_) => {
+                tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request.map(Body::new))
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A connection that fails (reset, timed out) concerns only its client.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// Errors of one connection, after which accepting goes on at once (as axum::serve does).
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Frees expired tokens and finished transactions while the emulator runs, reading the
+/// emulator's clock (so a [`ManualClock`] moved by a test takes effect within a tick).
+async fn sweep_periodically(state: Arc<AppState>) {
+    let mut interval = tokio::time::interval(SWEEP_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        state.sweep(SWEEP_BUDGET);
+    }
+}
+
+/// Whether `peer` may use the control endpoints under `access`.
+pub(crate) fn control_allowed(access: ControlAccess, peer: IpAddr) -> Result<(), StatusCode> {
+    match access {
+        ControlAccess::Anyone => Ok(()),
+        ControlAccess::Off => Err(StatusCode::NOT_FOUND),
+        ControlAccess::LoopbackOnly => {
+            let loopback = match peer {
+                IpAddr::V4(v4) => v4.is_loopback(),
+                // An IPv4 peer on a dual-stack socket arrives as ::ffff:127.x.y.z.
+                IpAddr::V6(v6) => {
+                    v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+                }
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(StatusCode::FORBIDDEN)
+            }
+        }
+    }
+}
+
+fn router(state: Arc<AppState>, limits: &ServerLimits) -> Router {
     Router::new()
         .route("/token", post(token::issue))
         .route("/api/v2/sign/doc/request", post(sign::request))
@@ -220,6 +388,17 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/emulator/v1/ca-certificate", get(control::ca_certificate))
         .fallback(control::not_found)
         .method_not_allowed_fallback(control::method_not_allowed)
+        // Innermost first: the extractors' own limit, a declared or streamed body over the
+        // limit refused (413 before reading it), a bounded number of requests at once, a
+        // bounded time for each (waiting for a slot and reading the body included), and
+        // the version header on every answer, these refusals included.
+        .layer(DefaultBodyLimit::max(limits.body_limit))
+        .layer(RequestBodyLimitLayer::new(limits.body_limit))
+        .layer(ConcurrencyLimitLayer::new(limits.concurrency_limit.max(1)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .layer(map_response(add_version_header))
         .with_state(state)
 }
@@ -242,6 +421,7 @@ pub struct EmulatorHandle {
     manual_clock: Option<ManualClock>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    sweeper: JoinHandle<()>,
 }
 
 impl EmulatorHandle {
@@ -272,22 +452,34 @@ impl EmulatorHandle {
         self.state.ca.certificate_pem()
     }
 
-    /// The `client_id` the token endpoint accepts.
+    /// The `client_id` the token endpoint accepts (the first one, when several are
+    /// configured).
     #[must_use]
     pub fn client_id(&self) -> &str {
-        &self.state.client_id
+        self.state.first_client().0
     }
 
-    /// The `client_secret` the token endpoint accepts.
+    /// Every `client_id` the token endpoint accepts, in the order they were configured.
+    #[must_use]
+    pub fn client_ids(&self) -> Vec<&str> {
+        self.state
+            .clients
+            .iter()
+            .map(|client| client.id.as_str())
+            .collect()
+    }
+
+    /// The `client_secret` of [`client_id`](Self::client_id).
     #[must_use]
     pub fn client_secret(&self) -> &str {
-        &self.state.client_secret
+        self.state.first_client().1
     }
 
-    /// The counts of calls answered so far.
+    /// The counts of calls answered so far, and how many transactions and tokens are
+    /// remembered now.
     #[must_use]
     pub fn stats(&self) -> Stats {
-        self.state.stats.snapshot()
+        self.state.stats()
     }
 
     /// The manual clock, when the emulator was started with one
@@ -339,7 +531,7 @@ impl EmulatorHandle {
         self.state
             .transactions
             .control(tx_id, action, now)
-            .map(|progress| progress.status())
+            .map(|(progress, _)| progress.status())
             .map_err(|failure| match failure {
                 ControlFailure::UnknownTx => Error::UnknownTransaction,
                 ControlFailure::NotAllowed(progress) => Error::Transition {
@@ -355,6 +547,7 @@ impl EmulatorHandle {
     ///
     /// [`Error::Serve`] when the server failed, [`Error::Task`] when its task panicked.
     pub async fn shutdown(mut self) -> Result<(), Error> {
+        self.sweeper.abort();
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
@@ -373,6 +566,7 @@ impl EmulatorHandle {
 
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
+        self.sweeper.abort();
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
@@ -386,8 +580,51 @@ impl fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmulatorHandle")
             .field("base_url", &self.base_url)
-            .field("client_id", &self.state.client_id)
+            .field("client_id", &self.client_id())
             .field("manual_clock", &self.manual_clock.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+
+    #[test]
+    fn control_access_by_peer() {
+        let loopback: [IpAddr; 4] = [
+            Ipv4Addr::LOCALHOST.into(),
+            Ipv4Addr::new(127, 1, 2, 3).into(),
+            Ipv6Addr::LOCALHOST.into(),
+            Ipv4Addr::LOCALHOST.to_ipv6_mapped().into(),
+        ];
+        let remote: [IpAddr; 4] = [
+            Ipv4Addr::new(10, 0, 0, 7).into(),
+            Ipv4Addr::new(192, 168, 1, 2).into(),
+            Ipv4Addr::UNSPECIFIED.into(),
+            "2001:db8::1".parse::<Ipv6Addr>().unwrap().into(),
+        ];
+        for peer in loopback {
+            assert_eq!(control_allowed(ControlAccess::LoopbackOnly, peer), Ok(()));
+            assert_eq!(control_allowed(ControlAccess::Anyone, peer), Ok(()));
+            assert_eq!(
+                control_allowed(ControlAccess::Off, peer),
+                Err(StatusCode::NOT_FOUND)
+            );
+        }
+        for peer in remote {
+            assert_eq!(
+                control_allowed(ControlAccess::LoopbackOnly, peer),
+                Err(StatusCode::FORBIDDEN),
+                "{peer}"
+            );
+            assert_eq!(control_allowed(ControlAccess::Anyone, peer), Ok(()));
+            assert_eq!(
+                control_allowed(ControlAccess::Off, peer),
+                Err(StatusCode::NOT_FOUND)
+            );
+        }
     }
 }

@@ -1,14 +1,31 @@
-//! What the emulator remembers: issued tokens and sign transactions.
+//! What the emulator remembers: issued tokens and sign transactions, and when it forgets
+//! them.
+//!
+//! Both stores keep a min-heap of deadlines next to their map, so that freeing what is due
+//! costs a few heap pops per sweep instead of a scan of every entry; a sweep does a bounded
+//! amount of work, so that no request waits behind a long one.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use toss_model::{DocType, SignatureType};
 use zeroize::Zeroizing;
 
+use crate::clock::add;
 use crate::user::{SimulatedUser, Stage};
+
+/// Which configured client a token or transaction belongs to (its index in the list).
+pub(crate) type ClientIndex = usize;
+
+/// How long after completion the result can be fetched.
+pub(crate) const RESULT_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// How many times a result can be fetched successfully.
+pub(crate) const MAX_RESULTS: u32 = 2;
 
 /// Who was asked to sign, as decrypted from the sign request.
 #[derive(Clone)]
@@ -35,6 +52,8 @@ impl fmt::Debug for Signer {
 /// One sign request and everything needed to answer for it.
 #[derive(Clone)]
 pub(crate) struct Transaction {
+    /// The client whose token created it; only that client's tokens see it.
+    pub(crate) owner: ClientIndex,
     pub(crate) requested_at: OffsetDateTime,
     pub(crate) user: SimulatedUser,
     pub(crate) signer: Signer,
@@ -47,6 +66,8 @@ pub(crate) struct Transaction {
     pub(crate) request_session_id: String,
     /// Successful (or in-flight) result calls.
     pub(crate) results_served: u32,
+    /// The ids of the result calls' sessions, remembered so that they cannot be used again.
+    pub(crate) result_session_ids: Vec<String>,
     /// The `signedDoc`, made on the first result call and returned again on the second.
     pub(crate) signed_doc: Option<String>,
 }
@@ -61,6 +82,7 @@ impl Transaction {
 impl fmt::Debug for Transaction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transaction")
+            .field("owner", &self.owner)
             .field("requested_at", &self.requested_at)
             .field("user", &self.user)
             .field("signer", &self.signer)
@@ -102,68 +124,402 @@ pub(crate) enum ControlFailure {
     NotAllowed(Stage),
 }
 
+/// Why a transaction that is only remembered for status answers has no result any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finished {
+    /// It expired.
+    Expired,
+    /// The 60 minutes after completion are over.
+    WindowClosed,
+    /// Both results were served.
+    ResultsServed,
+}
+
+/// A transaction that can no longer change or be fetched: what a status call still needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Retained {
+    pub(crate) owner: ClientIndex,
+    pub(crate) requested_at: OffsetDateTime,
+    pub(crate) stage: Stage,
+    pub(crate) finished: Finished,
+    /// The sessions it used, forgotten with it.
+    session_ids: Vec<String>,
+    free_at: OffsetDateTime,
+}
+
+/// A transaction as remembered.
+#[derive(Debug)]
+pub(crate) enum Entry {
+    /// It may still change or be fetched.
+    Live(Box<Transaction>),
+    /// Only its status is remembered, until it is freed.
+    Retained(Retained),
+}
+
+impl Entry {
+    pub(crate) fn owner(&self) -> ClientIndex {
+        match self {
+            Self::Live(transaction) => transaction.owner,
+            Self::Retained(retained) => retained.owner,
+        }
+    }
+
+    pub(crate) fn requested_at(&self) -> OffsetDateTime {
+        match self {
+            Self::Live(transaction) => transaction.requested_at,
+            Self::Retained(retained) => retained.requested_at,
+        }
+    }
+
+    /// Where it stands at `now`.
+    pub(crate) fn stage(&self, now: OffsetDateTime) -> Stage {
+        match self {
+            Self::Live(transaction) => transaction.progress(now),
+            Self::Retained(retained) => retained.stage,
+        }
+    }
+}
+
+/// The session of an accepted request was already used by an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SessionReused;
+
+/// A deadline in a min-heap: when to look at `key` again.
+type Deadlines = BinaryHeap<Reverse<(OffsetDateTime, String)>>;
+
+/// Everything about transactions, under one lock.
+#[derive(Default)]
+pub(crate) struct Store {
+    entries: HashMap<String, Entry>,
+    /// When to look at a transaction again: when it may have expired or left its result
+    /// window (live), or when it is to be freed (retained). At most two per transaction.
+    deadlines: Deadlines,
+    /// The ids of the sessions of every remembered transaction's accepted requests.
+    sessions: HashSet<String>,
+    retained: usize,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Counts only: txIds and session ids are the callers' business.
+        f.debug_struct("Store")
+            .field("transactions", &self.entries.len())
+            .field("retained", &self.retained)
+            .field("deadlines", &self.deadlines.len())
+            .field("sessions", &self.sessions.len())
+            .finish()
+    }
+}
+
+impl Store {
+    /// The transaction `tx_id` as `client` sees it: another client's is not there.
+    pub(crate) fn get(&self, tx_id: &str, client: ClientIndex) -> Option<&Entry> {
+        self.entries
+            .get(tx_id)
+            .filter(|entry| entry.owner() == client)
+    }
+
+    /// The live transaction `tx_id` of `client`, to change.
+    pub(crate) fn get_live_mut(
+        &mut self,
+        tx_id: &str,
+        client: ClientIndex,
+    ) -> Option<&mut Transaction> {
+        match self.entries.get_mut(tx_id) {
+            Some(Entry::Live(transaction)) if transaction.owner == client => Some(transaction),
+            _ => None,
+        }
+    }
+
+    /// Whether a session with this id was used by a remembered transaction.
+    pub(crate) fn session_used(&self, session_id: &str) -> bool {
+        self.sessions.contains(session_id)
+    }
+
+    /// Remembers that a result call of a live transaction uses `session_id`.
+    pub(crate) fn use_result_session(
+        &mut self,
+        tx_id: &str,
+        session_id: &str,
+        refuse_reused: bool,
+    ) -> Result<(), SessionReused> {
+        if refuse_reused && self.sessions.contains(session_id) {
+            return Err(SessionReused);
+        }
+        if let Some(Entry::Live(transaction)) = self.entries.get_mut(tx_id) {
+            self.sessions.insert(session_id.to_owned());
+            transaction.result_session_ids.push(session_id.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Turns a live transaction into a retained one now, to be freed after `retention`.
+    pub(crate) fn retire(
+        &mut self,
+        tx_id: &str,
+        finished: Finished,
+        now: OffsetDateTime,
+        retention: Duration,
+    ) {
+        let Some(entry) = self.entries.get_mut(tx_id) else {
+            return;
+        };
+        let Entry::Live(transaction) = entry else {
+            return;
+        };
+        let mut session_ids = std::mem::take(&mut transaction.result_session_ids);
+        session_ids.push(std::mem::take(&mut transaction.request_session_id));
+        let free_at = add(now, retention);
+        *entry = Entry::Retained(Retained {
+            owner: transaction.owner,
+            requested_at: transaction.requested_at,
+            stage: transaction.progress(now),
+            finished,
+            session_ids,
+            free_at,
+        });
+        self.retained += 1;
+        self.deadlines.push(Reverse((free_at, tx_id.to_owned())));
+    }
+
+    /// Looks at up to `budget` transactions whose deadline is at or before `now`: retires
+    /// live ones that can no longer change or be fetched, frees retained ones whose
+    /// retention is over, and reschedules the others.
+    fn sweep(&mut self, now: OffsetDateTime, retention: Duration, budget: usize) {
+        for _ in 0..budget {
+            match self.deadlines.peek() {
+                Some(Reverse((due, _))) if *due <= now => {}
+                _ => return,
+            }
+            let Some(Reverse((_, tx_id))) = self.deadlines.pop() else {
+                return;
+            };
+            match self.entries.get(&tx_id) {
+                None => {}
+                Some(Entry::Live(transaction)) => match transaction.progress(now) {
+                    Stage::Expired => self.retire(&tx_id, Finished::Expired, now, retention),
+                    Stage::Completed { at } => {
+                        let window_end = add(at, RESULT_WINDOW);
+                        if now > window_end {
+                            self.retire(&tx_id, Finished::WindowClosed, now, retention);
+                        } else {
+                            // Just after the window, since the window's last instant still
+                            // serves results.
+                            let next = add(window_end, Duration::from_secs(1));
+                            self.deadlines.push(Reverse((next, tx_id)));
+                        }
+                    }
+                    Stage::Requested | Stage::InProgress => {
+                        let next = transaction.user.expiry().max(now);
+                        self.deadlines.push(Reverse((next, tx_id)));
+                    }
+                },
+                // A retained transaction also has its older, live deadline in the heap: only
+                // its own deadline frees it.
+                Some(Entry::Retained(retained)) if retained.free_at <= now => {
+                    if let Some(Entry::Retained(retained)) = self.entries.remove(&tx_id) {
+                        for id in &retained.session_ids {
+                            self.sessions.remove(id);
+                        }
+                    }
+                    self.retained -= 1;
+                }
+                Some(Entry::Retained(_)) => {}
+            }
+        }
+    }
+}
+
 /// All transactions, by txId.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Transactions {
-    map: Mutex<HashMap<String, Transaction>>,
+    store: Mutex<Store>,
+    retention: Duration,
+    refuse_reused_sessions: bool,
+}
+
+/// How many transactions are remembered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TransactionCounts {
+    /// All remembered transactions, live or retained.
+    pub(crate) remembered: usize,
+    /// Of those, the ones remembered only for status answers.
+    pub(crate) retained: usize,
 }
 
 impl Transactions {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, HashMap<String, Transaction>> {
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn new(retention: Duration, refuse_reused_sessions: bool) -> Self {
+        Self {
+            store: Mutex::new(Store::default()),
+            retention,
+            refuse_reused_sessions,
+        }
     }
 
-    pub(crate) fn insert(&self, tx_id: String, transaction: Transaction) {
-        self.lock().insert(tx_id, transaction);
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Moves a transaction by hand at `now`.
+    pub(crate) fn retention(&self) -> Duration {
+        self.retention
+    }
+
+    pub(crate) fn refuses_reused_sessions(&self) -> bool {
+        self.refuse_reused_sessions
+    }
+
+    /// Remembers a new transaction, unless its session was used before (and reuse is
+    /// refused).
+    pub(crate) fn insert(
+        &self,
+        tx_id: String,
+        transaction: Transaction,
+        now: OffsetDateTime,
+    ) -> Result<(), SessionReused> {
+        let mut store = self.lock();
+        store.sweep(now, self.retention, SWEEP_ON_INSERT);
+        if self.refuse_reused_sessions && store.sessions.contains(&transaction.request_session_id) {
+            return Err(SessionReused);
+        }
+        store
+            .sessions
+            .insert(transaction.request_session_id.clone());
+        store
+            .deadlines
+            .push(Reverse((transaction.user.expiry(), tx_id.clone())));
+        store
+            .entries
+            .insert(tx_id, Entry::Live(Box::new(transaction)));
+        Ok(())
+    }
+
+    /// Frees and retires what is due at `now`, looking at up to `budget` deadlines.
+    pub(crate) fn sweep(&self, now: OffsetDateTime, budget: usize) {
+        self.lock().sweep(now, self.retention, budget);
+    }
+
+    pub(crate) fn counts(&self) -> TransactionCounts {
+        let store = self.lock();
+        TransactionCounts {
+            remembered: store.entries.len(),
+            retained: store.retained,
+        }
+    }
+
+    /// Moves a transaction by hand at `now` (control endpoints and handle methods see every
+    /// client's transactions).
     pub(crate) fn control(
         &self,
         tx_id: &str,
         action: Action,
         now: OffsetDateTime,
-    ) -> Result<Stage, ControlFailure> {
-        let mut map = self.lock();
-        let transaction = map.get_mut(tx_id).ok_or(ControlFailure::UnknownTx)?;
+    ) -> Result<(Stage, OffsetDateTime), ControlFailure> {
+        let mut store = self.lock();
+        let entry = store
+            .entries
+            .get_mut(tx_id)
+            .ok_or(ControlFailure::UnknownTx)?;
+        let transaction = match entry {
+            Entry::Live(transaction) => transaction,
+            Entry::Retained(retained) => return Err(ControlFailure::NotAllowed(retained.stage)),
+        };
+        let requested_at = transaction.requested_at;
         let user = &mut transaction.user;
-        match action {
+        let stage = match action {
             Action::Open => user.open(now),
             Action::Complete => user.complete(now),
             Action::Expire => user.expire(now),
         }
-        .map_err(ControlFailure::NotAllowed)
+        .map_err(ControlFailure::NotAllowed)?;
+        if stage == Stage::Expired {
+            // Expired by hand: it can no longer change, so it need not wait for its planned
+            // expiry to be retired.
+            store.retire(tx_id, Finished::Expired, now, self.retention);
+        }
+        Ok((stage, requested_at))
     }
 }
 
-/// Issued access tokens and when each expires.
+/// How many deadlines a sign request looks at before it is remembered: enough to keep up
+/// with one new transaction, few enough to cost nothing.
+const SWEEP_ON_INSERT: usize = 4;
+
+/// An issued access token.
+#[derive(Debug, Clone, Copy)]
+struct TokenEntry {
+    client: ClientIndex,
+    expires_at: OffsetDateTime,
+}
+
+/// Issued access tokens, whose client they belong to and when each expires.
+#[derive(Default)]
+struct TokenStore {
+    map: HashMap<String, TokenEntry>,
+    deadlines: Deadlines,
+}
+
+/// Issued access tokens.
 #[derive(Default)]
 pub(crate) struct Tokens {
-    map: Mutex<HashMap<String, OffsetDateTime>>,
+    store: Mutex<TokenStore>,
 }
 
 impl Tokens {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, OffsetDateTime>> {
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, TokenStore> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Remembers `token` until `expires_at`, forgetting tokens that expired before `now`.
-    pub(crate) fn insert(&self, token: String, expires_at: OffsetDateTime, now: OffsetDateTime) {
-        let mut map = self.lock();
-        map.retain(|_, expiry| *expiry > now);
-        map.insert(token, expires_at);
+    /// Remembers `token` of `client` until `expires_at`.
+    pub(crate) fn insert(
+        &self,
+        token: String,
+        client: ClientIndex,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) {
+        let mut store = self.lock();
+        store.sweep(now, SWEEP_ON_INSERT);
+        store.deadlines.push(Reverse((expires_at, token.clone())));
+        store.map.insert(token, TokenEntry { client, expires_at });
     }
 
-    /// Whether `token` was issued here and is still valid at `now`.
-    pub(crate) fn is_valid(&self, token: &str, now: OffsetDateTime) -> bool {
-        self.lock().get(token).is_some_and(|expiry| now < *expiry)
+    /// The client of `token` when it was issued here and is still valid at `now`.
+    pub(crate) fn client_of(&self, token: &str, now: OffsetDateTime) -> Option<ClientIndex> {
+        self.lock()
+            .map
+            .get(token)
+            .filter(|entry| now < entry.expires_at)
+            .map(|entry| entry.client)
+    }
+
+    /// Forgets up to `budget` tokens that expired by `now`.
+    pub(crate) fn sweep(&self, now: OffsetDateTime, budget: usize) {
+        self.lock().sweep(now, budget);
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.lock().map.len()
+    }
+}
+
+impl TokenStore {
+    fn sweep(&mut self, now: OffsetDateTime, budget: usize) {
+        for _ in 0..budget {
+            match self.deadlines.peek() {
+                Some(Reverse((due, _))) if *due <= now => {}
+                _ => return,
+            }
+            if let Some(Reverse((_, token))) = self.deadlines.pop() {
+                self.map.remove(&token);
+            }
+        }
     }
 }
 
 impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tokens")
-            .field("count", &self.lock().len())
+            .field("count", &self.count())
             .finish()
     }
 }

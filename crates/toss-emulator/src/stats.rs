@@ -5,11 +5,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-/// How many calls the emulator answered, by kind, since it started.
+/// How many calls the emulator answered, by kind, since it started, and how much it
+/// remembers now.
 ///
 /// Successful calls count under their endpoint; every refused call (a `FAIL` envelope, an
 /// OAuth error or a 401, on any endpoint) counts once under [`errors`](Self::errors) and
-/// nowhere else. The JSON form (`GET /emulator/v1/stats`) uses the same snake-case names.
+/// nowhere else. The JSON form (`GET /emulator/v1/stats`) uses the same snake-case names
+/// for the counts, and `liveTransactions`, `retainedTransactions` and `liveTokens` for what
+/// is remembered.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
@@ -25,6 +28,18 @@ pub struct Stats {
     pub certificate_validations: u64,
     /// Calls refused, on any endpoint.
     pub errors: u64,
+    /// Transactions remembered now: those that may still change or be fetched, and those
+    /// kept only for status answers until their retention is over.
+    #[serde(rename = "liveTransactions", default)]
+    pub live_transactions: u64,
+    /// Of [`live_transactions`](Self::live_transactions), those kept only for status
+    /// answers (expired, both results served, or past the result window).
+    #[serde(rename = "retainedTransactions", default)]
+    pub retained_transactions: u64,
+    /// Access tokens remembered now (issued and not yet expired, or expired and not yet
+    /// swept).
+    #[serde(rename = "liveTokens", default)]
+    pub live_tokens: u64,
 }
 
 /// What a counter counts.
@@ -62,6 +77,7 @@ impl Counters {
         cell.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The counts, with nothing remembered (the caller fills that in).
     pub(crate) fn snapshot(&self) -> Stats {
         Stats {
             tokens_issued: self.tokens_issued.load(Ordering::Relaxed),
@@ -70,6 +86,9 @@ impl Counters {
             results: self.results.load(Ordering::Relaxed),
             certificate_validations: self.certificate_validations.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
+            live_transactions: 0,
+            retained_transactions: 0,
+            live_tokens: 0,
         }
     }
 }

@@ -90,6 +90,11 @@ impl SimulatedUser {
         }
     }
 
+    /// The moment the request expires unless the user signed before it.
+    pub(crate) fn expiry(&self) -> OffsetDateTime {
+        earliest(Some(self.expires_at), self.expired).unwrap_or(self.expires_at)
+    }
+
     /// Where the transaction stands at `now`.
     pub(crate) fn progress(&self, now: OffsetDateTime) -> Stage {
         let expiry = earliest(Some(self.expires_at), self.expired).unwrap_or(self.expires_at);

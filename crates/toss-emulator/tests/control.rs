@@ -131,6 +131,10 @@ async fn stats_count_every_call() {
             "results": 2,
             "certificate_validations": 0,
             "errors": 3,
+            // Both results are out: the transaction is kept for status answers only.
+            "liveTransactions": 1,
+            "retainedTransactions": 1,
+            "liveTokens": 1,
         })
     );
     let stats: Stats = serde_json::from_value(json).unwrap();

@@ -3,15 +3,17 @@
 
 use std::sync::Arc;
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{ExtensionRejection, PathRejection};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use toss_model::{ErrorCode, StatusResponse, TxId};
 
 use super::{Fail, refuse, timestamp};
-use crate::server::AppState;
+use crate::server::{AppState, control_allowed};
 use crate::state::{Action, ControlFailure};
 use crate::stats::Counter;
 use crate::user::Stage;
@@ -19,12 +21,33 @@ use crate::user::Stage;
 /// `POST /emulator/v1/tx/{txId}/{open|complete|expire}`: moves a transaction now and
 /// answers its new status as the status call would.
 ///
-/// Refusals: an unknown action `CE3000` (404), an unknown txId `CE3100` (404), a move that
-/// is no longer possible `CE3103` (expired) or `CE3000` (completed), both 409.
+/// Refusals: control turned off `CE3000` (404), a peer that is not allowed `CE3000` (403),
+/// an unknown action `CE3000` (404), an unknown txId `CE3100` (404), a move that is no
+/// longer possible `CE3103` (expired) or `CE3000` (completed), both 409.
 pub(crate) async fn act(
     State(state): State<Arc<AppState>>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
+    // Without a known peer (the router served some other way) nobody is loopback.
+    let peer = peer.map_or(
+        std::net::Ipv4Addr::UNSPECIFIED.into(),
+        |ConnectInfo(peer)| peer.ip(),
+    );
+    match control_allowed(state.control, peer) {
+        Ok(()) => {}
+        Err(StatusCode::NOT_FOUND) => return not_found(State(state)).await,
+        Err(status) => {
+            return refuse(
+                &state,
+                Fail::new(
+                    status,
+                    ErrorCode::Ce3000,
+                    "the control endpoints answer loopback peers only",
+                ),
+            );
+        }
+    }
     let Ok(Path((tx_id, action))) = path else {
         return refuse(
             &state,
@@ -48,12 +71,7 @@ pub(crate) async fn act(
     let now = state.now();
     let outcome = state.transactions.control(&tx_id, action, now);
     match outcome {
-        Ok(progress) => {
-            let requested_at = state
-                .transactions
-                .lock()
-                .get(&tx_id)
-                .map_or(now, |transaction| transaction.requested_at);
+        Ok((progress, requested_at)) => {
             let body =
                 StatusResponse::new(TxId::new(tx_id), progress.status(), timestamp(requested_at));
             Json(toss_model::Envelope::ok(body)).into_response()
@@ -83,7 +101,7 @@ pub(crate) async fn act(
 
 /// `GET /emulator/v1/stats`: the counts of [`Stats`](crate::Stats) as JSON.
 pub(crate) async fn stats(State(state): State<Arc<AppState>>) -> Response {
-    Json(state.stats.snapshot()).into_response()
+    Json(state.stats()).into_response()
 }
 
 /// `GET /emulator/v1/public-key`: the base64 DER public key clients seal session keys

@@ -25,14 +25,13 @@ use super::{Fail, answer, authorize, parse_json, timestamp};
 use crate::clock::add;
 use crate::cms_sign::{self, Content};
 use crate::server::AppState;
-use crate::state::{Signer, Transaction};
+use crate::state::{
+    ClientIndex, Entry, Finished, MAX_RESULTS, RESULT_WINDOW, SessionReused, Signer, Store,
+    Transaction,
+};
 use crate::stats::Counter;
 use crate::user::{Person, SimulatedUser, Stage};
 
-/// How many times a result can be fetched successfully.
-const MAX_RESULTS: u32 = 2;
-/// How long after completion the result can be fetched.
-const RESULT_WINDOW: Duration = Duration::from_secs(60 * 60);
 /// The length of a SHA-256 hash, which `PKCS7_NO_CONTENT_WITH_ATTR` documents carry.
 const SHA256_LEN: usize = 32;
 
@@ -42,7 +41,16 @@ pub(crate) async fn request(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let outcome = handle_request(&state, &headers, body);
+    let outcome =
+        match authorize(&state, &headers).and_then(|client| Ok((client, read_body(body)?))) {
+            // Opening the session is RSA work: off the async runtime, as the rest of the
+            // request's decryption and checks, which are quick next to it.
+            Ok((client, body)) => state
+                .blocking(move |state| handle_request(state, client, &body))
+                .await
+                .unwrap_or_else(|| Err(Fail::internal("the request task failed"))),
+            Err(fail) => Err(fail),
+        };
     answer(&state, Counter::SignRequests, outcome)
 }
 
@@ -72,13 +80,11 @@ fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Fail> {
 
 fn handle_request(
     state: &AppState,
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    client: ClientIndex,
+    body: &[u8],
 ) -> Result<SignResponse, Fail> {
-    authorize(state, headers)?;
-    let body = read_body(body)?;
     // The builder, not `SignRequest`, so that a broken rule gives its own message.
-    let builder: SignRequestBuilder = parse_json(&body)?;
+    let builder: SignRequestBuilder = parse_json(body)?;
     let request = builder
         .build()
         .map_err(|error| Fail::invalid(error.to_string()))?;
@@ -118,6 +124,11 @@ fn handle_request(
         .session_key()
         .ok_or_else(|| Fail::invalid("sessionKey is required"))?;
     let session = open_session(state, session_key)?;
+    if state.transactions.refuses_reused_sessions()
+        && state.transactions.lock().session_used(session.id())
+    {
+        return Err(Fail::session_reused());
+    }
     let decrypt = |field: &'static str, value: Option<&str>| {
         let value = value.ok_or_else(|| Fail::invalid(format!("{field} is required")))?;
         session.decrypt(value).map_err(|_| {
@@ -175,6 +186,7 @@ fn handle_request(
     let expires_at = add(now, Duration::from_secs(u64::from(expire_seconds)));
     let tx_id = new_tx_id()?;
     let transaction = Transaction {
+        owner: client,
         requested_at: now,
         user: SimulatedUser::new(&state.behaviour(), now, expires_at),
         signer,
@@ -184,9 +196,13 @@ fn handle_request(
         doc_encrypted: request.doc_encrypted(),
         request_session_id: session.id().to_owned(),
         results_served: 0,
+        result_session_ids: Vec::new(),
         signed_doc: None,
     };
-    state.transactions.insert(tx_id.clone(), transaction);
+    state
+        .transactions
+        .insert(tx_id.clone(), transaction, now)
+        .map_err(|SessionReused| Fail::session_reused())?;
 
     let mut response = SignResponse::new(TxId::new(tx_id.clone()), timestamp(now));
     if *request.trigger_type() == TriggerType::AppScheme {
@@ -201,19 +217,28 @@ fn handle_status(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusResponse, Fail> {
-    authorize(state, headers)?;
+    let client = authorize(state, headers)?;
     let body = read_body(body)?;
     let request: StatusRequest = parse_json(&body)?;
     let now = state.now();
-    let map = state.transactions.lock();
-    let transaction = map
-        .get(request.tx_id().as_str())
+    let store = state.transactions.lock();
+    let entry = store
+        .get(request.tx_id().as_str(), client)
         .ok_or_else(Fail::unknown_tx)?;
     Ok(StatusResponse::new(
         request.tx_id().clone(),
-        transaction.progress(now).status(),
-        timestamp(transaction.requested_at),
+        entry.stage(now).status(),
+        timestamp(entry.requested_at()),
     ))
+}
+
+/// The live transaction `tx_id` of `client`, or why its result cannot be had.
+fn live<'a>(store: &'a Store, tx_id: &str, client: ClientIndex) -> Result<&'a Transaction, Fail> {
+    match store.get(tx_id, client) {
+        Some(Entry::Live(transaction)) => Ok(transaction),
+        Some(Entry::Retained(retained)) => Err(finished_fail(retained.finished)),
+        None => Err(Fail::unknown_tx()),
+    }
 }
 
 async fn handle_result(
@@ -221,23 +246,29 @@ async fn handle_result(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<ResultResponse, Fail> {
-    authorize(state, headers)?;
+    let client = authorize(state, headers)?;
     let body = read_body(body)?;
     let request: ResultRequest = parse_json(&body)?;
     let tx_id = request.tx_id().as_str().to_owned();
     let now = state.now();
 
     let request_session_id = {
-        let map = state.transactions.lock();
-        let transaction = map.get(&tx_id).ok_or_else(Fail::unknown_tx)?;
+        let store = state.transactions.lock();
+        let transaction = live(&store, &tx_id, client)?;
         result_allowed(transaction, now)?;
         transaction.request_session_id.clone()
     };
 
-    let session_key = request.session_key().ok_or_else(|| {
-        Fail::invalid("sessionKey is required: the result is encrypted with its session")
-    })?;
-    let session = open_session(state, session_key)?;
+    let session_key = request
+        .session_key()
+        .ok_or_else(|| {
+            Fail::invalid("sessionKey is required: the result is encrypted with its session")
+        })?
+        .to_owned();
+    let session = state
+        .blocking(move |state| open_session(state, &session_key))
+        .await
+        .unwrap_or_else(|| Err(Fail::internal("the result task failed")))?;
     if session.id() == request_session_id {
         return Err(Fail::invalid(
             "the result call must use a new session, not the sign request's",
@@ -246,9 +277,15 @@ async fn handle_result(
 
     // Take one of the two results now, so that concurrent calls cannot both take the last.
     let (transaction, completed_at) = {
-        let mut map = state.transactions.lock();
-        let transaction = map.get_mut(&tx_id).ok_or_else(Fail::unknown_tx)?;
-        let completed_at = result_allowed(transaction, now)?;
+        let mut store = state.transactions.lock();
+        let completed_at = result_allowed(live(&store, &tx_id, client)?, now)?;
+        let refuse = state.transactions.refuses_reused_sessions();
+        store
+            .use_result_session(&tx_id, session.id(), refuse)
+            .map_err(|SessionReused| Fail::session_reused())?;
+        let transaction = store
+            .get_live_mut(&tx_id, client)
+            .ok_or_else(Fail::unknown_tx)?;
         transaction.results_served += 1;
         (transaction.clone(), completed_at)
     };
@@ -263,11 +300,16 @@ async fn handle_result(
     }
     .await;
 
-    let mut map = state.transactions.lock();
-    let stored = map.get_mut(&tx_id);
+    let mut store = state.transactions.lock();
+    let stored = store.get_live_mut(&tx_id, client);
     match (outcome, stored) {
         (Ok((response, signed_doc)), Some(stored)) => {
             stored.signed_doc.get_or_insert(signed_doc);
+            if stored.results_served >= MAX_RESULTS {
+                // Both results are out: only the status is left to answer.
+                let retention = state.transactions.retention();
+                store.retire(&tx_id, Finished::ResultsServed, state.now(), retention);
+            }
             Ok(response)
         }
         (Ok((response, _)), None) => Ok(response),
@@ -280,6 +322,35 @@ async fn handle_result(
     }
 }
 
+/// What a result call for a transaction kept only for status answers gets.
+fn finished_fail(finished: Finished) -> Fail {
+    match finished {
+        Finished::Expired => expired_fail(),
+        Finished::WindowClosed => window_closed_fail(),
+        Finished::ResultsServed => results_served_fail(),
+    }
+}
+
+fn expired_fail() -> Fail {
+    Fail::new(StatusCode::OK, ErrorCode::Ce3103, "만료된 요청입니다")
+}
+
+fn window_closed_fail() -> Fail {
+    Fail::new(
+        StatusCode::OK,
+        ErrorCode::Ce3103,
+        "서명 완료 후 60분이 지나 결과를 조회할 수 없습니다",
+    )
+}
+
+fn results_served_fail() -> Fail {
+    Fail::new(
+        StatusCode::OK,
+        ErrorCode::Ce3101,
+        "최종 결과는 2회만 조회할 수 있습니다.",
+    )
+}
+
 /// Whether the result may be fetched at `now`; the completion time if so.
 fn result_allowed(transaction: &Transaction, now: OffsetDateTime) -> Result<OffsetDateTime, Fail> {
     match transaction.progress(now) {
@@ -288,25 +359,13 @@ fn result_allowed(transaction: &Transaction, now: OffsetDateTime) -> Result<Offs
             ErrorCode::Ce3102,
             "서명이 완료되지 않은 요청입니다",
         )),
-        Stage::Expired => Err(Fail::new(
-            StatusCode::OK,
-            ErrorCode::Ce3103,
-            "만료된 요청입니다",
-        )),
+        Stage::Expired => Err(expired_fail()),
         Stage::Completed { at } => {
             if transaction.results_served >= MAX_RESULTS {
-                return Err(Fail::new(
-                    StatusCode::OK,
-                    ErrorCode::Ce3101,
-                    "최종 결과는 2회만 조회할 수 있습니다.",
-                ));
+                return Err(results_served_fail());
             }
             if now > add(at, RESULT_WINDOW) {
-                return Err(Fail::new(
-                    StatusCode::OK,
-                    ErrorCode::Ce3103,
-                    "서명 완료 후 60분이 지나 결과를 조회할 수 없습니다",
-                ));
+                return Err(window_closed_fail());
             }
             Ok(at)
         }
@@ -320,29 +379,31 @@ async fn make_signed_doc(
     transaction: &Transaction,
     completed_at: OffsetDateTime,
 ) -> Result<String, Fail> {
-    let state = Arc::clone(state);
     let signer = transaction.signer.clone();
     let doc = transaction.doc.clone();
     let detached = transaction.signature_type == SignatureType::Pkcs7NoContentWithAttr;
     let now = state.now();
-    tokio::task::spawn_blocking(move || {
-        let person = Person::of(&signer);
-        let identity = state
-            .ca
-            .identity(&person.identity_key, &person.name, now)
-            .map_err(|_| Fail::internal("the emulator could not issue the signer's certificate"))?;
-        let der = if detached {
-            let hash = document_hash(&doc)
-                .ok_or_else(|| Fail::internal("the stored document hash is not 32 bytes"))?;
-            cms_sign::sign(&identity, Content::Detached { sha256: &hash }, completed_at)
-        } else {
-            cms_sign::sign(&identity, Content::Embedded(doc.as_bytes()), completed_at)
-        }
-        .map_err(|_| Fail::internal("the emulator could not sign the document"))?;
-        Ok(STANDARD.encode(der))
-    })
-    .await
-    .map_err(|_| Fail::internal("the signing task failed"))?
+    state
+        .blocking(move |state| {
+            let person = Person::of(&signer);
+            let identity = state
+                .ca
+                .identity(&person.identity_key, &person.name, now)
+                .map_err(|_| {
+                    Fail::internal("the emulator could not issue the signer's certificate")
+                })?;
+            let der = if detached {
+                let hash = document_hash(&doc)
+                    .ok_or_else(|| Fail::internal("the stored document hash is not 32 bytes"))?;
+                cms_sign::sign(&identity, Content::Detached { sha256: &hash }, completed_at)
+            } else {
+                cms_sign::sign(&identity, Content::Embedded(doc.as_bytes()), completed_at)
+            }
+            .map_err(|_| Fail::internal("the emulator could not sign the document"))?;
+            Ok(STANDARD.encode(der))
+        })
+        .await
+        .unwrap_or_else(|| Err(Fail::internal("the signing task failed")))
 }
 
 /// The result: personal data and (when it travelled encrypted) the document, encrypted with

@@ -81,19 +81,24 @@ pub(crate) async fn issue(
             );
         }
     };
-    let id_ok = constant_time_eq(request.client_id().as_bytes(), state.client_id.as_bytes());
-    let secret_ok = constant_time_eq(
-        request.client_secret().as_bytes(),
-        state.client_secret.as_bytes(),
-    );
-    if !(id_ok & secret_ok) {
+    // Every client is compared, so that the time taken does not tell which id exists.
+    let mut client = None;
+    for (index, known) in state.clients.iter().enumerate() {
+        let id_ok = constant_time_eq(request.client_id().as_bytes(), known.id.as_bytes());
+        let secret_ok =
+            constant_time_eq(request.client_secret().as_bytes(), known.secret.as_bytes());
+        if id_ok & secret_ok {
+            client = Some(index);
+        }
+    }
+    let Some(client) = client else {
         return oauth_error(
             &state,
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "client authentication failed",
         );
-    }
+    };
     if *request.grant_type() != GrantType::ClientCredentials {
         return oauth_error(
             &state,
@@ -114,7 +119,16 @@ pub(crate) async fn issue(
     let now = state.now();
     let lifetime_secs = state.token_lifetime.as_secs();
     let expires_at = add(now, state.token_lifetime);
-    let Some(token) = make_token(&state, now.unix_timestamp(), expires_at.unix_timestamp()) else {
+    let client_id = state
+        .clients
+        .get(client)
+        .map_or("", |known| known.id.as_str());
+    let Some(token) = make_token(
+        &state,
+        client_id,
+        now.unix_timestamp(),
+        expires_at.unix_timestamp(),
+    ) else {
         return oauth_error(
             &state,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -122,7 +136,7 @@ pub(crate) async fn issue(
             "the token could not be made",
         );
     };
-    state.tokens.insert(token.clone(), expires_at, now);
+    state.tokens.insert(token.clone(), client, expires_at, now);
     state.stats.bump(Counter::TokensIssued);
     Json(TokenResponse::new(token, lifetime_secs)).into_response()
 }
@@ -130,7 +144,12 @@ pub(crate) async fn issue(
 /// A JWT-shaped token (`header.claims.mac`, HS256 under a key of this emulator) carrying
 /// the claims the provider's tokens carry. Clients must treat it as opaque; the emulator
 /// accepts only tokens it remembers issuing.
-fn make_token(state: &AppState, issued_at: i64, expires_at: i64) -> Option<String> {
+fn make_token(
+    state: &AppState,
+    client_id: &str,
+    issued_at: i64,
+    expires_at: i64,
+) -> Option<String> {
     let mut jti = [0u8; 16];
     toss_crypto::backend::aws_lc::PROVIDER
         .secure_random
@@ -139,8 +158,8 @@ fn make_token(state: &AppState, issued_at: i64, expires_at: i64) -> Option<Strin
     let jti = uuid::Builder::from_random_bytes(jti).into_uuid();
     let header = serde_json::json!({"kid": "toss-emulator", "alg": "HS256"});
     let claims = serde_json::json!({
-        "sub": state.client_id,
-        "aud": state.client_id,
+        "sub": client_id,
+        "aud": client_id,
         "nbf": issued_at,
         "scope": ["ca"],
         "iss": state.base_url,
