@@ -130,8 +130,14 @@ pub(crate) struct LoadArgs {
     /// The client id.
     #[arg(long, default_value = toss_emulator::DEFAULT_CLIENT_ID)]
     pub(crate) client_id: String,
-    /// The client secret.
-    #[arg(long, default_value = toss_emulator::DEFAULT_CLIENT_SECRET)]
+    /// The client secret; better given as TOSS_CERT_CLIENT_SECRET, which no other local user
+    /// can read, than on the command line, which they can (`ps`).
+    #[arg(
+        long,
+        env = "TOSS_CERT_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = toss_emulator::DEFAULT_CLIENT_SECRET
+    )]
     pub(crate) client_secret: String,
     /// Size of the embedded emulator's RSA key.
     #[arg(long, default_value_t = 4096)]

@@ -17,6 +17,9 @@ use crate::cli::LoadArgs;
 
 type CommandResult = Result<String, Box<dyn Error>>;
 
+/// Where `--client-secret` is read from when it is not given (clap's `env`).
+const CLIENT_SECRET_ENV: &str = "TOSS_CERT_CLIENT_SECRET";
+
 pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
     if args.worker {
         let report = worker::run(&WorkerConfig::from_stdin().await?).await?;
@@ -83,6 +86,9 @@ async fn run_processes(args: &LoadArgs) -> Result<Vec<WorkerReport>, Box<dyn Err
         config.push('\n');
         let mut child = tokio::process::Command::new(&exe)
             .args(["load", "--worker"])
+            // The worker has the secret from stdin; an inherited copy would only widen
+            // who can read it (/proc/<pid>/environ).
+            .env_remove(CLIENT_SECRET_ENV)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -186,3 +186,79 @@ fn worker_processes_get_no_secret_on_their_command_line() {
         );
     }
 }
+
+/// The client secret from `TOSS_CERT_CLIENT_SECRET`, against an emulator that accepts only
+/// that secret: the run succeeds with it and fails without it, and neither the parent's nor
+/// a worker's command line, nor a worker's environment, has it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_secret_can_come_from_the_environment() {
+    const SECRET: &str = "test_0a1b2c3d4e5f60718293a4b5c6d7e8f9-from-env";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emulator = runtime
+        .block_on(
+            toss_emulator::Emulator::builder()
+                .rsa_bits(2048)
+                .client_credentials(toss_emulator::DEFAULT_CLIENT_ID, SECRET)
+                .user_behaviour(toss_emulator::UserBehaviour::completes(
+                    Duration::ZERO,
+                    Duration::ZERO,
+                ))
+                .start(),
+        )
+        .unwrap();
+    let run = |secret: Option<&str>| {
+        let mut command = tosscert();
+        command
+            .args(["load", "--json", "--flows", "400", "--concurrency", "4"])
+            .args(["--processes", "2", "--base-url", emulator.base_url()])
+            .args(["--public-key", emulator.public_key_base64()])
+            .env_remove("TOSS_CERT_CLIENT_SECRET")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(secret) = secret {
+            command.env("TOSS_CERT_CLIENT_SECRET", secret);
+        }
+        let mut load = command.spawn().unwrap();
+        let parent = load.id();
+        let mut seen = vec![(parent, proc_text(parent, "cmdline"), String::new())];
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while load.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            for child in children_of(parent) {
+                let cmdline = proc_text(child, "cmdline");
+                if !cmdline.is_empty() && seen.iter().all(|(pid, ..)| *pid != child) {
+                    seen.push((child, cmdline, proc_text(child, "environ")));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = load.kill();
+        (load.wait_with_output().unwrap(), seen)
+    };
+
+    let (output, seen) = run(Some(SECRET));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(summary["completed"], 400, "{summary}");
+    assert!(seen.len() >= 2, "a worker was seen: {seen:?}");
+    for (pid, cmdline, environ) in &seen {
+        assert!(
+            !cmdline.contains(SECRET),
+            "{pid}: the secret on its command line"
+        );
+        assert!(
+            !environ.contains(SECRET),
+            "{pid}: the secret in its environment"
+        );
+    }
+
+    // Without it the default test secret is used, which this emulator refuses.
+    let (output, _) = run(None);
+    assert!(!output.status.success(), "the default secret was accepted");
+    runtime.block_on(emulator.shutdown()).unwrap();
+}
