@@ -148,6 +148,9 @@ pub(crate) struct LoadArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Seconds the whole run may take; then its workers are stopped and it fails.
+    #[arg(long, default_value_t = 3600)]
+    pub(crate) max_seconds: u64,
     /// Run as one worker of a multi-process run (internal): the worker reads its share,
     /// credentials included, as one JSON line on stdin, never from its command line.
     #[arg(long, hide = true)]
@@ -171,6 +174,7 @@ impl std::fmt::Debug for LoadArgs {
             .field("rsa_bits", &self.rsa_bits)
             .field("transport", &self.transport)
             .field("json", &self.json)
+            .field("max_seconds", &self.max_seconds)
             .field("worker", &self.worker)
             .field("namespace", &self.namespace)
             .finish()

@@ -46,11 +46,23 @@ pub(crate) async fn run(mut args: LoadArgs) -> CommandResult {
     // An emulator running elsewhere may have served earlier runs: count this run's tokens.
     let tokens_before = tokens_issued(emulator.as_ref(), &args).await;
     let started = Instant::now();
-    let reports = if args.processes <= 1 {
-        vec![worker::run(&WorkerConfig::new(&args, args.flows, args.concurrency)).await?]
-    } else {
-        run_processes(&args).await?
+    let flows = async {
+        if args.processes <= 1 {
+            let config = WorkerConfig::new(&args, args.flows, args.concurrency);
+            Ok(vec![worker::run(&config).await?])
+        } else {
+            run_processes(&args).await
+        }
     };
+    // Dropping the flows on time-out kills the workers (`kill_on_drop`).
+    let reports = tokio::time::timeout(Duration::from_secs(args.max_seconds), flows)
+        .await
+        .map_err(|_| {
+            format!(
+                "the run took longer than --max-seconds {}",
+                args.max_seconds
+            )
+        })??;
     let wall = started.elapsed();
     let tokens_issued = tokens_issued(emulator.as_ref(), &args)
         .await

@@ -7,6 +7,7 @@
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 fn tosscert() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tosscert"))
@@ -58,9 +59,19 @@ fn serve(name: &str) -> Served {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Read on a thread of its own, so that an emulator that prints nothing fails the test
+    // in bounded time instead of hanging it.
+    let (sender, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
     let mut field = |prefix: &str| loop {
-        let line = lines.next().expect("the emulator stopped").unwrap();
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the emulator printed its settings within 60 s");
         if let Some(value) = line.strip_prefix(prefix) {
             return value.trim().to_owned();
         }
@@ -68,7 +79,6 @@ fn serve(name: &str) -> Served {
     let base_url = field("base URL:");
     let public_key = field("public key:");
     field("CA certificate written to");
-    std::thread::spawn(move || lines.for_each(drop));
     Served {
         child,
         base_url,
@@ -107,7 +117,16 @@ fn run(served: Option<&Served>, args: &[&str], env: &[(&str, &str)], stdin: &[u8
     let mut input = child.stdin.take().unwrap();
     input.write_all(stdin).unwrap();
     drop(input);
-    child.wait_with_output().unwrap()
+    let pid = child.id();
+    let (sender, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(child.wait_with_output()));
+    match output.recv_timeout(Duration::from_secs(60)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("tosscert {args:?} did not finish within 60 s");
+        }
+    }
 }
 
 /// Exit 0 and the JSON object on stdout.

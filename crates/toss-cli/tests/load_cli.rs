@@ -151,7 +151,9 @@ fn worker_processes_get_no_secret_on_their_command_line() {
     while load.try_wait().unwrap().is_none() && Instant::now() < deadline {
         for child in children_of(parent) {
             let cmdline = proc_text(child, "cmdline");
-            if cmdline.is_empty() {
+            // Between fork and exec a child still shows the parent's command line and
+            // environment: only the worker it has become counts.
+            if !cmdline.contains("load --worker") {
                 continue;
             }
             let environ = proc_text(child, "environ");
@@ -226,7 +228,9 @@ fn the_secret_can_come_from_the_environment() {
         while load.try_wait().unwrap().is_none() && Instant::now() < deadline {
             for child in children_of(parent) {
                 let cmdline = proc_text(child, "cmdline");
-                if !cmdline.is_empty() && seen.iter().all(|(pid, ..)| *pid != child) {
+                // Between fork and exec a child still shows the parent's command line and
+                // environment: only the worker it has become counts.
+                if cmdline.contains("load --worker") && seen.iter().all(|(pid, ..)| *pid != child) {
                     seen.push((child, cmdline, proc_text(child, "environ")));
                 }
             }

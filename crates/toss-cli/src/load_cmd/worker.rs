@@ -63,8 +63,15 @@ impl WorkerConfig {
         let line = tokio::time::timeout(Duration::from_secs(30), read)
             .await
             .map_err(|_| "a load worker reads its configuration on stdin: none came in 30 s")???;
-        Ok(serde_json::from_str(&line)
-            .map_err(|e| format!("a load worker's configuration on stdin is not valid: {e}"))?)
+        // serde_json's message may quote the value it refused, a secret among them: only
+        // the place is said.
+        Ok(serde_json::from_str(&line).map_err(|e| {
+            format!(
+                "a load worker's configuration on stdin is not valid (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?)
     }
 
     fn transport(&self) -> Result<TransportArg, String> {
