@@ -68,7 +68,7 @@ fn serve(name: &str) -> Served {
             let _ = sender.send(line);
         }
     });
-    let mut field = |prefix: &str| loop {
+    let field = |prefix: &str| loop {
         let line = lines
             .recv_timeout(Duration::from_secs(60))
             .expect("the emulator printed its settings within 60 s");

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use toss_crypto::SessionOpener;
 use toss_model::SignStatus;
 use tower::ServiceExt as _;
-use tower::limit::ConcurrencyLimitLayer;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use zeroize::Zeroizing;
@@ -394,7 +394,12 @@ fn router(state: Arc<AppState>, limits: &ServerLimits) -> Router {
         // the version header on every answer, these refusals included.
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
-        .layer(ConcurrencyLimitLayer::new(limits.concurrency_limit.max(1)))
+        // `Router::layer` wraps every route (and the fallback) on its own: the global layer's
+        // copies share one semaphore, so the limit holds across all endpoints together
+        // (a plain `ConcurrencyLimitLayer` would give each route a limit of its own).
+        .layer(GlobalConcurrencyLimitLayer::new(
+            limits.concurrency_limit.max(1),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
