@@ -376,7 +376,9 @@ impl EmulatorBuilder {
     }
 
     /// The largest request body accepted, in bytes; a larger declared `Content-Length` is
-    /// refused with HTTP 413 before the body is read. Defaults to [`DEFAULT_BODY_LIMIT`].
+    /// refused with HTTP 413 before the body is read, and a chunked body that grows past it
+    /// with a FAIL body (HTTP 400, CE3000) as soon as it does. Defaults to
+    /// [`DEFAULT_BODY_LIMIT`].
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.limits.body_limit = bytes;
         self

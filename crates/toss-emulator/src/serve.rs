@@ -72,13 +72,13 @@ pub struct ServeArgs {
     pub token_lifetime_secs: u64,
 
     /// The client_id the token endpoint accepts.
-    #[arg(long, default_value = DEFAULT_CLIENT_ID)]
+    #[arg(long, default_value = DEFAULT_CLIENT_ID, conflicts_with = "clients_file")]
     pub client_id: String,
 
     /// The client_secret of --client-id. Prefer the TOSS_EMULATOR_CLIENT_SECRET environment
     /// variable or --clients-file: a command line is visible to every local user. Defaults
     /// to the provider's published test secret.
-    #[arg(long, value_name = "SECRET")]
+    #[arg(long, value_name = "SECRET", conflicts_with = "clients_file")]
     pub client_secret: Option<Secret>,
 
     /// Accept the clients listed in this file ("-" reads standard input) instead of
@@ -130,7 +130,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs())]
     pub request_timeout_secs: u64,
 
-    /// The largest request body accepted, in bytes (then HTTP 413).
+    /// The largest request body accepted, in bytes (then HTTP 413, or 400 for a chunked body).
     #[arg(long, default_value_t = DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
 
@@ -388,18 +388,44 @@ fn parse_clients(text: &str) -> Result<Vec<(String, Zeroizing<String>)>, usize> 
     Ok(clients)
 }
 
-/// Raises the soft limit on open files to the hard limit, so that the emulator can hold as
+/// The soft limit on open files asked for when the hard limit is unlimited (macOS, the
+/// BSDs): an unlimited soft limit is refused, and this is Linux's default `fs.nr_open`.
+const OPEN_FILES_WHEN_UNLIMITED: u64 = 1 << 20;
+
+/// Raises the soft limit on open files to the hard limit (or to
+/// [`OPEN_FILES_WHEN_UNLIMITED`] when that is unlimited), so that the emulator can hold as
 /// many connections as `--max-connections` allows (the soft limit is often 1,024). A
 /// failure only leaves the limit where it was.
 fn raise_open_file_limit() {
-    use rustix::process::{Resource, getrlimit, setrlimit};
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let limit = getrlimit(Resource::Nofile);
-    if limit.current < limit.maximum {
-        let raised = rustix::process::Rlimit {
-            current: limit.maximum,
+    let Some(mut wanted) = raised_open_files(limit.current, limit.maximum) else {
+        return;
+    };
+    // The kernel may cap the soft limit below the hard one (macOS at kern.maxfilesperproc):
+    // then half as much, down to what it already is (about ten tries at most).
+    loop {
+        let raised = Rlimit {
+            current: Some(wanted),
             maximum: limit.maximum,
         };
-        let _ = setrlimit(Resource::Nofile, raised);
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return;
+        }
+        wanted /= 2;
+        if limit.current.is_none_or(|current| wanted <= current) {
+            return;
+        }
+    }
+}
+
+/// The soft limit to ask for, given the current soft and hard limits (`None` is unlimited);
+/// `None` when the soft limit is already that high.
+fn raised_open_files(current: Option<u64>, maximum: Option<u64>) -> Option<u64> {
+    let wanted = maximum.unwrap_or(OPEN_FILES_WHEN_UNLIMITED);
+    match current {
+        Some(current) if current < wanted => Some(wanted),
+        _ => None,
     }
 }
 
@@ -436,6 +462,48 @@ mod tests {
         assert_eq!(parse_clients("alpha\n"), Err(1));
         assert_eq!(parse_clients("alpha a\nbeta b c\n"), Err(2));
         assert_eq!(parse_clients("# none\n"), Err(0));
+    }
+
+    #[test]
+    fn a_clients_file_conflicts_with_a_single_client() {
+        for single in [["--client-id", "alpha"], ["--client-secret", "secret-a"]] {
+            let parsed = Cli::try_parse_from(
+                ["serve", "--clients-file", "clients.txt"]
+                    .into_iter()
+                    .chain(single),
+            );
+            let error = parsed.expect_err("a clients file and a single client conflict");
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ArgumentConflict,
+                "{single:?}"
+            );
+        }
+        assert!(Cli::try_parse_from(["serve", "--clients-file", "clients.txt"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["serve", "--client-id", "alpha", "--client-secret", "a"]).is_ok()
+        );
+    }
+
+    #[test]
+    fn the_open_file_limit_is_raised_to_a_finite_value() {
+        // An unlimited hard limit: a large finite soft limit, never "unlimited".
+        assert_eq!(
+            raised_open_files(Some(1024), None),
+            Some(OPEN_FILES_WHEN_UNLIMITED)
+        );
+        assert_eq!(
+            raised_open_files(Some(OPEN_FILES_WHEN_UNLIMITED), None),
+            None
+        );
+        assert_eq!(raised_open_files(None, None), None);
+        // A finite hard limit: up to it, and never down.
+        assert_eq!(raised_open_files(Some(1024), Some(524_288)), Some(524_288));
+        assert_eq!(raised_open_files(Some(524_288), Some(524_288)), None);
+        assert_eq!(
+            raised_open_files(Some(1024), Some(4 * OPEN_FILES_WHEN_UNLIMITED)),
+            Some(4 * OPEN_FILES_WHEN_UNLIMITED)
+        );
     }
 
     #[test]

@@ -189,31 +189,8 @@ impl Emulator {
             source,
         })?;
         let base_url = format!("http://{local_addr}");
-
-        let mut token_key = Zeroizing::new(vec![0u8; 32]);
-        toss_crypto::backend::aws_lc::PROVIDER
-            .secure_random
-            .fill(&mut token_key)
-            .map_err(Error::ProviderKey)?;
         let public_key_base64 = opener.public_key_base64().map_err(Error::ProviderKey)?;
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-
-        let state = Arc::new(AppState {
-            clock: Arc::clone(&config.clock),
-            opener,
-            clients: config.clients_or_default().into_owned(),
-            token_lifetime: config.token_lifetime,
-            token_key,
-            default_expire_seconds: config.default_expire_seconds,
-            behaviour: RwLock::new(config.user_behaviour.clone()),
-            ca,
-            tokens: Tokens::default(),
-            transactions: Transactions::new(config.retention, config.refuse_reused_session_keys),
-            stats: Counters::default(),
-            base_url: base_url.clone(),
-            control: config.control,
-            rsa_permits: Semaphore::new(cores),
-        });
+        let state = Arc::new(app_state(&config, opener, ca, base_url.clone())?);
 
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let app = router(Arc::clone(&state), &config.limits);
@@ -231,6 +208,37 @@ impl Emulator {
             sweeper,
         })
     }
+}
+
+/// What the handlers of an emulator configured by `config` share.
+fn app_state(
+    config: &EmulatorConfig,
+    opener: SessionOpener,
+    ca: TestCa,
+    base_url: String,
+) -> Result<AppState, Error> {
+    let mut token_key = Zeroizing::new(vec![0u8; 32]);
+    toss_crypto::backend::aws_lc::PROVIDER
+        .secure_random
+        .fill(&mut token_key)
+        .map_err(Error::ProviderKey)?;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    Ok(AppState {
+        clock: Arc::clone(&config.clock),
+        opener,
+        clients: config.clients_or_default().into_owned(),
+        token_lifetime: config.token_lifetime,
+        token_key,
+        default_expire_seconds: config.default_expire_seconds,
+        behaviour: RwLock::new(config.user_behaviour.clone()),
+        ca,
+        tokens: Tokens::default(),
+        transactions: Transactions::new(config.retention, config.refuse_reused_session_keys),
+        stats: Counters::default(),
+        base_url,
+        control: config.control,
+        rsa_permits: Semaphore::new(cores),
+    })
 }
 
 fn make_keys(config: &EmulatorConfig) -> Result<(SessionOpener, TestCa), Error> {
@@ -596,6 +604,60 @@ mod tests {
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     use super::*;
+
+    /// The answer of `router` to a control call from `peer` (`None`: no peer known), as
+    /// status and body: hyper's server loop is the only other thing between it and a client.
+    async fn control_call(app: &Router, peer: Option<SocketAddr>) -> (StatusCode, String) {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/emulator/v1/tx/no-such-tx/open");
+        if let Some(peer) = peer {
+            request = request.extension(ConnectInfo(peer));
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert!(response.headers().contains_key(VERSION_HEADER));
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_control_endpoints_refuse_remote_peers_over_http() {
+        let remote: SocketAddr = "10.0.0.7:40000".parse().unwrap();
+        let mapped_remote: SocketAddr = "[::ffff:192.168.1.2]:40000".parse().unwrap();
+        let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        for (access, peer, status, code) in [
+            (ControlAccess::LoopbackOnly, Some(remote), 403, "CE3000"),
+            (
+                ControlAccess::LoopbackOnly,
+                Some(mapped_remote),
+                403,
+                "CE3000",
+            ),
+            (ControlAccess::LoopbackOnly, None, 403, "CE3000"),
+            // Let through, the call reaches the transactions: unknown txId.
+            (ControlAccess::LoopbackOnly, Some(loopback), 404, "CE3100"),
+            (ControlAccess::Anyone, Some(remote), 404, "CE3100"),
+            (ControlAccess::Off, Some(loopback), 404, "CE3000"),
+        ] {
+            let config = Emulator::builder()
+                .rsa_bits(2048)
+                .control_endpoints(access)
+                .build();
+            let (opener, ca) = make_keys(&config).unwrap();
+            let state = app_state(&config, opener, ca, "http://emulator".to_owned()).unwrap();
+            let app = router(Arc::new(state), &config.limits);
+            let (got, body) = control_call(&app, peer).await;
+            assert_eq!(got.as_u16(), status, "{access:?} {peer:?}: {body}");
+            assert!(body.contains(code), "{access:?} {peer:?}: {body}");
+        }
+    }
 
     #[test]
     fn control_access_by_peer() {
