@@ -16,15 +16,24 @@
 //! [`ClientBuilder::token_store_timeout`](crate::ClientBuilder::token_store_timeout)
 //! never fails a call. The client goes on with its own token while it is fresh; when it
 //! needs a new one and the store fails, it fetches one for this process alone, keeps it,
-//! and offers it to the store in the background (a failure there is only logged). A call
-//! therefore waits on a failing store for at most one store operation; a stored value the
-//! store cannot read is the store's to report as absent.
+//! and offers it to the store in the background, into an empty slot only (a failure there
+//! is only logged). A stored value the store cannot read is the store's to report as
+//! absent.
+//!
+//! After a store operation fails or times out, the client leaves the store out (and
+//! fetches for this process alone) for 2 s, twice as long after each further failure in a
+//! row, at most 30 s; the first success resets that. So a failing store delays calls by at
+//! most one store timeout per such window, however many callers are waiting: the caller
+//! that meets the failure waits for it once, and the callers queued behind it (each
+//! fetching in turn if the fetch before it failed) skip the store. A queued caller still
+//! waits for the token requests ahead of it, which the request timeout bounds.
 //!
 //! The trade-off: during an outage of a shared store each process may fetch its own
 //! token, one per process per outage (it is fresh for its whole lifetime afterwards),
 //! instead of one for the fleet. The provider asks for one token at a time; the
 //! alternative, failing every call until the store is back, costs more. Once the store
-//! answers again the fleet shares one token from the next refresh on.
+//! answers again (and the window has passed) the fleet shares one token from the next
+//! refresh on.
 
 mod manager;
 mod store;

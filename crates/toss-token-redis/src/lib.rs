@@ -41,10 +41,11 @@
 //! - Connecting and every command time out after [`RedisTokenStoreBuilder::timeout`]
 //!   (1 s by default) with [`Error::Timeout`], including while the connection is being
 //!   re-established, so a Redis that is down or hung never holds a call longer.
-//! - The connection is re-established by the `redis` crate's connection manager, one
-//!   attempt every 1 to 2 seconds for as long as the store is used; on Linux a
-//!   connection whose data goes unacknowledged (a peer gone without a reset) is dropped
-//!   after four timeouts (at least 4 s), and so replaced too.
+//! - The connection is re-established by the `redis` crate's connection manager: a first
+//!   attempt as soon as it is lost, then 1 to 2 seconds (1 s plus a random part) between
+//!   attempts, each attempt bounded by the timeout, for as long as the store is used; on
+//!   Linux a connection whose data goes unacknowledged (a peer gone without a reset) is
+//!   dropped after four timeouts (at least 4 s), and so replaced too.
 //! - A stored value this crate cannot read (another format, garbage) counts as no token:
 //!   [`get`](toss_sign::TokenStore::get) logs a warning (never the value) and answers
 //!   `None`, so that the client fetches a token and overwrites it, and
@@ -57,10 +58,13 @@
 //! (missing, due for refresh, or refused by the provider), so an outage goes unnoticed
 //! while the tokens are fresh. A process that needs a new one during an outage waits at
 //! most one timeout for Redis, then fetches a token of its own, keeps it, and offers it
-//! to Redis in the background. The trade-off: during an outage the fleet may hold one
-//! token per process (each fetches at most one, fresh for its whole lifetime) instead of
-//! one for all, because failing every call until Redis is back costs more than a few
-//! extra tokens. A Redis restarted empty is filled again at the next refresh.
+//! to Redis in the background (only if Redis holds none). After that failure it leaves
+//! Redis out for 2 s (doubling with each further failure, up to 30 s), so that calls
+//! queued behind the first do not each wait another timeout. The trade-off: during an
+//! outage the fleet may hold one token per process (each fetches at most one, fresh for
+//! its whole lifetime) instead of one for all, because failing every call until Redis is
+//! back costs more than a few extra tokens. A Redis restarted empty is filled again at
+//! the next refresh.
 //!
 //! Works with Redis 6 and later (no command newer than `SET … NX PX` and `EVALSHA`).
 //!

@@ -93,9 +93,11 @@ impl fmt::Debug for RedisTokenStore {
 /// How long connecting and each command may take by default.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Reconnection attempts in one round. The redis crate waits 1 s (plus up to as much
-/// again at random) before each; a command after a failed round starts the next, so the
-/// store reconnects for as long as it is used, and stops trying once it is dropped.
+/// Reconnection attempts in one round. The redis crate tries at once, then waits 1 s
+/// (plus up to as much again at random: its backoff starts at 1 s, and
+/// [`RECONNECT_MAX_DELAY_MS`] keeps it from growing) before each further attempt; a
+/// command after a failed round starts the next, so the store reconnects for as long as
+/// it is used, and stops trying once it is dropped.
 const RECONNECT_ATTEMPTS: usize = 30;
 
 /// The longest wait between reconnection attempts before the random part, in ms: the

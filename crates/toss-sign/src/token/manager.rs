@@ -1,7 +1,8 @@
 //! The token cache in front of a store: a token kept in this process while fresh, the
 //! store read only when that copy is missing, due for refresh or refused, one fetch at a
 //! time however many callers arrive together, and a process-local fetch when the store
-//! fails (see the [module docs](super) for the trade-off).
+//! fails (see the [module docs](super) for the trade-off), after which the store is left
+//! out for a short while.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,7 +33,19 @@ struct Local {
     /// Never taken back from the store, even if it is still there: another process may
     /// not have replaced it yet.
     refused: Option<AccessToken>,
+    /// Set when a store operation failed or timed out: until then acquisitions leave the
+    /// store out, so that callers queued behind a failed one (whose fetch failed too) do
+    /// not each wait for the same hung store in turn.
+    skip_store_until: Option<tokio::time::Instant>,
+    /// Store failures since the last success; the window grows with them.
+    store_failures: u32,
 }
+
+/// How long the store is left out after its first failure; doubled with each further
+/// failure in a row, up to [`MAX_STORE_SKIP`], and back to this after a success.
+const STORE_SKIP: Duration = Duration::from_secs(2);
+/// The longest the store is left out: a store that is back is used again within this.
+const MAX_STORE_SKIP: Duration = Duration::from_secs(30);
 
 /// How often a process waiting for another's token looks in the store.
 const LOCK_POLL_INTERVAL: Duration = Duration::from_millis(25);
@@ -118,6 +131,13 @@ impl TokenManager {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessToken, Error>>,
     {
+        if let Some(left) = self.store_skipped_for() {
+            tracing::debug!(
+                ?left,
+                "the token store failed a moment ago; fetching an access token for this process"
+            );
+            return self.fetch_without_store(fetch).await;
+        }
         match self.fresh_stored().await {
             Ok(Some(token)) => return Ok(token),
             Ok(None) => {}
@@ -192,12 +212,25 @@ impl TokenManager {
             error = %why,
             "the token store is unavailable; fetching an access token for this process"
         );
+        self.fetch_without_store(fetch).await
+    }
+
+    /// A token fetched for this process alone, offered to the store in the background.
+    async fn fetch_without_store<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken, Error>>,
+    {
         let token = fetch().await?;
         tracing::debug!(expires_at = %token.expires_at(), "access token fetched without the store");
         let (store, timeout, offered) = (self.store.clone(), self.store_timeout, token.clone());
+        // Only into an empty slot (or one the store cannot read): a plain put could
+        // replace the token another process has just stored under the refresh lock. A
+        // stale token left there is replaced by the next refresh under the lock.
         tokio::spawn(async move {
-            match tokio::time::timeout(timeout, store.put(offered)).await {
-                Ok(Ok(())) => {}
+            match tokio::time::timeout(timeout, store.compare_and_set(None, Some(offered))).await {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => tracing::debug!("the token store already holds a token"),
                 Ok(Err(e)) => tracing::debug!(error = %e, "the token store is still unavailable"),
                 Err(_) => tracing::debug!("the token store is still not answering"),
             }
@@ -245,14 +278,35 @@ impl TokenManager {
         self.local.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `operation`, failed if the store takes longer than `store_timeout`.
+    /// `operation`, failed if the store takes longer than `store_timeout`; its outcome
+    /// opens or closes the window in which the store is left out.
     async fn bounded<T>(
         &self,
         operation: impl Future<Output = Result<T, BoxError>>,
     ) -> Result<T, BoxError> {
-        tokio::time::timeout(self.store_timeout, operation)
+        let result = tokio::time::timeout(self.store_timeout, operation)
             .await
-            .unwrap_or_else(|_| Err(Box::new(StoreTimeout(self.store_timeout))))
+            .unwrap_or_else(|_| Err(Box::new(StoreTimeout(self.store_timeout))));
+        let mut local = self.local();
+        if result.is_ok() {
+            local.store_failures = 0;
+            local.skip_store_until = None;
+        } else {
+            local.store_failures = local.store_failures.saturating_add(1);
+            let doublings = local.store_failures.saturating_sub(1).min(8);
+            let skip = STORE_SKIP
+                .saturating_mul(1 << doublings)
+                .min(MAX_STORE_SKIP);
+            local.skip_store_until = Some(tokio::time::Instant::now() + skip);
+        }
+        result
+    }
+
+    /// How much longer the store is left out, if it is.
+    fn store_skipped_for(&self) -> Option<Duration> {
+        let until = self.local().skip_store_until?;
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        (!left.is_zero()).then_some(left)
     }
 }
 
@@ -590,7 +644,7 @@ mod tests {
         assert_eq!(store.get().await.unwrap().unwrap().expose_secret(), "t0");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_failing_store_fails_no_call() {
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(Probe::default());
@@ -611,13 +665,18 @@ mod tests {
         tokio::task::yield_now().await;
         assert_eq!(store.operations(), 2);
 
-        // Refused during the outage: one more token, still without the store.
+        // Refused during the outage: one more token, still without the store, which is
+        // not even read so soon after it failed (only offered the token).
         let refused = manager.token(&fetch).await.unwrap();
         manager.invalidate(&refused).await.unwrap();
         assert_eq!(manager.token(&fetch).await.unwrap().expose_secret(), "t1");
+        tokio::task::yield_now().await;
+        assert_eq!(store.operations(), 3);
 
-        // The store is back: the next refresh goes through it again.
+        // The store is back: once the window has passed, the next refresh goes through
+        // it again.
         store.failing.store(false, Ordering::SeqCst);
+        tokio::time::sleep(STORE_SKIP).await;
         clock.advance(Duration::from_secs(540));
         assert_eq!(manager.token(&fetch).await.unwrap().expose_secret(), "t2");
         assert_eq!(
@@ -697,5 +756,93 @@ mod tests {
             waited >= Duration::from_millis(300) && waited < Duration::from_millis(400),
             "fetched once the store failed, not after the lock's TTL: {waited:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_queued_behind_a_hung_store_do_not_each_wait_for_it() {
+        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let store = Arc::new(Probe::default());
+        store.hanging.store(true, Ordering::SeqCst);
+        let timeout = Duration::from_millis(700);
+        let manager = Arc::new(TokenManager::with_settings(
+            store.clone(),
+            clock.clone(),
+            DEFAULT_LOCK_TTL,
+            timeout,
+        ));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let started = tokio::time::Instant::now();
+        let mut callers = Vec::new();
+        for _ in 0..10 {
+            let (manager, fetches) = (manager.clone(), fetches.clone());
+            callers.push(tokio::spawn(async move {
+                // The provider is down too: every caller fetches, and fails.
+                let outcome = manager
+                    .token(|| async move {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        Err(Error::Config("the provider is down".into()))
+                    })
+                    .await;
+                (outcome, started.elapsed())
+            }));
+        }
+        for caller in callers {
+            let (outcome, waited) = caller.await.unwrap();
+            assert!(outcome.is_err());
+            assert!(
+                waited <= timeout + Duration::from_millis(50),
+                "one store timeout for all, not one each: {waited:?}"
+            );
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 10);
+        assert_eq!(store.operations(), 1, "the store was read once");
+
+        // Once the window has passed the store is tried again (and still hangs); the
+        // window after a second failure is twice as long.
+        tokio::time::sleep(STORE_SKIP).await;
+        let fail = || async { Err(Error::Config("the provider is down".into())) };
+        let started = tokio::time::Instant::now();
+        assert!(manager.token(fail).await.is_err());
+        assert_eq!(started.elapsed(), timeout);
+        assert_eq!(store.operations(), 2);
+        tokio::time::sleep(STORE_SKIP).await;
+        assert!(manager.token(fail).await.is_err());
+        assert_eq!(store.operations(), 2, "still left out 2 s later");
+        tokio::time::sleep(STORE_SKIP).await;
+
+        // The store answers again: the first success closes the window for good.
+        store.hanging.store(false, Ordering::SeqCst);
+        let fetch = counting_fetch(&clock, &fetches);
+        assert_eq!(manager.token(&fetch).await.unwrap().expose_secret(), "t10");
+        assert_eq!(manager.local().store_failures, 0);
+        assert!(manager.store_skipped_for().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_fetched_alone_never_replaces_a_stored_one() {
+        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        for theirs in [None, Some("theirs")] {
+            let store = Arc::new(LockedElsewhere {
+                inner: InMemoryTokenStore::new(),
+                refusals: AtomicUsize::new(0),
+                // Reads fail; writes still work.
+                down: std::sync::atomic::AtomicBool::new(true),
+            });
+            if let Some(theirs) = theirs {
+                let token = AccessToken::new(theirs, clock.now(), Duration::from_secs(600));
+                store.inner.put(token).await.unwrap();
+            }
+            let manager = TokenManager::new(store.clone(), clock.clone());
+            let fetches = AtomicUsize::new(0);
+            let token = manager
+                .token(counting_fetch(&clock, &fetches))
+                .await
+                .unwrap();
+            assert_eq!(token.expose_secret(), "t0");
+            // The offer, in the background.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let stored = store.inner.get().await.unwrap().unwrap();
+            assert_eq!(stored.expose_secret(), theirs.unwrap_or("t0"));
+        }
     }
 }

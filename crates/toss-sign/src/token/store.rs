@@ -26,13 +26,19 @@ use crate::error::BoxError;
 /// than [`ClientBuilder::token_store_timeout`](crate::ClientBuilder::token_store_timeout).
 /// While the store fails, a client goes on with its own token while it is fresh; when it
 /// needs a new one, it fetches one for its process alone, keeps it, and offers it to the
-/// store in the background. The trade-off: during an outage of a shared store a fleet
-/// may hold one token per process (each fetches at most one, fresh for its whole
-/// lifetime) instead of one for all; failing every call until the store is back would
-/// cost more. From the next refresh after the store is back, the fleet shares one again.
+/// store in the background with [`compare_and_set`](Self::compare_and_set) from `None`, so
+/// that it never replaces a token another process stored meanwhile. After a failure the
+/// client leaves the store out for a while (2 s, doubling with each further failure in a
+/// row up to 30 s, reset by a success), so that callers queued behind a hung store do not
+/// each wait for it. The trade-off: during an outage of a shared store a fleet may hold
+/// one token per process (each fetches at most one, fresh for its whole lifetime) instead
+/// of one for all; failing every call until the store is back would cost more. From the
+/// next refresh after the store is back and that while has passed, the fleet shares one
+/// again.
 ///
 /// An implementation should bound its own operations too, and answer `Ok(None)` from
-/// [`get`](Self::get) for a value it cannot read, so that the client replaces it.
+/// [`get`](Self::get) for a value it cannot read, and let `compare_and_set(None, ..)`
+/// replace such a value, so that the client replaces it.
 #[async_trait]
 pub trait TokenStore: Send + Sync + Debug {
     /// The stored token, if any, fresh or not.
@@ -50,8 +56,8 @@ pub trait TokenStore: Send + Sync + Debug {
     async fn put(&self, token: AccessToken) -> Result<(), BoxError>;
 
     /// Replaces the stored token with `new` only if it still equals `current`, and says
-    /// whether it did. The client uses it to drop a token the provider refused without
-    /// dropping a newer one another client already stored.
+    /// whether it did. The client uses it, from `None`, to offer a token it fetched
+    /// without the store, so that it never replaces one another process stored.
     ///
     /// # Errors
     ///
