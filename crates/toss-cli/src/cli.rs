@@ -317,6 +317,8 @@ pub(crate) struct VerifyArgs {
     /// must chain to one of them. The provider publishes its own at
     /// https://ca.cert.toss.im/toss-ca1.pem and https://root-ca.cert.toss.im/toss-root-ca1.pem
     /// (give both).
+    // The doc comment is `--help` text for a terminal, where <…> around a URL would show.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, value_name = "PEM_FILE")]
     pub(crate) trust_anchor: Vec<PathBuf>,
     /// Fail (exit 1) unless the chain is checked: without --trust-anchor nothing verifies.
