@@ -12,13 +12,14 @@ const CRYPTO_FEATURE_SETS: [&[&str]; 3] = [
     &["--all-features"],
 ];
 
-/// Packages whose feature-gated suites (both transports, mocks, test utilities) run
-/// only with every feature on.
-const ALL_FEATURE_PACKAGES: [&str; 4] = [
+/// Packages whose feature-gated suites (both transports, mocks, test utilities, the
+/// PostgreSQL store) run only with every feature on.
+const ALL_FEATURE_PACKAGES: [&str; 5] = [
     "toss-model",
     "toss-transport",
     "toss-sign",
     "toss-signed-doc",
+    "toss-tx-store",
 ];
 
 /// Packages with a default backend feature that can be turned off, tested without it too

@@ -1,0 +1,772 @@
+//! What the SQLite and PostgreSQL backends share: the schema and the statements.
+//!
+//! Both drivers take `$1`-style placeholders and both databases know `ON CONFLICT` and
+//! `RETURNING`, so one text of each statement serves both; the backends differ in the
+//! column types of the schema, how a writing transaction begins and how a claim locks.
+
+/// The newest schema version this crate knows.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+/// The columns of `toss_tx` read into a record.
+pub(crate) const COLUMNS: &str = "id, idempotency_key, tx_id, summary, state, fetch_count, \
+    result_body, proof_signed_doc, proof_document_hash, proof_completed_at, proof_report, \
+    lease_holder, lease_token, lease_expires_at, created_at, updated_at, purged_at";
+
+/// The schema, version 1, with `{id}`, `{int}` and `{bytes}` for the backend's types.
+const SCHEMA_V1: &str = "
+CREATE TABLE toss_tx (
+    id {id},
+    idempotency_key TEXT NOT NULL UNIQUE,
+    tx_id TEXT UNIQUE,
+    summary {bytes},
+    state TEXT NOT NULL,
+    fetch_count {int} NOT NULL DEFAULT 0,
+    result_body {bytes},
+    proof_signed_doc TEXT,
+    proof_document_hash TEXT,
+    proof_completed_at {int},
+    proof_report TEXT,
+    lease_holder TEXT,
+    lease_token {int} NOT NULL DEFAULT 0,
+    lease_expires_at {int},
+    created_at {int} NOT NULL,
+    updated_at {int} NOT NULL,
+    purged_at {int}
+);
+CREATE INDEX toss_tx_state ON toss_tx (state, updated_at);
+CREATE INDEX toss_tx_created ON toss_tx (created_at);
+CREATE TABLE toss_tx_event (
+    id {id},
+    tx_row {int} NOT NULL REFERENCES toss_tx (id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    at {int} NOT NULL
+);
+CREATE INDEX toss_tx_event_tx ON toss_tx_event (tx_row, id);
+CREATE TABLE toss_tx_outbox (
+    id {id},
+    tx_row {int} NOT NULL REFERENCES toss_tx (id) ON DELETE CASCADE,
+    created_at {int} NOT NULL,
+    lease_holder TEXT,
+    lease_expires_at {int},
+    claims {int} NOT NULL DEFAULT 0
+);
+";
+
+/// The schema with the backend's types filled in.
+pub(crate) fn schema_v1(id: &str, int: &str, bytes: &str) -> String {
+    SCHEMA_V1
+        .replace("{id}", id)
+        .replace("{int}", int)
+        .replace("{bytes}", bytes)
+}
+
+/// `'a', 'b'` for an `IN` list of states (our own names, never input).
+pub(crate) fn state_list(states: &[crate::TxState]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Implements the schema migration and [`TxStore`](crate::TxStore) for a store type with
+/// a `pool` field.
+macro_rules! sql_store {
+    (
+        store = $store:ty,
+        db = $db:ty,
+        conn = $conn:ty,
+        row = $row:ty,
+        begin_write = $begin:expr,
+        lock_row = $lock_row:expr,
+        skip_locked = $skip:expr,
+        migration_lock = $mlock:expr,
+        schema = $schema:expr $(,)?
+    ) => {
+        use std::time::Duration as StdDuration;
+
+        use async_trait::async_trait;
+        use sqlx::Row as _;
+        use time::OffsetDateTime;
+
+        use crate::backend::sql::{COLUMNS, SCHEMA_VERSION, state_list};
+        use crate::error::{ConflictKind, check_holder, db};
+        use crate::time_util::{add, from_micros, sub, to_micros};
+        use crate::{
+            Begin, Error, IdempotencyKey, Lease, ListFilter, OutboxEntry, Proof, TxEvent, TxId,
+            TxRecord, TxState, TxStore,
+        };
+
+        fn col<'r, T>(row: &'r $row, name: &'static str) -> Result<T, Error>
+        where
+            T: sqlx::Decode<'r, $db> + sqlx::Type<$db>,
+        {
+            row.try_get::<T, _>(name).map_err(|_| Error::Stored(name))
+        }
+
+        fn time_col(row: &$row, name: &'static str) -> Result<OffsetDateTime, Error> {
+            from_micros(col::<i64>(row, name)?)
+        }
+
+        fn opt_time_col(row: &$row, name: &'static str) -> Result<Option<OffsetDateTime>, Error> {
+            col::<Option<i64>>(row, name)?.map(from_micros).transpose()
+        }
+
+        fn record_from_row(row: &$row) -> Result<TxRecord, Error> {
+            let tx_id = col::<Option<String>>(row, "tx_id")?
+                .map(TxId::new)
+                .transpose()
+                .map_err(|_| Error::Stored("tx_id"))?;
+            let state = TxState::from_name(&col::<String>(row, "state")?)
+                .ok_or(Error::Stored("state"))?;
+            let fetch_count = u32::try_from(col::<i64>(row, "fetch_count")?)
+                .map_err(|_| Error::Stored("fetch_count"))?;
+            let proof = match col::<Option<String>>(row, "proof_signed_doc")? {
+                None => None,
+                Some(signed_doc) => Some(Proof {
+                    signed_doc,
+                    document_hash: col::<Option<String>>(row, "proof_document_hash")?
+                        .unwrap_or_default(),
+                    completed_at: opt_time_col(row, "proof_completed_at")?
+                        .ok_or(Error::Stored("proof_completed_at"))?,
+                    verification_report: col::<Option<String>>(row, "proof_report")?
+                        .unwrap_or_default(),
+                }),
+            };
+            let lease = match (col::<Option<String>>(row, "lease_holder")?, &tx_id) {
+                (Some(holder), Some(tx_id)) => Some(Lease::new(
+                    tx_id.clone(),
+                    holder,
+                    u64::try_from(col::<i64>(row, "lease_token")?)
+                        .map_err(|_| Error::Stored("lease_token"))?,
+                    opt_time_col(row, "lease_expires_at")?
+                        .ok_or(Error::Stored("lease_expires_at"))?,
+                )),
+                _ => None,
+            };
+            Ok(TxRecord {
+                idempotency_key: IdempotencyKey::new(col::<String>(row, "idempotency_key")?)
+                    .map_err(|_| Error::Stored("idempotency_key"))?,
+                tx_id,
+                summary: col::<Option<Vec<u8>>>(row, "summary")?,
+                state,
+                events: Vec::new(),
+                fetch_count,
+                result_body: col::<Option<Vec<u8>>>(row, "result_body")?,
+                proof,
+                lease,
+                created_at: time_col(row, "created_at")?,
+                updated_at: time_col(row, "updated_at")?,
+                purged_at: opt_time_col(row, "purged_at")?,
+            })
+        }
+
+        const READ: &str = "reading a transaction";
+
+        /// The row id of the record whose `column` is `value`, locked in a writing
+        /// transaction where the database locks rows.
+        async fn find_id(
+            conn: &mut $conn,
+            column: &'static str,
+            value: &str,
+            lock: bool,
+        ) -> Result<Option<i64>, Error> {
+            let sql = format!(
+                "SELECT id FROM toss_tx WHERE {column} = $1{}",
+                if lock { $lock_row } else { "" }
+            );
+            let row = sqlx::query(&sql)
+                .bind(value)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db(READ))?;
+            row.map(|r| col::<i64>(&r, "id")).transpose()
+        }
+
+        async fn load_id(conn: &mut $conn, id: i64) -> Result<TxRecord, Error> {
+            let sql = format!("SELECT {COLUMNS} FROM toss_tx WHERE id = $1");
+            let row = sqlx::query(&sql)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db(READ))?
+                .ok_or(Error::NotFound)?;
+            let mut record = record_from_row(&row)?;
+            record.events = load_events(conn, id).await?;
+            Ok(record)
+        }
+
+        async fn load_events(conn: &mut $conn, id: i64) -> Result<Vec<TxEvent>, Error> {
+            let rows = sqlx::query(
+                "SELECT state, at FROM toss_tx_event WHERE tx_row = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db(READ))?;
+            rows.iter()
+                .map(|r| {
+                    Ok(TxEvent {
+                        state: TxState::from_name(&col::<String>(r, "state")?)
+                            .ok_or(Error::Stored("state"))?,
+                        at: time_col(r, "at")?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn move_to(
+            conn: &mut $conn,
+            id: i64,
+            state: TxState,
+            now: i64,
+            during: &'static str,
+        ) -> Result<(), Error> {
+            sqlx::query("UPDATE toss_tx SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(state.as_str())
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db(during))?;
+            sqlx::query("INSERT INTO toss_tx_event (tx_row, state, at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(state.as_str())
+                .bind(now)
+                .execute(&mut *conn)
+                .await
+                .map_err(db(during))?;
+            Ok(())
+        }
+
+        /// The record leased by `lease`, locked, or why not.
+        async fn leased_id(
+            conn: &mut $conn,
+            lease: &Lease,
+            now: OffsetDateTime,
+        ) -> Result<(i64, TxRecord), Error> {
+            let id = find_id(conn, "tx_id", lease.tx_id().as_str(), true)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let record = load_id(conn, id).await?;
+            let held = record
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.token() == lease.token() && l.expires_at() > now);
+            if held { Ok((id, record)) } else { Err(Error::StaleLease) }
+        }
+
+        fn limit_i64(limit: u32) -> i64 {
+            i64::from(limit)
+        }
+
+        impl $store {
+            /// Creates the schema, or checks it, under a lock so that processes opening a
+            /// new database at once do not race.
+            async fn migrate(pool: &sqlx::Pool<$db>) -> Result<(), Error> {
+                const OP: &str = "migrating the schema";
+                let mut tx = pool.begin_with($begin).await.map_err(db(OP))?;
+                if let Some(lock) = $mlock {
+                    sqlx::query(lock).execute(&mut *tx).await.map_err(db(OP))?;
+                }
+                sqlx::query("CREATE TABLE IF NOT EXISTS toss_tx_schema (version BIGINT NOT NULL)")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db(OP))?;
+                let found: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM toss_tx_schema")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db(OP))
+                    .and_then(|r| col::<Option<i64>>(&r, "v"))?;
+                match found {
+                    Some(v) if v > SCHEMA_VERSION => {
+                        return Err(Error::SchemaTooNew {
+                            found: v,
+                            supported: SCHEMA_VERSION,
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        let schema: String = $schema;
+                        // One statement at a time: the schema holds no `;` inside one.
+                        for statement in schema.split(';').filter(|s| !s.trim().is_empty()) {
+                            sqlx::query(statement)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(db(OP))?;
+                        }
+                        sqlx::query("INSERT INTO toss_tx_schema (version) VALUES ($1)")
+                            .bind(SCHEMA_VERSION)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db(OP))?;
+                    }
+                }
+                tx.commit().await.map_err(db(OP))
+            }
+        }
+
+        #[async_trait]
+        impl TxStore for $store {
+            async fn begin_intent(
+                &self,
+                key: &IdempotencyKey,
+                summary: &[u8],
+                now: OffsetDateTime,
+            ) -> Result<Begin, Error> {
+                const OP: &str = "storing an intent";
+                let now_us = to_micros(now)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let inserted = sqlx::query(
+                    "INSERT INTO toss_tx (idempotency_key, summary, state, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $4) \
+                     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                )
+                .bind(key.as_str())
+                .bind(summary)
+                .bind(TxState::Intent.as_str())
+                .bind(now_us)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db(OP))?;
+                let begin = match inserted {
+                    Some(row) => {
+                        let id = col::<i64>(&row, "id")?;
+                        sqlx::query(
+                            "INSERT INTO toss_tx_event (tx_row, state, at) VALUES ($1, $2, $3)",
+                        )
+                        .bind(id)
+                        .bind(TxState::Intent.as_str())
+                        .bind(now_us)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db(OP))?;
+                        Begin::New(load_id(&mut tx, id).await?)
+                    }
+                    None => {
+                        let id = find_id(&mut tx, "idempotency_key", key.as_str(), false)
+                            .await?
+                            .ok_or(Error::NotFound)?;
+                        Begin::Existing(load_id(&mut tx, id).await?)
+                    }
+                };
+                tx.commit().await.map_err(db(OP))?;
+                Ok(begin)
+            }
+
+            async fn record_tx_id(
+                &self,
+                key: &IdempotencyKey,
+                tx_id: &TxId,
+                now: OffsetDateTime,
+            ) -> Result<TxRecord, Error> {
+                const OP: &str = "recording a txId";
+                let now_us = to_micros(now)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let id = find_id(&mut tx, "idempotency_key", key.as_str(), true)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let record = load_id(&mut tx, id).await?;
+                match &record.tx_id {
+                    Some(existing) if existing == tx_id => {
+                        tx.commit().await.map_err(db(OP))?;
+                        return Ok(record);
+                    }
+                    Some(_) => return Err(Error::Conflict(ConflictKind::OtherTxId)),
+                    None => {}
+                }
+                if find_id(&mut tx, "tx_id", tx_id.as_str(), false).await?.is_some() {
+                    return Err(Error::Conflict(ConflictKind::TxIdTaken));
+                }
+                sqlx::query("UPDATE toss_tx SET tx_id = $1, updated_at = $2 WHERE id = $3")
+                    .bind(tx_id.as_str())
+                    .bind(now_us)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| {
+                        if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                            Error::Conflict(ConflictKind::TxIdTaken)
+                        } else {
+                            db(OP)(e)
+                        }
+                    })?;
+                if record.state.can_move_to(TxState::Requested) {
+                    move_to(&mut tx, id, TxState::Requested, now_us, OP).await?;
+                }
+                let record = load_id(&mut tx, id).await?;
+                tx.commit().await.map_err(db(OP))?;
+                Ok(record)
+            }
+
+            async fn mark_outcome_unknown(
+                &self,
+                key: &IdempotencyKey,
+                now: OffsetDateTime,
+            ) -> Result<TxRecord, Error> {
+                const OP: &str = "marking an outcome unknown";
+                let now_us = to_micros(now)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let id = find_id(&mut tx, "idempotency_key", key.as_str(), true)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let mut record = load_id(&mut tx, id).await?;
+                if record.state == TxState::Intent {
+                    move_to(&mut tx, id, TxState::OutcomeUnknown, now_us, OP).await?;
+                    record = load_id(&mut tx, id).await?;
+                }
+                tx.commit().await.map_err(db(OP))?;
+                Ok(record)
+            }
+
+            async fn record_status(
+                &self,
+                tx_id: &TxId,
+                state: TxState,
+                now: OffsetDateTime,
+            ) -> Result<bool, Error> {
+                const OP: &str = "recording a status";
+                let now_us = to_micros(now)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let id = find_id(&mut tx, "tx_id", tx_id.as_str(), true)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let current: String = sqlx::query("SELECT state FROM toss_tx WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db(OP))
+                    .and_then(|r| col::<String>(&r, "state"))?;
+                let current = TxState::from_name(&current).ok_or(Error::Stored("state"))?;
+                if !current.can_move_to(state) {
+                    return Ok(false);
+                }
+                move_to(&mut tx, id, state, now_us, OP).await?;
+                tx.commit().await.map_err(db(OP))?;
+                Ok(true)
+            }
+
+            async fn acquire_lease(
+                &self,
+                tx_id: &TxId,
+                holder: &str,
+                ttl: StdDuration,
+                now: OffsetDateTime,
+            ) -> Result<Option<Lease>, Error> {
+                const OP: &str = "taking a lease";
+                check_holder(holder)?;
+                let expires_at = add(now, ttl)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let row = sqlx::query(
+                    "UPDATE toss_tx SET lease_holder = $1, lease_token = lease_token + 1, \
+                     lease_expires_at = $2 WHERE tx_id = $3 \
+                     AND (lease_expires_at IS NULL OR lease_expires_at <= $4) \
+                     RETURNING lease_token",
+                )
+                .bind(holder)
+                .bind(to_micros(expires_at)?)
+                .bind(tx_id.as_str())
+                .bind(to_micros(now)?)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db(OP))?;
+                let lease = match row {
+                    Some(row) => {
+                        let token = u64::try_from(col::<i64>(&row, "lease_token")?)
+                            .map_err(|_| Error::Stored("lease_token"))?;
+                        Some(Lease::new(tx_id.clone(), holder.to_owned(), token, expires_at))
+                    }
+                    None => {
+                        if find_id(&mut tx, "tx_id", tx_id.as_str(), false).await?.is_none() {
+                            return Err(Error::NotFound);
+                        }
+                        None
+                    }
+                };
+                tx.commit().await.map_err(db(OP))?;
+                Ok(lease)
+            }
+
+            async fn release_lease(&self, lease: &Lease) -> Result<(), Error> {
+                const OP: &str = "releasing a lease";
+                let token = i64::try_from(lease.token()).map_err(|_| Error::StaleLease)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                sqlx::query(
+                    "UPDATE toss_tx SET lease_holder = NULL, lease_expires_at = NULL \
+                     WHERE tx_id = $1 AND lease_token = $2",
+                )
+                .bind(lease.tx_id().as_str())
+                .bind(token)
+                .execute(&mut *tx)
+                .await
+                .map_err(db(OP))?;
+                tx.commit().await.map_err(db(OP))
+            }
+
+            async fn count_fetch(&self, lease: &Lease, now: OffsetDateTime) -> Result<u32, Error> {
+                const OP: &str = "counting a result fetch";
+                let now_us = to_micros(now)?;
+                let token = i64::try_from(lease.token()).map_err(|_| Error::StaleLease)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                // One conditional statement: the check and the increment cannot be split
+                // by another process.
+                let row = sqlx::query(
+                    "UPDATE toss_tx SET fetch_count = fetch_count + 1, updated_at = $1 \
+                     WHERE tx_id = $2 AND lease_token = $3 AND lease_holder IS NOT NULL \
+                     AND lease_expires_at > $1 AND fetch_count < 2 RETURNING fetch_count",
+                )
+                .bind(now_us)
+                .bind(lease.tx_id().as_str())
+                .bind(token)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db(OP))?;
+                let count = match row {
+                    Some(row) => u32::try_from(col::<i64>(&row, "fetch_count")?)
+                        .map_err(|_| Error::Stored("fetch_count"))?,
+                    None => {
+                        // Why not: the lease first, then the limit.
+                        let (_, record) = leased_id(&mut tx, lease, now).await?;
+                        return Err(if record.fetch_count >= 2 {
+                            Error::FetchLimit
+                        } else {
+                            Error::StaleLease
+                        });
+                    }
+                };
+                tx.commit().await.map_err(db(OP))?;
+                Ok(count)
+            }
+
+            async fn store_result(
+                &self,
+                lease: &Lease,
+                sealed_body: &[u8],
+                now: OffsetDateTime,
+            ) -> Result<(), Error> {
+                const OP: &str = "storing a result";
+                let now_us = to_micros(now)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let (id, record) = leased_id(&mut tx, lease, now).await?;
+                if record.result_body.is_some() || record.state == TxState::ResultStored {
+                    return Err(Error::Conflict(ConflictKind::ResultStored));
+                }
+                sqlx::query("UPDATE toss_tx SET result_body = $1 WHERE id = $2")
+                    .bind(sealed_body)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db(OP))?;
+                move_to(&mut tx, id, TxState::ResultStored, now_us, OP).await?;
+                tx.commit().await.map_err(db(OP))
+            }
+
+            async fn store_proof(
+                &self,
+                tx_id: &TxId,
+                proof: &Proof,
+                now: OffsetDateTime,
+            ) -> Result<(), Error> {
+                const OP: &str = "storing a proof";
+                let now_us = to_micros(now)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let id = find_id(&mut tx, "tx_id", tx_id.as_str(), true)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let stored: Option<String> =
+                    sqlx::query("SELECT proof_signed_doc FROM toss_tx WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db(OP))
+                        .and_then(|r| col::<Option<String>>(&r, "proof_signed_doc"))?;
+                if stored.is_some() {
+                    return Err(Error::Conflict(ConflictKind::ProofStored));
+                }
+                sqlx::query(
+                    "UPDATE toss_tx SET proof_signed_doc = $1, proof_document_hash = $2, \
+                     proof_completed_at = $3, proof_report = $4, updated_at = $5 WHERE id = $6",
+                )
+                .bind(&proof.signed_doc)
+                .bind(&proof.document_hash)
+                .bind(to_micros(proof.completed_at)?)
+                .bind(&proof.verification_report)
+                .bind(now_us)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db(OP))?;
+                sqlx::query("INSERT INTO toss_tx_outbox (tx_row, created_at) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(now_us)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db(OP))?;
+                tx.commit().await.map_err(db(OP))
+            }
+
+            async fn get_by_key(&self, key: &IdempotencyKey) -> Result<Option<TxRecord>, Error> {
+                let mut conn = self.pool.acquire().await.map_err(db(READ))?;
+                match find_id(&mut conn, "idempotency_key", key.as_str(), false).await? {
+                    Some(id) => load_id(&mut conn, id).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+
+            async fn get_by_tx_id(&self, tx_id: &TxId) -> Result<Option<TxRecord>, Error> {
+                let mut conn = self.pool.acquire().await.map_err(db(READ))?;
+                match find_id(&mut conn, "tx_id", tx_id.as_str(), false).await? {
+                    Some(id) => load_id(&mut conn, id).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+
+            async fn list(&self, filter: &ListFilter) -> Result<Vec<TxRecord>, Error> {
+                let mut conn = self.pool.acquire().await.map_err(db(READ))?;
+                let condition = if filter.states.is_empty() {
+                    String::new()
+                } else {
+                    format!("WHERE state IN ({})", state_list(&filter.states))
+                };
+                let sql = format!("SELECT id FROM toss_tx {condition} ORDER BY id DESC LIMIT $1");
+                let ids = sqlx::query(&sql)
+                    .bind(limit_i64(filter.limit))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(db(READ))?;
+                let mut records = Vec::with_capacity(ids.len());
+                for row in &ids {
+                    records.push(load_id(&mut conn, col::<i64>(row, "id")?).await?);
+                }
+                Ok(records)
+            }
+
+            async fn claim_unfinished(
+                &self,
+                holder: &str,
+                ttl: StdDuration,
+                limit: u32,
+                now: OffsetDateTime,
+            ) -> Result<Vec<TxRecord>, Error> {
+                const OP: &str = "claiming unfinished transactions";
+                check_holder(holder)?;
+                let expires_at = add(now, ttl)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let sql = format!(
+                    "UPDATE toss_tx SET lease_holder = $1, lease_token = lease_token + 1, \
+                     lease_expires_at = $2 WHERE id IN (SELECT id FROM toss_tx \
+                     WHERE state IN ({}) AND tx_id IS NOT NULL \
+                     AND (lease_expires_at IS NULL OR lease_expires_at <= $3) \
+                     ORDER BY updated_at, id LIMIT $4{}) RETURNING id",
+                    state_list(&TxState::UNFINISHED),
+                    $skip
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(holder)
+                    .bind(to_micros(expires_at)?)
+                    .bind(to_micros(now)?)
+                    .bind(limit_i64(limit))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db(OP))?;
+                let mut records = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    records.push(load_id(&mut tx, col::<i64>(row, "id")?).await?);
+                }
+                tx.commit().await.map_err(db(OP))?;
+                records.sort_by_key(|r| r.updated_at);
+                Ok(records)
+            }
+
+            async fn outbox_claim(
+                &self,
+                holder: &str,
+                ttl: StdDuration,
+                limit: u32,
+                now: OffsetDateTime,
+            ) -> Result<Vec<OutboxEntry>, Error> {
+                const OP: &str = "claiming outbox entries";
+                check_holder(holder)?;
+                let expires_at = add(now, ttl)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let sql = format!(
+                    "UPDATE toss_tx_outbox SET lease_holder = $1, lease_expires_at = $2, \
+                     claims = claims + 1 WHERE id IN (SELECT id FROM toss_tx_outbox \
+                     WHERE lease_expires_at IS NULL OR lease_expires_at <= $3 \
+                     ORDER BY id LIMIT $4{}) RETURNING id, tx_row, created_at, claims",
+                    $skip
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(holder)
+                    .bind(to_micros(expires_at)?)
+                    .bind(to_micros(now)?)
+                    .bind(limit_i64(limit))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db(OP))?;
+                let mut entries = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let tx_row = col::<i64>(row, "tx_row")?;
+                    let record = load_id(&mut tx, tx_row).await?;
+                    let Some(tx_id) = record.tx_id else {
+                        return Err(Error::Stored("tx_id"));
+                    };
+                    entries.push(OutboxEntry {
+                        id: u64::try_from(col::<i64>(row, "id")?)
+                            .map_err(|_| Error::Stored("id"))?,
+                        tx_id,
+                        idempotency_key: record.idempotency_key,
+                        created_at: time_col(row, "created_at")?,
+                        claims: u32::try_from(col::<i64>(row, "claims")?)
+                            .map_err(|_| Error::Stored("claims"))?,
+                    });
+                }
+                tx.commit().await.map_err(db(OP))?;
+                entries.sort_by_key(|e| e.id);
+                Ok(entries)
+            }
+
+            async fn outbox_ack(&self, ids: &[u64]) -> Result<u64, Error> {
+                const OP: &str = "acknowledging outbox entries";
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let mut removed = 0;
+                for &id in ids {
+                    let Ok(id) = i64::try_from(id) else { continue };
+                    removed += sqlx::query("DELETE FROM toss_tx_outbox WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db(OP))?
+                        .rows_affected();
+                }
+                tx.commit().await.map_err(db(OP))?;
+                Ok(removed)
+            }
+
+            async fn purge_personal_data(
+                &self,
+                older_than: StdDuration,
+                now: OffsetDateTime,
+            ) -> Result<u64, Error> {
+                const OP: &str = "purging personal data";
+                let cutoff = sub(now, older_than)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let n = sqlx::query(
+                    "UPDATE toss_tx SET summary = NULL, result_body = NULL, purged_at = $1, \
+                     updated_at = $1 WHERE created_at < $2 \
+                     AND (summary IS NOT NULL OR result_body IS NOT NULL)",
+                )
+                .bind(to_micros(now)?)
+                .bind(to_micros(cutoff)?)
+                .execute(&mut *tx)
+                .await
+                .map_err(db(OP))?
+                .rows_affected();
+                tx.commit().await.map_err(db(OP))?;
+                Ok(n)
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

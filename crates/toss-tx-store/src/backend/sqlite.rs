@@ -1,0 +1,121 @@
+//! The embedded store: one SQLite file, shared by the processes of one machine.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// A [`TxStore`](crate::TxStore) in a SQLite file.
+///
+/// The file is opened in WAL mode with `synchronous = FULL` (a commit is on disk before
+/// it returns, even across a power cut) and a busy timeout, so that several processes of
+/// one machine can share it: writes are serialised by SQLite (each writing transaction
+/// begins `IMMEDIATE`), reads go on beside them. Not for network file systems.
+#[derive(Clone)]
+pub struct SqliteTxStore {
+    pool: sqlx::SqlitePool,
+    path: PathBuf,
+}
+
+impl fmt::Debug for SqliteTxStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteTxStore")
+            .field("path", &self.path)
+            .field("connections", &self.pool.size())
+            .finish()
+    }
+}
+
+impl SqliteTxStore {
+    /// Opens (creating it if missing) the store in the file at `path`, with the defaults
+    /// of [`SqliteTxStoreBuilder`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`](crate::Error::Database) when the file cannot be opened or
+    /// migrated, [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) for a newer schema.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::builder(path).open().await
+    }
+
+    /// A builder for a store in the file at `path`.
+    pub fn builder(path: impl AsRef<Path>) -> SqliteTxStoreBuilder {
+        SqliteTxStoreBuilder {
+            path: path.as_ref().to_path_buf(),
+            busy_timeout: Duration::from_secs(10),
+            max_connections: 4,
+        }
+    }
+
+    /// Closes the connections (they also close when the last clone is dropped).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Options of a [`SqliteTxStore`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SqliteTxStoreBuilder {
+    path: PathBuf,
+    busy_timeout: Duration,
+    max_connections: u32,
+}
+
+impl SqliteTxStoreBuilder {
+    /// How long a statement waits for another process's write to finish before failing
+    /// with a database error (`SQLITE_BUSY`); 10 s by default.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// The most connections kept open (4 by default; at least 1).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Opens the file, creating it and its schema if missing.
+    ///
+    /// # Errors
+    ///
+    /// As [`SqliteTxStore::open`].
+    pub async fn open(self) -> Result<SqliteTxStore, Error> {
+        let options = SqliteConnectOptions::new()
+            .filename(&self.path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(self.busy_timeout);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(self.max_connections)
+            // Waiting for a pooled connection is bounded like waiting for the lock.
+            .acquire_timeout(self.busy_timeout + Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(db("opening the database"))?;
+        SqliteTxStore::migrate(&pool).await?;
+        Ok(SqliteTxStore {
+            pool,
+            path: self.path,
+        })
+    }
+}
+
+crate::backend::sql::sql_store! {
+    store = SqliteTxStore,
+    db = sqlx::Sqlite,
+    conn = sqlx::SqliteConnection,
+    row = sqlx::sqlite::SqliteRow,
+    // Takes the write lock at once: a deferred transaction that reads and then writes
+    // can fail with SQLITE_BUSY without waiting when another process wrote between.
+    begin_write = "BEGIN IMMEDIATE",
+    // SQLite locks the whole database for the writing transaction instead.
+    lock_row = "",
+    skip_locked = "",
+    migration_lock = None::<&'static str>,
+    schema = crate::backend::sql::schema_v1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "BLOB"),
+}

@@ -1,0 +1,147 @@
+//! A durable store of Toss Cert signing transactions, so that nothing is lost across
+//! crashes, restarts and a fleet of processes.
+//!
+//! The provider's API document asks that every `txId`, and every `signedDoc` with its
+//! txId, be kept; it serves the result of a signature at most twice, within 60 minutes.
+//! This crate keeps, per signing transaction, what a client needs to never lose one:
+//!
+//! - the caller's **idempotency key** (unique), so that a retried handler finds its
+//!   transaction instead of sending the user a second request;
+//! - the **txId**, once the provider gave it, and a **state** with every change and its
+//!   time ([`TxState`], [`TxEvent`]); an intent whose send may have reached the provider
+//!   without its answer is marked [`TxState::OutcomeUnknown`] and never resent;
+//! - the **result fetch count**, counted before each fetch is sent, under a fleet-wide
+//!   [`Lease`] with a fencing token, so no txId is fetched a third time;
+//! - the **result body as received** and a **request summary**, both opaque bytes;
+//! - the **proof** ([`Proof`]: signedDoc, document hash, completion time, verification
+//!   report), readable, and with it an **outbox** entry the application reads at least
+//!   once;
+//! - created and updated times, and when personal data was purged.
+//!
+//! It depends on no other crate of this SDK: the client (`toss-sign`) writes through the
+//! [`TxStore`] trait, and a backend compiles without the client.
+//!
+//! # No plaintext personal data
+//!
+//! The store never sees plaintext personal data. The summary and the result body are
+//! bytes the caller has already sealed (encrypted under its own data key); the store
+//! keeps and returns them untouched, and [`Debug`] shows only their lengths.
+//! [`TxStore::purge_personal_data`] erases them after a retention period while keeping
+//! the proof. Keys, txIds and proofs are stored readable: keys must not carry personal
+//! data.
+//!
+//! # Backends
+//!
+//! | type | feature | for |
+//! |---|---|---|
+//! | [`MemoryTxStore`] | always | tests and examples; lost with the process |
+//! | `SqliteTxStore` | `sqlite` (default) | one machine: a WAL-mode file its processes share |
+//! | `PostgresTxStore` | `postgres` | a fleet: one database, claims `FOR UPDATE SKIP LOCKED` |
+//!
+//! [`open_location`] opens one from a single string (the client's `TOSS_CERT_STORE`): a
+//! `postgres://` URL or a SQLite path.
+//!
+//! Both databases go through [sqlx](https://docs.rs/sqlx): one well-kept async driver
+//! for both, on tokio, with the pool, transactions and SQLite bundled (no system
+//! library). Statements are
+//! plain `sqlx::query` with binds, not the compile-time macros, so building needs no
+//! database; the schema is embedded SQL the store applies when it opens (under a lock:
+//! `BEGIN IMMEDIATE` in SQLite, an advisory lock in PostgreSQL), recorded in
+//! `toss_tx_schema`.
+//!
+//! # Durability
+//!
+//! Every writing operation runs in one database transaction and returns after its
+//! commit. SQLite runs with `synchronous = FULL`, so a commit survives a process kill
+//! and a power cut; PostgreSQL commits with its default `synchronous_commit = on`.
+//! Checks and changes that must not be split (one `New` per key, the fetch count never
+//! above 2, one lease holder at a time) are single conditional statements or run under
+//! the row lock (PostgreSQL) or the database write lock (SQLite, `BEGIN IMMEDIATE`), so
+//! they hold across processes and machines, not only across tasks.
+//!
+//! # Schema (version 1)
+//!
+//! - `toss_tx`: one row per transaction: `idempotency_key` (unique), `tx_id` (unique),
+//!   `summary`, `state`, `fetch_count`, `result_body`, `proof_signed_doc`,
+//!   `proof_document_hash`, `proof_completed_at`, `proof_report`, `lease_holder`,
+//!   `lease_token`, `lease_expires_at`, `created_at`, `updated_at`, `purged_at`;
+//! - `toss_tx_event`: `(tx_row, state, at)`, one row per state change;
+//! - `toss_tx_outbox`: `(tx_row, created_at, lease_holder, lease_expires_at, claims)`,
+//!   one row per stored proof until acknowledged;
+//! - `toss_tx_schema`: the applied version.
+//!
+//! Times are integers, microseconds since the Unix epoch (the same in both databases);
+//! the store keeps times to the microsecond.
+//!
+//! # Dependencies
+//!
+//! - `sqlx` (optional, with `default-features = false`): see above; only its tokio
+//!   runtime and the chosen databases are compiled.
+//! - `async-trait`: [`TxStore`] is used as `Arc<dyn TxStore>` by the client, which
+//!   native `async fn` in traits does not allow yet.
+//! - `thiserror` for the error type and `time` for [`time::OffsetDateTime`], as in the
+//!   rest of the workspace.
+//! - Tests only: `tokio`, `tempfile` (a directory per SQLite file and per PostgreSQL
+//!   server, removed on drop).
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), toss_tx_store::Error> {
+//! use std::time::Duration;
+//! use time::OffsetDateTime;
+//! use toss_tx_store::{Begin, IdempotencyKey, MemoryTxStore, TxId, TxState, TxStore};
+//!
+//! let store = MemoryTxStore::new();
+//! let now = OffsetDateTime::now_utc();
+//! let key = IdempotencyKey::new("order-1042")?;
+//!
+//! // Before sending: the summary is sealed by the caller.
+//! let begin = store.begin_intent(&key, b"sealed summary", now).await?;
+//! assert!(begin.is_new());
+//! // Right after the provider's answer.
+//! let tx_id = TxId::new("8a1f0c3e-7f0b-4a8e-9c1e-2b6f3d5a7c90")?;
+//! store.record_tx_id(&key, &tx_id, now).await?;
+//! store.record_status(&tx_id, TxState::Completed, now).await?;
+//!
+//! // Fetching the result: lease, count, fetch, store.
+//! let lease = store
+//!     .acquire_lease(&tx_id, "worker-1", Duration::from_secs(30), now)
+//!     .await?
+//!     .expect("nobody else holds it");
+//! assert_eq!(store.count_fetch(&lease, now).await?, 1);
+//! store.store_result(&lease, b"sealed result body", now).await?;
+//! store.release_lease(&lease).await?;
+//!
+//! // A retried handler finds the transaction and sends nothing.
+//! match store.begin_intent(&key, b"sealed summary", now).await? {
+//!     Begin::Existing(record) => assert_eq!(record.state, TxState::ResultStored),
+//!     Begin::New(_) => unreachable!(),
+//! }
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod backend;
+mod error;
+mod location;
+mod store;
+mod time_util;
+mod types;
+
+pub use backend::memory::MemoryTxStore;
+#[cfg(feature = "postgres")]
+pub use backend::postgres::{PostgresTxStore, PostgresTxStoreBuilder};
+#[cfg(feature = "sqlite")]
+pub use backend::sqlite::{SqliteTxStore, SqliteTxStoreBuilder};
+pub use error::{ConflictKind, Error, InvalidKind};
+pub use location::open_location;
+pub use store::TxStore;
+pub use types::{
+    Begin, IdempotencyKey, Lease, ListFilter, MAX_KEY_LEN, MAX_TX_ID_LEN, OutboxEntry, Proof,
+    TxEvent, TxId, TxRecord, TxState,
+};

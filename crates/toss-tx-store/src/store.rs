@@ -1,0 +1,150 @@
+//! The trait every backend implements.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::{
+    Begin, Error, IdempotencyKey, Lease, ListFilter, OutboxEntry, Proof, TxId, TxRecord, TxState,
+};
+
+/// A durable store of signing transactions.
+///
+/// Every operation that writes has committed before it returns `Ok`: a process killed
+/// right after finds the write on restart. Times are passed in (`now`) so that callers
+/// and tests control the clock; they are kept to the microsecond.
+///
+/// The store never sees plaintext personal data: the summary and the result body are
+/// opaque bytes the caller has already sealed (encrypted under its data key), and keys,
+/// txIds and proofs are not personal data.
+#[async_trait]
+pub trait TxStore: Send + Sync + Debug {
+    /// Stores an intent for `key` in [`TxState::Intent`], or finds the one stored before.
+    ///
+    /// Atomic across processes: of any number of callers racing on one key, exactly one
+    /// gets [`Begin::New`]; the others get [`Begin::Existing`] with the stored record
+    /// (whose summary is the first caller's).
+    async fn begin_intent(
+        &self,
+        key: &IdempotencyKey,
+        summary: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Begin, Error>;
+
+    /// Records the txId the provider gave for `key`, moving the record to
+    /// [`TxState::Requested`] (also from [`TxState::OutcomeUnknown`]).
+    ///
+    /// The same txId again changes nothing. [`Error::Conflict`] when the record has
+    /// another txId or another record has this one, [`Error::NotFound`] without a record.
+    async fn record_tx_id(
+        &self,
+        key: &IdempotencyKey,
+        tx_id: &TxId,
+        now: OffsetDateTime,
+    ) -> Result<TxRecord, Error>;
+
+    /// Marks that the sign request for `key` may have reached the provider without its
+    /// answer arriving ([`TxState::OutcomeUnknown`]). Only an intent moves; a record
+    /// with a txId is returned unchanged.
+    async fn mark_outcome_unknown(
+        &self,
+        key: &IdempotencyKey,
+        now: OffsetDateTime,
+    ) -> Result<TxRecord, Error>;
+
+    /// Records a state seen for `tx_id`, with an event; `Ok(false)` when it would move
+    /// the record backwards or out of a final state (nothing is written then).
+    async fn record_status(
+        &self,
+        tx_id: &TxId,
+        state: TxState,
+        now: OffsetDateTime,
+    ) -> Result<bool, Error>;
+
+    /// Takes the lease on `tx_id` for `holder` until `now + ttl`, if nobody holds it
+    /// (or the last lease expired). `None` while another lease is in force, even one of
+    /// the same holder. [`Error::NotFound`] for an unknown txId.
+    async fn acquire_lease(
+        &self,
+        tx_id: &TxId,
+        holder: &str,
+        ttl: Duration,
+        now: OffsetDateTime,
+    ) -> Result<Option<Lease>, Error>;
+
+    /// Gives the lease back; a lease no longer held is ignored.
+    async fn release_lease(&self, lease: &Lease) -> Result<(), Error>;
+
+    /// Counts a result fetch, before it is sent, and returns the count (1 or 2).
+    ///
+    /// [`Error::FetchLimit`] when two were counted already, [`Error::StaleLease`] when
+    /// `lease` is not in force at `now`; nothing is counted then.
+    async fn count_fetch(&self, lease: &Lease, now: OffsetDateTime) -> Result<u32, Error>;
+
+    /// Stores the result body as received (sealed by the caller) and moves the record to
+    /// [`TxState::ResultStored`].
+    ///
+    /// [`Error::StaleLease`] without the lease in force, [`Error::Conflict`] when a
+    /// result is already stored.
+    async fn store_result(
+        &self,
+        lease: &Lease,
+        sealed_body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<(), Error>;
+
+    /// Stores the proof and, in the same database transaction, an outbox entry for the
+    /// completion. [`Error::Conflict`] when a proof is already stored.
+    async fn store_proof(
+        &self,
+        tx_id: &TxId,
+        proof: &Proof,
+        now: OffsetDateTime,
+    ) -> Result<(), Error>;
+
+    /// The record of `key`.
+    async fn get_by_key(&self, key: &IdempotencyKey) -> Result<Option<TxRecord>, Error>;
+
+    /// The record of `tx_id`.
+    async fn get_by_tx_id(&self, tx_id: &TxId) -> Result<Option<TxRecord>, Error>;
+
+    /// Records matching `filter`, newest first.
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<TxRecord>, Error>;
+
+    /// For the reconciler: up to `limit` records in [`TxState::UNFINISHED`] whose lease
+    /// is absent or expired, each now leased to `holder` until `now + ttl` (see
+    /// [`TxRecord::lease`]), oldest change first. Concurrent claimers get disjoint records.
+    async fn claim_unfinished(
+        &self,
+        holder: &str,
+        ttl: Duration,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> Result<Vec<TxRecord>, Error>;
+
+    /// Up to `limit` outbox entries not acknowledged and not claimed by someone else
+    /// within their ttl, now claimed by `holder` until `now + ttl`. An entry claimed but
+    /// never acknowledged comes back after its ttl (at-least-once delivery).
+    async fn outbox_claim(
+        &self,
+        holder: &str,
+        ttl: Duration,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> Result<Vec<OutboxEntry>, Error>;
+
+    /// Acknowledges (removes) outbox entries; returns how many existed. Unknown ids are
+    /// ignored.
+    async fn outbox_ack(&self, ids: &[u64]) -> Result<u64, Error>;
+
+    /// Erases the summaries and result bodies of records created before
+    /// `now - older_than`, keeping everything else (the proof among it); returns how
+    /// many records changed.
+    async fn purge_personal_data(
+        &self,
+        older_than: Duration,
+        now: OffsetDateTime,
+    ) -> Result<u64, Error>;
+}

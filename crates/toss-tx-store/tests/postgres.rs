@@ -1,0 +1,100 @@
+//! The conformance suite on a real PostgreSQL server each test starts (several pools
+//! stand for several processes), and durability across a `kill -9`.
+
+#![cfg(feature = "postgres")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::future::Future;
+
+use support::postgres::PgServer;
+use toss_tx_store::{Error, PostgresTxStore};
+
+struct Postgres {
+    server: PgServer,
+}
+
+impl support::Backend for Postgres {
+    type Store = PostgresTxStore;
+    fn open(&self) -> impl Future<Output = PostgresTxStore> + Send {
+        let url = self.server.url();
+        async move { PostgresTxStore::connect(&url).await.unwrap() }
+    }
+}
+
+async fn backend() -> Postgres {
+    Postgres {
+        server: PgServer::start().await,
+    }
+}
+
+conformance!(backend);
+
+#[tokio::test]
+async fn survives_kill_9_of_the_writer() {
+    let server = PgServer::start().await;
+    support::run_child_and_kill("child_writer", &server.url());
+    let store = PostgresTxStore::connect(&server.url()).await.unwrap();
+    support::check_child_writes(&store).await;
+}
+
+#[tokio::test]
+#[ignore = "the child process of survives_kill_9_of_the_writer"]
+async fn child_writer() {
+    let url = std::env::var(support::CHILD_TARGET)
+        .expect("run by survives_kill_9_of_the_writer with the database URL set");
+    let store = PostgresTxStore::connect(&url).await.unwrap();
+    support::child_write(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_connects_to_a_new_database() {
+    let server = PgServer::start().await;
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let url = server.url();
+        tasks.push(tokio::spawn(async move {
+            PostgresTxStore::builder(&url)
+                .max_connections(2)
+                .connect()
+                .await
+        }));
+    }
+    for t in tasks {
+        let store = t.await.unwrap().unwrap();
+        let debug = format!("{store:?}");
+        assert!(!debug.contains("postgres://"), "no URL in Debug");
+    }
+}
+
+#[tokio::test]
+async fn unreachable_database_is_a_database_error() {
+    // A port nobody listens on: refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://user:secret-password@127.0.0.1:{port}/db");
+    let err = PostgresTxStore::builder(&url)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Database { .. }));
+    assert!(!err.to_string().contains("secret-password"));
+    let builder = format!("{:?}", PostgresTxStore::builder(&url));
+    assert!(!builder.contains("secret-password"));
+}
+
+#[tokio::test]
+async fn open_location_picks_postgres_for_a_url() {
+    let server = PgServer::start().await;
+    let store = toss_tx_store::open_location(&server.url()).await.unwrap();
+    let t = support::requested(&*store, "a", support::at(0)).await;
+    let direct = PostgresTxStore::connect(&server.url()).await.unwrap();
+    use toss_tx_store::TxStore as _;
+    assert!(direct.get_by_tx_id(&t).await.unwrap().is_some());
+    assert!(format!("{store:?}").contains("PostgresTxStore"));
+}

@@ -1,0 +1,945 @@
+//! One conformance suite for every backend, a private PostgreSQL server per test, and
+//! the child-process helper of the durability tests.
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod postgres;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+use toss_tx_store::{
+    Begin, ConflictKind, Error, IdempotencyKey, InvalidKind, ListFilter, Proof, TxId, TxState,
+    TxStore,
+};
+
+/// A database several store instances (pools, as in several processes) can open.
+pub trait Backend: Send + Sync + 'static {
+    type Store: TxStore + Clone + 'static;
+    /// A new instance on the same database.
+    fn open(&self) -> impl Future<Output = Self::Store> + Send;
+}
+
+/// Generates one `#[tokio::test]` per case of the suite, for the backend `$make()`
+/// returns (an async fn).
+#[macro_export]
+macro_rules! conformance {
+    ($make:path) => {
+        $crate::conformance!(@cases $make;
+            begin_intent_contract,
+            begin_intent_concurrent_one_new,
+            record_tx_id_contract,
+            outcome_unknown_contract,
+            record_status_forward_only,
+            lease_exclusive_and_expiring,
+            lease_concurrent_one_holder,
+            fetch_count_limit_and_stale_lease,
+            fetch_count_concurrent_never_above_two,
+            store_result_contract,
+            store_proof_and_outbox,
+            outbox_at_least_once,
+            claim_unfinished_contract,
+            claim_unfinished_disjoint,
+            list_filter_and_order,
+            purge_keeps_proof,
+            invalid_arguments,
+        );
+    };
+    (@cases $make:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let backend = $make().await;
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(120),
+                    support::$case(&backend),
+                )
+                .await
+                .expect("the case finished within 120 s");
+            }
+        )*
+    };
+}
+
+pub const T0: OffsetDateTime = datetime!(2026-12-01 10:00:00 UTC);
+pub const TTL: Duration = Duration::from_secs(30);
+
+pub fn at(seconds: i64) -> OffsetDateTime {
+    T0 + time::Duration::seconds(seconds)
+}
+
+pub fn key(s: &str) -> IdempotencyKey {
+    IdempotencyKey::new(s).unwrap()
+}
+
+pub fn txid(s: &str) -> TxId {
+    TxId::new(s).unwrap()
+}
+
+pub fn proof(n: u32) -> Proof {
+    Proof::new(
+        format!("MIIsignedDoc{n}=="),
+        format!("hash-{n}"),
+        at(100),
+        format!(r#"{{"valid":true,"n":{n}}}"#),
+    )
+}
+
+/// A record in `Requested` with a txId.
+pub async fn requested<S: TxStore + ?Sized>(store: &S, name: &str, now: OffsetDateTime) -> TxId {
+    let k = key(&format!("key-{name}"));
+    let t = txid(&format!("tx-{name}"));
+    store.begin_intent(&k, b"sealed", now).await.unwrap();
+    store.record_tx_id(&k, &t, now).await.unwrap();
+    t
+}
+
+pub async fn begin_intent_contract<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let k = key("order-1");
+    let first = s.begin_intent(&k, b"summary one", at(0)).await.unwrap();
+    let Begin::New(rec) = first else {
+        panic!("first begin is new")
+    };
+    assert_eq!(rec.idempotency_key, k);
+    assert_eq!(rec.tx_id, None);
+    assert_eq!(rec.state, TxState::Intent);
+    assert_eq!(rec.summary.as_deref(), Some(&b"summary one"[..]));
+    assert_eq!(rec.fetch_count, 0);
+    assert_eq!(rec.created_at, at(0));
+    assert_eq!(rec.updated_at, at(0));
+    assert_eq!(rec.events.len(), 1);
+    assert_eq!(rec.events[0].state, TxState::Intent);
+    assert_eq!(rec.events[0].at, at(0));
+    assert!(rec.result_body.is_none() && rec.proof.is_none() && rec.lease.is_none());
+
+    let again = s.begin_intent(&k, b"another summary", at(5)).await.unwrap();
+    let Begin::Existing(existing) = again else {
+        panic!("same key again is existing")
+    };
+    assert_eq!(existing, rec, "the stored record, unchanged");
+    assert_eq!(s.get_by_key(&k).await.unwrap(), Some(rec.clone()));
+    assert_eq!(s.get_by_key(&key("other")).await.unwrap(), None);
+
+    // Another instance (another process) sees it too.
+    let other = b.open().await;
+    assert!(!other.begin_intent(&k, b"x", at(6)).await.unwrap().is_new());
+    assert!(
+        other
+            .begin_intent(&key("order-2"), b"x", at(6))
+            .await
+            .unwrap()
+            .is_new()
+    );
+
+    // Sub-microsecond parts are dropped, the same in every backend.
+    let t = at(7) + time::Duration::nanoseconds(1_234_567);
+    let r = s
+        .begin_intent(&key("order-3"), b"", t)
+        .await
+        .unwrap()
+        .into_record();
+    assert_eq!(r.created_at, at(7) + time::Duration::microseconds(1_234));
+    assert_eq!(r.summary.as_deref(), Some(&b""[..]));
+}
+
+pub async fn begin_intent_concurrent_one_new<B: Backend>(b: &B) {
+    let stores = [b.open().await, b.open().await];
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let s = stores[i % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            s.begin_intent(&key("racing"), format!("summary {i}").as_bytes(), at(0))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut news = 0;
+    let mut summaries = HashSet::new();
+    for t in tasks {
+        let begin = t.await.unwrap();
+        news += usize::from(begin.is_new());
+        summaries.insert(begin.into_record().summary);
+    }
+    assert_eq!(news, 1, "exactly one caller stored the intent");
+    assert_eq!(summaries.len(), 1, "everyone got the one stored record");
+}
+
+pub async fn record_tx_id_contract<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let k = key("k");
+    let t = txid("tx-1");
+    assert!(matches!(
+        s.record_tx_id(&k, &t, at(1)).await,
+        Err(Error::NotFound)
+    ));
+    s.begin_intent(&k, b"s", at(0)).await.unwrap();
+    let rec = s.record_tx_id(&k, &t, at(1)).await.unwrap();
+    assert_eq!(rec.tx_id, Some(t.clone()));
+    assert_eq!(rec.state, TxState::Requested);
+    assert_eq!(rec.updated_at, at(1));
+    let states: Vec<_> = rec.events.iter().map(|e| (e.state, e.at)).collect();
+    assert_eq!(
+        states,
+        [(TxState::Intent, at(0)), (TxState::Requested, at(1))]
+    );
+    // The same txId again: nothing changes.
+    assert_eq!(s.record_tx_id(&k, &t, at(2)).await.unwrap(), rec);
+    assert_eq!(s.get_by_tx_id(&t).await.unwrap(), Some(rec.clone()));
+    assert_eq!(s.get_by_tx_id(&txid("nope")).await.unwrap(), None);
+    // Another txId for the same key.
+    assert!(matches!(
+        s.record_tx_id(&k, &txid("tx-2"), at(2)).await,
+        Err(Error::Conflict(ConflictKind::OtherTxId))
+    ));
+    // The same txId for another key.
+    let k2 = key("k2");
+    s.begin_intent(&k2, b"s", at(0)).await.unwrap();
+    assert!(matches!(
+        s.record_tx_id(&k2, &t, at(2)).await,
+        Err(Error::Conflict(ConflictKind::TxIdTaken))
+    ));
+    assert_eq!(s.get_by_key(&k2).await.unwrap().unwrap().tx_id, None);
+}
+
+pub async fn outcome_unknown_contract<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let k = key("k");
+    assert!(matches!(
+        s.mark_outcome_unknown(&k, at(0)).await,
+        Err(Error::NotFound)
+    ));
+    s.begin_intent(&k, b"s", at(0)).await.unwrap();
+    let rec = s.mark_outcome_unknown(&k, at(1)).await.unwrap();
+    assert_eq!(rec.state, TxState::OutcomeUnknown);
+    assert_eq!(rec.events.len(), 2);
+    // Again: unchanged, no second event.
+    assert_eq!(s.mark_outcome_unknown(&k, at(2)).await.unwrap(), rec);
+    // The same key finds it, so the caller never resends.
+    assert_eq!(
+        s.begin_intent(&k, b"s", at(3)).await.unwrap(),
+        Begin::Existing(rec)
+    );
+    // The txId may still turn up (a status query found it).
+    let rec = s.record_tx_id(&k, &txid("late"), at(4)).await.unwrap();
+    assert_eq!(rec.state, TxState::Requested);
+    // Once a txId is known, the outcome is known.
+    let rec2 = s.mark_outcome_unknown(&k, at(5)).await.unwrap();
+    assert_eq!(rec2, rec);
+}
+
+pub async fn record_status_forward_only<B: Backend>(b: &B) {
+    let s = b.open().await;
+    assert!(matches!(
+        s.record_status(&txid("nope"), TxState::Completed, at(0))
+            .await,
+        Err(Error::NotFound)
+    ));
+    let t = requested(&s, "a", at(0)).await;
+    assert!(
+        !s.record_status(&t, TxState::Requested, at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.record_status(&t, TxState::InProgress, at(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.record_status(&t, TxState::Completed, at(3))
+            .await
+            .unwrap()
+    );
+    // Late, backwards.
+    assert!(
+        !s.record_status(&t, TxState::Requested, at(4))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.record_status(&t, TxState::InProgress, at(4))
+            .await
+            .unwrap()
+    );
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.state, TxState::Completed);
+    let states: Vec<_> = rec.events.iter().map(|e| (e.state, e.at)).collect();
+    assert_eq!(
+        states,
+        [
+            (TxState::Intent, at(0)),
+            (TxState::Requested, at(0)),
+            (TxState::InProgress, at(2)),
+            (TxState::Completed, at(3)),
+        ]
+    );
+    assert_eq!(rec.updated_at, at(3));
+    // The result window lapsed; nothing leaves a final state.
+    assert!(s.record_status(&t, TxState::Expired, at(5)).await.unwrap());
+    assert!(!s.record_status(&t, TxState::Failed, at(6)).await.unwrap());
+    assert!(
+        !s.record_status(&t, TxState::ResultStored, at(6))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get_by_tx_id(&t).await.unwrap().unwrap().state,
+        TxState::Expired
+    );
+    // Straight from Requested to Expired.
+    let t2 = requested(&s, "b", at(0)).await;
+    assert!(s.record_status(&t2, TxState::Expired, at(1)).await.unwrap());
+}
+
+pub async fn lease_exclusive_and_expiring<B: Backend>(b: &B) {
+    let s = b.open().await;
+    assert!(matches!(
+        s.acquire_lease(&txid("nope"), "w1", TTL, at(0)).await,
+        Err(Error::NotFound)
+    ));
+    let t = requested(&s, "a", at(0)).await;
+    let l1 = s
+        .acquire_lease(&t, "w1", TTL, at(0))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(l1.tx_id(), &t);
+    assert_eq!(l1.holder(), "w1");
+    assert_eq!(l1.expires_at(), at(30));
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.lease.as_ref(), Some(&l1));
+    // Held: nobody else, not even the same holder, until it lapses.
+    assert_eq!(s.acquire_lease(&t, "w2", TTL, at(1)).await.unwrap(), None);
+    assert_eq!(s.acquire_lease(&t, "w1", TTL, at(29)).await.unwrap(), None);
+    let other = b.open().await;
+    assert_eq!(
+        other.acquire_lease(&t, "w3", TTL, at(29)).await.unwrap(),
+        None
+    );
+    // Lapsed at exactly its expiry.
+    let l2 = other
+        .acquire_lease(&t, "w2", TTL, at(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(l2.token() > l1.token(), "fencing tokens grow");
+    assert!(matches!(
+        s.count_fetch(&l1, at(31)).await,
+        Err(Error::StaleLease)
+    ));
+    // Releasing a lease no longer held changes nothing.
+    s.release_lease(&l1).await.unwrap();
+    assert_eq!(s.acquire_lease(&t, "w1", TTL, at(31)).await.unwrap(), None);
+    // Releasing the lease in force frees the txId at once.
+    other.release_lease(&l2).await.unwrap();
+    assert_eq!(s.get_by_tx_id(&t).await.unwrap().unwrap().lease, None);
+    assert!(matches!(
+        other.count_fetch(&l2, at(32)).await,
+        Err(Error::StaleLease)
+    ));
+    let l3 = s
+        .acquire_lease(&t, "w1", TTL, at(32))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(l3.token() > l2.token());
+    assert_eq!(s.count_fetch(&l3, at(33)).await.unwrap(), 1);
+    // A lease used after its expiry is stale even when nobody took over.
+    assert!(matches!(
+        s.count_fetch(&l3, at(62)).await,
+        Err(Error::StaleLease)
+    ));
+}
+
+pub async fn lease_concurrent_one_holder<B: Backend>(b: &B) {
+    let stores = [b.open().await, b.open().await];
+    let t = requested(&stores[0], "a", at(0)).await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let s = stores[i % 2].clone();
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            s.acquire_lease(&t, &format!("w{i}"), TTL, at(1))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut held = 0;
+    for task in tasks {
+        held += usize::from(task.await.unwrap().is_some());
+    }
+    assert_eq!(held, 1);
+}
+
+pub async fn fetch_count_limit_and_stale_lease<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let t = requested(&s, "a", at(0)).await;
+    let l = s.acquire_lease(&t, "w", TTL, at(0)).await.unwrap().unwrap();
+    assert_eq!(s.count_fetch(&l, at(1)).await.unwrap(), 1);
+    assert_eq!(s.count_fetch(&l, at(2)).await.unwrap(), 2);
+    assert!(matches!(
+        s.count_fetch(&l, at(3)).await,
+        Err(Error::FetchLimit)
+    ));
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.fetch_count, 2);
+    // The count survives leases: a new holder is refused too.
+    s.release_lease(&l).await.unwrap();
+    let l2 = s
+        .acquire_lease(&t, "w2", TTL, at(4))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        s.count_fetch(&l2, at(5)).await,
+        Err(Error::FetchLimit)
+    ));
+    // A stale lease says so first.
+    assert!(matches!(
+        s.count_fetch(&l, at(5)).await,
+        Err(Error::StaleLease)
+    ));
+}
+
+pub async fn fetch_count_concurrent_never_above_two<B: Backend>(b: &B) {
+    let stores = [b.open().await, b.open().await, b.open().await];
+    let t = requested(&stores[0], "a", at(0)).await;
+    // Each acquisition happens a ttl after the previous one, so every lease can be
+    // taken over at once: holders race with stale and fresh fencing tokens.
+    let tick = Arc::new(AtomicU64::new(1));
+    let mut tasks = Vec::new();
+    for i in 0..18 {
+        let s = stores[i % 3].clone();
+        let t = t.clone();
+        let tick = tick.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut counted = 0u32;
+            for _ in 0..6 {
+                let k = tick.fetch_add(1, Ordering::SeqCst);
+                let now = at(i64::try_from(k).unwrap() * 31);
+                let Some(lease) = s
+                    .acquire_lease(&t, &format!("w{i}"), TTL, now)
+                    .await
+                    .unwrap()
+                else {
+                    continue;
+                };
+                match s.count_fetch(&lease, now).await {
+                    Ok(n) => {
+                        assert!(n == 1 || n == 2);
+                        counted += 1;
+                    }
+                    Err(Error::FetchLimit | Error::StaleLease) => {}
+                    Err(e) => panic!("unexpected error: {e}"),
+                }
+            }
+            counted
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap();
+    }
+    assert!(total <= 2, "{total} fetches were counted");
+    // Whatever the race left, at most two are ever counted.
+    let now = at(1_000_000);
+    let lease = stores[1]
+        .acquire_lease(&t, "last", TTL, now)
+        .await
+        .unwrap()
+        .unwrap();
+    loop {
+        match stores[1].count_fetch(&lease, now).await {
+            Ok(_) => total += 1,
+            Err(Error::FetchLimit) => break,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(total, 2, "exactly two fetches were counted");
+    let rec = stores[2].get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.fetch_count, 2);
+}
+
+pub async fn store_result_contract<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let t = requested(&s, "a", at(0)).await;
+    s.record_status(&t, TxState::Completed, at(1))
+        .await
+        .unwrap();
+    let l = s.acquire_lease(&t, "w", TTL, at(2)).await.unwrap().unwrap();
+    assert_eq!(s.count_fetch(&l, at(2)).await.unwrap(), 1);
+    let body: Vec<u8> = (0..=255).collect();
+    s.store_result(&l, &body, at(3)).await.unwrap();
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.result_body.as_deref(), Some(&body[..]));
+    assert_eq!(rec.state, TxState::ResultStored);
+    assert_eq!(
+        rec.events.last().map(|e| (e.state, e.at)),
+        Some((TxState::ResultStored, at(3)))
+    );
+    assert!(matches!(
+        s.store_result(&l, b"again", at(4)).await,
+        Err(Error::Conflict(ConflictKind::ResultStored))
+    ));
+    // Without the lease in force.
+    let t2 = requested(&s, "b", at(0)).await;
+    let l2 = s
+        .acquire_lease(&t2, "w", TTL, at(0))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        s.store_result(&l2, b"late", at(30)).await,
+        Err(Error::StaleLease)
+    ));
+    assert_eq!(
+        s.get_by_tx_id(&t2).await.unwrap().unwrap().result_body,
+        None
+    );
+}
+
+pub async fn store_proof_and_outbox<B: Backend>(b: &B) {
+    let s = b.open().await;
+    assert!(matches!(
+        s.store_proof(&txid("nope"), &proof(0), at(0)).await,
+        Err(Error::NotFound)
+    ));
+    let t = requested(&s, "a", at(0)).await;
+    assert!(
+        s.outbox_claim("app", TTL, 10, at(0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.store_proof(&t, &proof(1), at(5)).await.unwrap();
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.proof, Some(proof(1)));
+    assert_eq!(rec.updated_at, at(5));
+    assert!(matches!(
+        s.store_proof(&t, &proof(2), at(6)).await,
+        Err(Error::Conflict(ConflictKind::ProofStored))
+    ));
+    let entries = s.outbox_claim("app", TTL, 10, at(6)).await.unwrap();
+    assert_eq!(
+        entries.len(),
+        1,
+        "one entry per proof, none for the refused one"
+    );
+    assert_eq!(entries[0].tx_id, t);
+    assert_eq!(entries[0].idempotency_key, key("key-a"));
+    assert_eq!(entries[0].created_at, at(5));
+    assert_eq!(entries[0].claims, 1);
+    assert_eq!(s.outbox_ack(&[entries[0].id]).await.unwrap(), 1);
+    assert_eq!(s.outbox_ack(&[entries[0].id, 999_999]).await.unwrap(), 0);
+    assert!(
+        s.outbox_claim("app", TTL, 10, at(100))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn outbox_at_least_once<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let t = requested(&s, &format!("r{n}"), at(0)).await;
+        s.store_proof(&t, &proof(n), at(i64::from(n)))
+            .await
+            .unwrap();
+        ids.push(t);
+    }
+    let other = b.open().await;
+    let first = s.outbox_claim("a", TTL, 3, at(10)).await.unwrap();
+    assert_eq!(first.len(), 3);
+    let firsts: Vec<_> = first.iter().map(|e| e.tx_id.clone()).collect();
+    assert_eq!(firsts, ids[..3], "oldest first");
+    let second = other.outbox_claim("b", TTL, 10, at(11)).await.unwrap();
+    assert_eq!(
+        second.len(),
+        2,
+        "claimed entries are not handed out again within ttl"
+    );
+    assert!(
+        other
+            .outbox_claim("b", TTL, 10, at(12))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // `a` acknowledges one and dies with the other two; `b` acknowledges both of its own.
+    assert_eq!(s.outbox_ack(&[first[0].id]).await.unwrap(), 1);
+    let ack: Vec<u64> = second.iter().map(|e| e.id).collect();
+    assert_eq!(other.outbox_ack(&ack).await.unwrap(), 2);
+    assert!(
+        other
+            .outbox_claim("b", TTL, 10, at(39))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = other.outbox_claim("b", TTL, 10, at(40)).await.unwrap();
+    let agains: Vec<_> = again.iter().map(|e| e.tx_id.clone()).collect();
+    assert_eq!(
+        agains,
+        ids[1..3],
+        "claimed but never acknowledged: delivered again"
+    );
+    assert!(again.iter().all(|e| e.claims == 2));
+    let ack: Vec<u64> = again.iter().map(|e| e.id).collect();
+    assert_eq!(other.outbox_ack(&ack).await.unwrap(), 2);
+    assert!(
+        s.outbox_claim("a", TTL, 10, at(1000))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn claim_unfinished_contract<B: Backend>(b: &B) {
+    let s = b.open().await;
+    // Not claimed: an intent, an outcome unknown, final states.
+    s.begin_intent(&key("intent"), b"s", at(0)).await.unwrap();
+    s.begin_intent(&key("unknown"), b"s", at(0)).await.unwrap();
+    s.mark_outcome_unknown(&key("unknown"), at(0))
+        .await
+        .unwrap();
+    let expired = requested(&s, "expired", at(0)).await;
+    s.record_status(&expired, TxState::Expired, at(1))
+        .await
+        .unwrap();
+    let failed = requested(&s, "failed", at(0)).await;
+    s.record_status(&failed, TxState::Failed, at(1))
+        .await
+        .unwrap();
+    let stored = requested(&s, "stored", at(0)).await;
+    let l = s
+        .acquire_lease(&stored, "w", TTL, at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    s.store_result(&l, b"r", at(1)).await.unwrap();
+    s.release_lease(&l).await.unwrap();
+    // Claimed: requested, in progress, completed (without a result), oldest change first.
+    let c = requested(&s, "completed", at(2)).await;
+    s.record_status(&c, TxState::Completed, at(3))
+        .await
+        .unwrap();
+    let p = requested(&s, "progress", at(2)).await;
+    s.record_status(&p, TxState::InProgress, at(2))
+        .await
+        .unwrap();
+    let r = requested(&s, "requested", at(1)).await;
+    // One whose lease is held is left alone until it lapses.
+    let leased = requested(&s, "leased", at(0)).await;
+    let held = s
+        .acquire_lease(&leased, "other", TTL, at(4))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let claimed = s
+        .claim_unfinished("reconciler", TTL, 10, at(5))
+        .await
+        .unwrap();
+    let got: Vec<_> = claimed.iter().map(|r| r.tx_id.clone().unwrap()).collect();
+    assert_eq!(got, [r.clone(), p.clone(), c.clone()]);
+    for rec in &claimed {
+        let lease = rec.lease.as_ref().expect("claimed with a lease");
+        assert_eq!(lease.holder(), "reconciler");
+        assert_eq!(lease.expires_at(), at(35));
+    }
+    // The claim's lease is a lease: it counts a fetch and keeps others out.
+    let lease = claimed[2].lease.clone().unwrap();
+    assert_eq!(s.count_fetch(&lease, at(6)).await.unwrap(), 1);
+    assert_eq!(s.acquire_lease(&c, "w", TTL, at(6)).await.unwrap(), None);
+    assert!(
+        s.claim_unfinished("again", TTL, 10, at(6))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // After the leases lapse everything unfinished comes back, `leased` too.
+    let later = s.claim_unfinished("again", TTL, 10, at(40)).await.unwrap();
+    let mut got: Vec<_> = later.iter().map(|r| r.tx_id.clone().unwrap()).collect();
+    got.sort();
+    let leased_tx = leased.clone();
+    let mut want = vec![c, p, r, leased];
+    want.sort();
+    assert_eq!(got, want);
+    let retaken = later
+        .iter()
+        .find(|r| r.tx_id.as_ref() == Some(&leased_tx))
+        .unwrap();
+    assert!(retaken.lease.as_ref().unwrap().token() > held.token());
+    // The limit.
+    assert_eq!(
+        s.claim_unfinished("x", TTL, 2, at(80)).await.unwrap().len(),
+        2
+    );
+    assert_eq!(
+        s.claim_unfinished("y", TTL, 0, at(80)).await.unwrap().len(),
+        0
+    );
+}
+
+pub async fn claim_unfinished_disjoint<B: Backend>(b: &B) {
+    let setup = b.open().await;
+    let mut all = HashSet::new();
+    for n in 0..40 {
+        all.insert(requested(&setup, &format!("r{n:02}"), at(0)).await);
+    }
+    let stores = [b.open().await, b.open().await];
+    let mut tasks = Vec::new();
+    for (i, s) in stores.iter().enumerate() {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = s
+                    .claim_unfinished(&format!("c{i}"), TTL, 3, at(1))
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    break mine;
+                }
+                mine.extend(got.into_iter().map(|r| r.tx_id.unwrap()));
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let a: Vec<TxId> = tasks.remove(0).await.unwrap();
+    let b2: Vec<TxId> = tasks.remove(0).await.unwrap();
+    let sa: HashSet<_> = a.iter().cloned().collect();
+    let sb: HashSet<_> = b2.iter().cloned().collect();
+    assert_eq!(sa.len(), a.len(), "no claimer got a record twice");
+    assert_eq!(sb.len(), b2.len());
+    assert!(
+        sa.is_disjoint(&sb),
+        "the claimers shared the work disjointly"
+    );
+    let union: HashSet<_> = sa.union(&sb).cloned().collect();
+    assert_eq!(union, all, "every unfinished record was claimed");
+}
+
+pub async fn list_filter_and_order<B: Backend>(b: &B) {
+    let s = b.open().await;
+    assert!(s.list(&ListFilter::new()).await.unwrap().is_empty());
+    s.begin_intent(&key("k1"), b"s", at(0)).await.unwrap();
+    let t2 = requested(&s, "k2", at(1)).await;
+    let t3 = requested(&s, "k3", at(2)).await;
+    s.record_status(&t3, TxState::Completed, at(3))
+        .await
+        .unwrap();
+    let all = s.list(&ListFilter::new()).await.unwrap();
+    let keys: Vec<_> = all
+        .iter()
+        .map(|r| r.idempotency_key.as_str().to_owned())
+        .collect();
+    assert_eq!(keys, ["key-k3", "key-k2", "k1"], "newest first");
+    assert_eq!(all[0].events.len(), 3, "records come with their events");
+    let two = s.list(&ListFilter::new().limit(2)).await.unwrap();
+    assert_eq!(two.len(), 2);
+    let req = s
+        .list(&ListFilter::new().state(TxState::Requested))
+        .await
+        .unwrap();
+    assert_eq!(req.len(), 1);
+    assert_eq!(req[0].tx_id, Some(t2));
+    let both = s
+        .list(
+            &ListFilter::new()
+                .state(TxState::Requested)
+                .state(TxState::Completed),
+        )
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+    assert!(
+        s.list(&ListFilter::new().state(TxState::Failed))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn purge_keeps_proof<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let day = 86_400;
+    let old = requested(&s, "old", at(0)).await;
+    let l = s
+        .acquire_lease(&old, "w", TTL, at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    s.store_result(&l, b"sealed result", at(1)).await.unwrap();
+    s.store_proof(&old, &proof(1), at(2)).await.unwrap();
+    let young = requested(&s, "young", at(6 * day)).await;
+    let now = at(10 * day);
+    let n = s
+        .purge_personal_data(Duration::from_secs(5 * 86_400), now)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let rec = s.get_by_tx_id(&old).await.unwrap().unwrap();
+    assert_eq!(rec.summary, None);
+    assert_eq!(rec.result_body, None);
+    assert_eq!(rec.purged_at, Some(now));
+    assert_eq!(rec.proof, Some(proof(1)), "the proof is kept");
+    assert_eq!(rec.tx_id, Some(old.clone()));
+    assert_eq!(rec.state, TxState::ResultStored);
+    assert_eq!(rec.events.len(), 3);
+    let y = s.get_by_tx_id(&young).await.unwrap().unwrap();
+    assert_eq!(y.summary.as_deref(), Some(&b"sealed"[..]));
+    assert_eq!(y.purged_at, None);
+    assert_eq!(
+        s.purge_personal_data(Duration::from_secs(5 * 86_400), now)
+            .await
+            .unwrap(),
+        0,
+        "nothing left to erase"
+    );
+    // The purged key still finds its transaction.
+    assert!(
+        !s.begin_intent(&key("key-old"), b"x", now)
+            .await
+            .unwrap()
+            .is_new()
+    );
+}
+
+pub async fn invalid_arguments<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let t = requested(&s, "a", at(0)).await;
+    assert!(matches!(
+        s.acquire_lease(&t, "", TTL, at(0)).await,
+        Err(Error::Invalid(InvalidKind::Holder))
+    ));
+    assert!(matches!(
+        s.acquire_lease(&t, &"h".repeat(256), TTL, at(0)).await,
+        Err(Error::Invalid(InvalidKind::Holder))
+    ));
+    assert!(matches!(
+        s.claim_unfinished("", TTL, 1, at(0)).await,
+        Err(Error::Invalid(InvalidKind::Holder))
+    ));
+    assert!(matches!(
+        s.acquire_lease(&t, "w", Duration::MAX, at(0)).await,
+        Err(Error::Invalid(InvalidKind::Duration))
+    ));
+    assert!(matches!(
+        s.purge_personal_data(Duration::MAX, at(0)).await,
+        Err(Error::Invalid(InvalidKind::Duration))
+    ));
+    // Nothing was leased by the refused calls.
+    assert!(
+        s.acquire_lease(&t, "w", TTL, at(0))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+// ---- durability across processes ----
+
+/// The env var a child writer reads its store location from.
+pub const CHILD_TARGET: &str = "TOSS_TX_STORE_CHILD_TARGET";
+pub const CHILD_KEY: &str = "child-key";
+pub const CHILD_TX: &str = "child-tx-1";
+pub const CHILD_MARKER: &str = "TOSS_TX_STORE_CHILD_WRITTEN";
+
+/// What the child does: an intent and a txId, each committed, then a line on stdout,
+/// then it waits (bounded) to be killed.
+pub async fn child_write<S: TxStore>(store: &S) {
+    let k = key(CHILD_KEY);
+    assert!(
+        store
+            .begin_intent(&k, b"sealed", at(0))
+            .await
+            .unwrap()
+            .is_new()
+    );
+    store
+        .record_tx_id(&k, &txid(CHILD_TX), at(1))
+        .await
+        .unwrap();
+    println!("{CHILD_MARKER}");
+    use std::io::Write as _;
+    std::io::stdout().flush().unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    panic!("the parent never killed the child");
+}
+
+/// Runs the `#[ignore]`d test `test` of this test binary as a child with
+/// `CHILD_TARGET=target`, waits (bounded) for its marker line and `kill -9`s it.
+pub fn run_child_and_kill(test: &str, target: &str) {
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe)
+        .args([
+            test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_TARGET, target)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            // libtest may print "test child_writer ... " on the same line first.
+            if line.contains(CHILD_MARKER) {
+                let _ = tx.send(());
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let written = rx.recv_timeout(Duration::from_secs(60));
+    // SIGKILL: no destructor, no pool shutdown, no chance to flush anything more.
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        written.is_ok(),
+        "the child did not report its writes within 60 s ({:?})",
+        started.elapsed()
+    );
+    assert!(!status.success(), "the child was killed, not finished");
+}
+
+/// What the parent checks after the child was killed.
+pub async fn check_child_writes<S: TxStore>(store: &S) {
+    let rec = store
+        .get_by_key(&key(CHILD_KEY))
+        .await
+        .unwrap()
+        .expect("the intent survived the kill");
+    assert_eq!(
+        rec.tx_id,
+        Some(txid(CHILD_TX)),
+        "the txId survived the kill"
+    );
+    assert_eq!(rec.state, TxState::Requested);
+    assert_eq!(
+        store
+            .get_by_tx_id(&txid(CHILD_TX))
+            .await
+            .unwrap()
+            .map(|r| r.idempotency_key),
+        Some(key(CHILD_KEY))
+    );
+}
