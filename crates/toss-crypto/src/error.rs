@@ -49,6 +49,19 @@ pub enum Error {
     )]
     NoDefaultProvider,
 
+    /// A data key or data key ring could not be made.
+    #[error("invalid data key: {0}")]
+    DataKey(DataKeyError),
+
+    /// Sealed data (`dk1$<key id>$<base64>`) is not well formed.
+    #[error("malformed sealed data: {0}")]
+    Sealed(SealedFormatError),
+
+    /// Sealed data names a key id that the data key or ring opening it does not hold: a key
+    /// retired too early, or data sealed by another application.
+    #[error("sealed under a data key id that is not in the ring")]
+    UnknownDataKey,
+
     /// A failure specific to a crypto provider.
     #[error("crypto provider failure: {0}")]
     Other(OtherError),
@@ -70,6 +83,8 @@ from_detail! {
     KeyMaterialError => KeyMaterial,
     DecryptError => Decrypt,
     RsaKeyError => RsaKey,
+    DataKeyError => DataKey,
+    SealedFormatError => Sealed,
 }
 
 /// What is wrong with a `v1$…` envelope or session key.
@@ -214,6 +229,48 @@ pub enum RsaKeyError {
     Generate(usize),
 }
 
+/// What is wrong with a [`DataKey`](crate::DataKey) or [`DataKeyRing`](crate::DataKeyRing).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataKeyError {
+    /// The key text is not standard base64.
+    #[error("the key is not valid base64")]
+    Base64,
+    /// The key is not 32 bytes long.
+    #[error("a data key is 32 bytes, found {0}")]
+    Length(usize),
+    /// An explicit key id breaks the rules of [`DataKey::with_id`](crate::DataKey::with_id).
+    #[error("a key id is 1 to 32 characters from `A-Z`, `a-z`, `0-9`, `-`, `_` and `.`")]
+    KeyId,
+    /// Two keys of one ring have the same id, so sealed data could not say which opens it.
+    #[error("two keys of the ring have the same key id")]
+    DuplicateKeyId,
+}
+
+/// What is wrong with sealed data, `dk1$<key id>$<base64(nonce‖ciphertext‖tag)>`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealedFormatError {
+    /// The text does not split on `$` into exactly three parts.
+    #[error("expected 3 `$`-separated parts, found {found}")]
+    PartCount {
+        /// How many parts the input has.
+        found: usize,
+    },
+    /// The version is not `dk1`.
+    #[error("unsupported version (expected `dk1`)")]
+    Version,
+    /// The key id part is not a valid key id.
+    #[error("the key id is not 1 to 32 characters from `A-Z`, `a-z`, `0-9`, `-`, `_` and `.`")]
+    KeyId,
+    /// The payload is not standard base64.
+    #[error("the payload is not valid base64")]
+    Base64,
+    /// The payload is shorter than a 12-byte nonce and a 16-byte tag.
+    #[error("a payload of {0} bytes is shorter than a nonce and a tag (28 bytes)")]
+    Length(usize),
+}
+
 /// A provider-specific failure, kept as a shared error so [`Error`] stays `Clone`.
 #[derive(Debug, Clone)]
 pub struct OtherError(Arc<dyn StdError + Send + Sync>);
@@ -270,6 +327,11 @@ mod tests {
             DecryptError::Hmac.into(),
             RsaKeyError::TooSmall.into(),
             Error::UnknownAlgorithm,
+            DataKeyError::Length(16).into(),
+            DataKeyError::KeyId.into(),
+            SealedFormatError::PartCount { found: 2 }.into(),
+            SealedFormatError::Length(3).into(),
+            Error::UnknownDataKey,
         ];
         for e in errors {
             let text = e.to_string();
