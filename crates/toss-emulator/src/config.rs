@@ -54,7 +54,8 @@ pub const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
 pub const DEFAULT_BACKLOG: u32 = 4096;
 
 /// Who may use the control endpoints (`POST /emulator/v1/tx/{txId}/{action}`), which move
-/// transactions without a token.
+/// transactions without a token, and the transactions listing
+/// (`GET /emulator/v1/transactions`), which names every client's txIds.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ControlAccess {
@@ -63,7 +64,7 @@ pub enum ControlAccess {
     LoopbackOnly,
     /// Any peer, for an emulator reached across containers; nothing else protects them.
     Anyone,
-    /// Nobody: the control endpoints answer HTTP 404.
+    /// Nobody: the control endpoints and the listing answer HTTP 404.
     Off,
 }
 
@@ -405,8 +406,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Who may use the control endpoints that move transactions. Defaults to
-    /// [`ControlAccess::LoopbackOnly`].
+    /// Who may use the control endpoints that move transactions, and the transactions
+    /// listing. Defaults to [`ControlAccess::LoopbackOnly`].
     pub fn control_endpoints(mut self, access: ControlAccess) -> Self {
         self.config.control = access;
         self

@@ -69,6 +69,7 @@
 //! | `POST /api/v1/certificate/validate` | `{"valid","enabled"}`: true for certificates of the emulator's CA |
 //! | `POST /emulator/v1/tx/{txId}/{open\|complete\|expire}` | moves a transaction now; answers like the status call. Loopback peers only by default (403 to others), off entirely (404) with [`ControlAccess::Off`] |
 //! | `GET /emulator/v1/stats` | [`Stats`] as JSON |
+//! | `GET /emulator/v1/transactions` | [`TransactionList`] as JSON: every remembered transaction (live or retained) with its client, status, times and results served, and per client the sign requests and results since the start. Under the control endpoints' rule: loopback peers only by default (403), 404 with [`ControlAccess::Off`] |
 //! | `GET /emulator/v1/public-key` | the base64 DER public key, as text |
 //! | `GET /emulator/v1/ca-certificate` | the test CA certificate, PEM |
 //!
@@ -110,7 +111,9 @@
 //! when they expire. A sweeper frees what is due every 100 ms in small, bounded steps (and
 //! each sign request or token does a little of the same), reading the emulator's clock.
 //! `GET /emulator/v1/stats` reports `liveTransactions`, `retainedTransactions` and
-//! `liveTokens`.
+//! `liveTokens`; `GET /emulator/v1/transactions` (and [`EmulatorHandle::transactions`])
+//! lists each remembered transaction, with `retained` and `retainedBecause` for those kept
+//! only for status answers, until they are freed.
 //!
 //! # As a server
 //!
@@ -155,6 +158,7 @@ mod clock;
 mod cms_sign;
 mod config;
 mod error;
+mod listing;
 mod routes;
 mod rsa_signer;
 pub mod serve;
@@ -171,5 +175,6 @@ pub use config::{
     DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, EmulatorConfig, UserBehaviour,
 };
 pub use error::Error;
+pub use listing::{ClientActivity, RetainedBecause, TransactionList, TransactionSummary};
 pub use server::{Emulator, EmulatorHandle, VERSION_HEADER};
 pub use stats::Stats;

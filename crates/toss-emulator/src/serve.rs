@@ -108,11 +108,12 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = DEFAULT_RETENTION.as_secs())]
     pub retention_seconds: u64,
 
-    /// Who may use POST /emulator/v1/tx/{txId}/{action}.
+    /// Who may use POST /emulator/v1/tx/{txId}/{action} and GET /emulator/v1/transactions.
     #[arg(long, value_enum, default_value_t = ControlMode::Loopback)]
     pub control: ControlMode,
 
-    /// Turn the control endpoints off (the same as --control off).
+    /// Turn the control endpoints and the transactions listing off (the same as --control
+    /// off).
     #[arg(long)]
     pub no_control: bool,
 

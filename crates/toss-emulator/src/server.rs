@@ -33,9 +33,10 @@ use crate::config::{
     UserBehaviour,
 };
 use crate::error::Error;
+use crate::listing::{self, TransactionList, TransactionSummary};
 use crate::routes::{certificate, control, sign, token};
 use crate::state::{Action, ControlFailure, Tokens, Transactions};
-use crate::stats::{Counters, Stats};
+use crate::stats::{ClientCounters, Counters, Stats};
 
 /// The header every response carries, with the emulator's version.
 pub const VERSION_HEADER: &str = "x-toss-emulator-version";
@@ -67,6 +68,8 @@ pub(crate) struct AppState {
     pub(crate) tokens: Tokens,
     pub(crate) transactions: Transactions,
     pub(crate) stats: Counters,
+    /// Per client, indexed like `clients`.
+    pub(crate) client_counters: Vec<ClientCounters>,
     pub(crate) base_url: String,
     pub(crate) control: ControlAccess,
     /// One permit per core for RSA work on the blocking pool, so that a burst of requests
@@ -223,10 +226,12 @@ fn app_state(
         .fill(&mut token_key)
         .map_err(Error::ProviderKey)?;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let clients = config.clients_or_default().into_owned();
     Ok(AppState {
         clock: Arc::clone(&config.clock),
         opener,
-        clients: config.clients_or_default().into_owned(),
+        client_counters: ClientCounters::for_clients(clients.len()),
+        clients,
         token_lifetime: config.token_lifetime,
         token_key,
         default_expire_seconds: config.default_expire_seconds,
@@ -392,6 +397,7 @@ fn router(state: Arc<AppState>, limits: &ServerLimits) -> Router {
         .route("/api/v1/certificate/validate", post(certificate::validate))
         .route("/emulator/v1/tx/{tx_id}/{action}", post(control::act))
         .route("/emulator/v1/stats", get(control::stats))
+        .route("/emulator/v1/transactions", get(control::transactions))
         .route("/emulator/v1/public-key", get(control::public_key))
         .route("/emulator/v1/ca-certificate", get(control::ca_certificate))
         .fallback(control::not_found)
@@ -493,6 +499,22 @@ impl EmulatorHandle {
     #[must_use]
     pub fn stats(&self) -> Stats {
         self.state.stats()
+    }
+
+    /// Every transaction remembered now, of every client, with its status and the results
+    /// it served, and per client the sign requests and results since the start: what
+    /// `GET /emulator/v1/transactions` answers (whatever [`ControlAccess`] says, since only
+    /// the process that started the emulator holds the handle).
+    #[must_use]
+    pub fn transactions(&self) -> TransactionList {
+        listing::list(&self.state)
+    }
+
+    /// Transaction `tx_id` as [`transactions`](Self::transactions) lists it, whatever its
+    /// client; `None` when it is unknown or was freed.
+    #[must_use]
+    pub fn transaction(&self, tx_id: &str) -> Option<TransactionSummary> {
+        listing::one(&self.state, tx_id)
     }
 
     /// The manual clock, when the emulator was started with one
@@ -608,9 +630,16 @@ mod tests {
     /// The answer of `router` to a control call from `peer` (`None`: no peer known), as
     /// status and body: hyper's server loop is the only other thing between it and a client.
     async fn control_call(app: &Router, peer: Option<SocketAddr>) -> (StatusCode, String) {
-        let mut request = Request::builder()
-            .method("POST")
-            .uri("/emulator/v1/tx/no-such-tx/open");
+        call(app, "POST", "/emulator/v1/tx/no-such-tx/open", peer).await
+    }
+
+    async fn call(
+        app: &Router,
+        method: &str,
+        uri: &str,
+        peer: Option<SocketAddr>,
+    ) -> (StatusCode, String) {
+        let mut request = Request::builder().method(method).uri(uri);
         if let Some(peer) = peer {
             request = request.extension(ConnectInfo(peer));
         }
@@ -656,6 +685,15 @@ mod tests {
             let (got, body) = control_call(&app, peer).await;
             assert_eq!(got.as_u16(), status, "{access:?} {peer:?}: {body}");
             assert!(body.contains(code), "{access:?} {peer:?}: {body}");
+
+            // The transactions listing follows the same rule; let through, it lists.
+            let (got, body) = call(&app, "GET", "/emulator/v1/transactions", peer).await;
+            let (status, code) = match (status, code) {
+                (404, "CE3100") => (200, "\"transactions\":[]"),
+                other => other,
+            };
+            assert_eq!(got.as_u16(), status, "listing {access:?} {peer:?}: {body}");
+            assert!(body.contains(code), "listing {access:?} {peer:?}: {body}");
         }
     }
 

@@ -142,6 +142,8 @@ pub(crate) struct Retained {
     pub(crate) requested_at: OffsetDateTime,
     pub(crate) stage: Stage,
     pub(crate) finished: Finished,
+    /// The results it served while live.
+    pub(crate) results_served: u32,
     /// The sessions it used, forgotten with it.
     session_ids: Vec<String>,
     free_at: OffsetDateTime,
@@ -178,6 +180,35 @@ impl Entry {
             Self::Retained(retained) => retained.stage,
         }
     }
+
+    /// What the transactions listing shows of it at `now`.
+    fn summary(&self, tx_id: &str, now: OffsetDateTime) -> Summary {
+        let (results_served, finished) = match self {
+            Self::Live(transaction) => (transaction.results_served, None),
+            Self::Retained(retained) => (retained.results_served, Some(retained.finished)),
+        };
+        Summary {
+            tx_id: tx_id.to_owned(),
+            owner: self.owner(),
+            requested_at: self.requested_at(),
+            stage: self.stage(now),
+            results_served,
+            finished,
+        }
+    }
+}
+
+/// One transaction as the listing shows it, taken under the lock.
+#[derive(Debug, Clone)]
+pub(crate) struct Summary {
+    pub(crate) tx_id: String,
+    pub(crate) owner: ClientIndex,
+    pub(crate) requested_at: OffsetDateTime,
+    pub(crate) stage: Stage,
+    /// Successful result calls, and one being answered at this moment.
+    pub(crate) results_served: u32,
+    /// Why it is retained; `None` while live.
+    pub(crate) finished: Option<Finished>,
 }
 
 /// The session of an accepted request was already used by an earlier one.
@@ -275,6 +306,7 @@ impl Store {
             requested_at: transaction.requested_at,
             stage: transaction.progress(now),
             finished,
+            results_served: transaction.results_served,
             session_ids,
             free_at,
         });
@@ -396,6 +428,33 @@ impl Transactions {
     /// Frees and retires what is due at `now`, looking at up to `budget` deadlines.
     pub(crate) fn sweep(&self, now: OffsetDateTime, budget: usize) {
         self.lock().sweep(now, self.retention, budget);
+    }
+
+    /// Every remembered transaction at `now`, of every client, oldest first (ties by txId).
+    ///
+    /// Copies the entries under one lock hold; the listing is for tests and operators, not
+    /// for the request path.
+    pub(crate) fn summaries(&self, now: OffsetDateTime) -> Vec<Summary> {
+        let mut summaries: Vec<Summary> = {
+            let store = self.lock();
+            store
+                .entries
+                .iter()
+                .map(|(tx_id, entry)| entry.summary(tx_id, now))
+                .collect()
+        };
+        summaries
+            .sort_unstable_by(|a, b| (a.requested_at, &a.tx_id).cmp(&(b.requested_at, &b.tx_id)));
+        summaries
+    }
+
+    /// The transaction `tx_id` as the listing shows it, whatever its client.
+    pub(crate) fn summary(&self, tx_id: &str, now: OffsetDateTime) -> Option<Summary> {
+        let store = self.lock();
+        store
+            .entries
+            .get(tx_id)
+            .map(|entry| entry.summary(tx_id, now))
     }
 
     pub(crate) fn counts(&self) -> TransactionCounts {

@@ -92,3 +92,27 @@ impl Counters {
         }
     }
 }
+
+/// Calls counted per client, for the transactions listing: sign requests accepted and
+/// results served since the emulator started, including those of transactions already
+/// freed.
+#[derive(Debug, Default)]
+pub(crate) struct ClientCounters {
+    pub(crate) sign_requests: AtomicU64,
+    pub(crate) results: AtomicU64,
+}
+
+impl ClientCounters {
+    /// One set per configured client, indexed like them.
+    pub(crate) fn for_clients(count: usize) -> Vec<Self> {
+        (0..count).map(|_| Self::default()).collect()
+    }
+
+    pub(crate) fn bump_sign_requests(&self) {
+        self.sign_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn bump_results(&self) {
+        self.results.fetch_add(1, Ordering::Relaxed);
+    }
+}

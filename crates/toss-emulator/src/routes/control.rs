@@ -1,5 +1,5 @@
-//! The emulator's own endpoints under `/emulator/v1/`: moving transactions by hand, stats,
-//! and the keys a client needs.
+//! The emulator's own endpoints under `/emulator/v1/`: moving transactions by hand, the
+//! transactions listing, stats, and the keys a client needs.
 
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use toss_model::{ErrorCode, StatusResponse, TxId};
 
 use super::{Fail, refuse, timestamp};
+use crate::listing;
 use crate::server::{AppState, control_allowed};
 use crate::state::{Action, ControlFailure};
 use crate::stats::Counter;
@@ -29,24 +30,8 @@ pub(crate) async fn act(
     peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
-    // Without a known peer (the router served some other way) nobody is loopback.
-    let peer = peer.map_or(
-        std::net::Ipv4Addr::UNSPECIFIED.into(),
-        |ConnectInfo(peer)| peer.ip(),
-    );
-    match control_allowed(state.control, peer) {
-        Ok(()) => {}
-        Err(StatusCode::NOT_FOUND) => return not_found(State(state)).await,
-        Err(status) => {
-            return refuse(
-                &state,
-                Fail::new(
-                    status,
-                    ErrorCode::Ce3000,
-                    "the control endpoints answer loopback peers only",
-                ),
-            );
-        }
+    if let Some(refused) = refusal(&state, peer) {
+        return refused;
     }
     let Ok(Path((tx_id, action))) = path else {
         return refuse(
@@ -99,6 +84,45 @@ pub(crate) async fn act(
     }
 }
 
+/// `GET /emulator/v1/transactions`: every remembered transaction, as
+/// [`TransactionList`](crate::TransactionList) JSON. It names every client's txIds, so it
+/// is guarded as the control endpoints are.
+pub(crate) async fn transactions(
+    State(state): State<Arc<AppState>>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+) -> Response {
+    if let Some(refused) = refusal(&state, peer) {
+        return refused;
+    }
+    Json(listing::list(&state)).into_response()
+}
+
+/// The refusal of a peer that may not use a control or listing endpoint under the
+/// configured [`ControlAccess`](crate::ControlAccess), if it may not: 404 as for an unknown
+/// path when they are off, 403 for a peer that is not allowed.
+fn refusal(
+    state: &AppState,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+) -> Option<Response> {
+    // Without a known peer (the router served some other way) nobody is loopback.
+    let peer = peer.map_or(
+        std::net::Ipv4Addr::UNSPECIFIED.into(),
+        |ConnectInfo(peer)| peer.ip(),
+    );
+    match control_allowed(state.control, peer) {
+        Ok(()) => None,
+        Err(StatusCode::NOT_FOUND) => Some(no_such_endpoint(state)),
+        Err(status) => Some(refuse(
+            state,
+            Fail::new(
+                status,
+                ErrorCode::Ce3000,
+                "the control endpoints answer loopback peers only",
+            ),
+        )),
+    }
+}
+
 /// `GET /emulator/v1/stats`: the counts of [`Stats`](crate::Stats) as JSON.
 pub(crate) async fn stats(State(state): State<Arc<AppState>>) -> Response {
     Json(state.stats()).into_response()
@@ -138,6 +162,10 @@ pub(crate) async fn method_not_allowed(State(state): State<Arc<AppState>>) -> Re
 
 /// Any other path: a `FAIL` envelope with HTTP 404, counted as an error.
 pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
+    no_such_endpoint(&state)
+}
+
+fn no_such_endpoint(state: &AppState) -> Response {
     state.stats.bump(Counter::Errors);
     Fail::new(
         StatusCode::NOT_FOUND,

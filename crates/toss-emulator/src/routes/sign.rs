@@ -203,6 +203,9 @@ fn handle_request(
         .transactions
         .insert(tx_id.clone(), transaction, now)
         .map_err(|SessionReused| Fail::session_reused())?;
+    if let Some(counters) = state.client_counters.get(client) {
+        counters.bump_sign_requests();
+    }
 
     let mut response = SignResponse::new(TxId::new(tx_id.clone()), timestamp(now));
     if *request.trigger_type() == TriggerType::AppScheme {
@@ -300,6 +303,11 @@ async fn handle_result(
     }
     .await;
 
+    if outcome.is_ok()
+        && let Some(counters) = state.client_counters.get(client)
+    {
+        counters.bump_results();
+    }
     let mut store = state.transactions.lock();
     let stored = store.get_live_mut(&tx_id, client);
     match (outcome, stored) {
