@@ -37,6 +37,10 @@ pub enum Error {
     /// The backend a location names was not compiled in: enable the crate feature named.
     #[error("the {0} backend is not built in: enable the feature of that name")]
     BackendNotBuilt(&'static str),
+    /// A store location names a URL scheme no backend serves (neither `postgres://`,
+    /// `postgresql://` nor `sqlite://`), such as a misspelt one.
+    #[error("the store location has an unknown URL scheme")]
+    UnknownScheme,
     /// The database holds a newer schema than this version of the crate knows.
     #[error("the database schema is version {found}, newer than this crate's {supported}")]
     SchemaTooNew {
@@ -120,6 +124,7 @@ mod tests {
             Error::Invalid(InvalidKind::Duration),
             Error::Stored("state"),
             Error::BackendNotBuilt("postgres"),
+            Error::UnknownScheme,
             Error::SchemaTooNew {
                 found: 2,
                 supported: 1,

@@ -79,14 +79,19 @@ pub trait TxStore: Send + Sync + Debug {
 
     /// Counts a result fetch, before it is sent, and returns the count (1 or 2).
     ///
-    /// [`Error::FetchLimit`] when two were counted already, [`Error::StaleLease`] when
-    /// `lease` is not in force at `now`; nothing is counted then.
+    /// [`Error::StaleLease`] when `lease` is not in force at `now`,
+    /// [`Error::Conflict`] ([`ConflictKind::ResultStored`](crate::ConflictKind::ResultStored))
+    /// when a result body is stored already (a second fetch would be wasted),
+    /// [`Error::FetchLimit`] when two were counted already; checked in that order, and
+    /// nothing is counted then.
     async fn count_fetch(&self, lease: &Lease, now: OffsetDateTime) -> Result<u32, Error>;
 
     /// Stores the result body as received (sealed by the caller) and moves the record to
     /// [`TxState::ResultStored`].
     ///
-    /// [`Error::StaleLease`] without the lease in force, [`Error::Conflict`] when a
+    /// The lease is checked as a fencing token only: a body fetched while the lease was in
+    /// force is stored even when the fetch outlasted the ttl, as long as no other holder
+    /// has taken the txId since (then [`Error::StaleLease`]). [`Error::Conflict`] when a
     /// result is already stored.
     async fn store_result(
         &self,
@@ -113,8 +118,10 @@ pub trait TxStore: Send + Sync + Debug {
     /// Records matching `filter`, newest first.
     async fn list(&self, filter: &ListFilter) -> Result<Vec<TxRecord>, Error>;
 
-    /// For the reconciler: up to `limit` records in [`TxState::UNFINISHED`] whose lease
-    /// is absent or expired, each now leased to `holder` until `now + ttl` (see
+    /// For the reconciler: up to `limit` records in [`TxState::UNFINISHED`], or in
+    /// [`TxState::ResultStored`] without a proof yet (a process stopped between
+    /// [`store_result`](Self::store_result) and [`store_proof`](Self::store_proof)), whose
+    /// lease is absent or expired, each now leased to `holder` until `now + ttl` (see
     /// [`TxRecord::lease`]), oldest change first. Concurrent claimers get disjoint records.
     async fn claim_unfinished(
         &self,
@@ -142,6 +149,11 @@ pub trait TxStore: Send + Sync + Debug {
     /// Erases the summaries and result bodies of records created before
     /// `now - older_than`, keeping everything else (the proof among it); returns how
     /// many records changed.
+    ///
+    /// Only settled records are purged: those whose proof is stored, and those that ended
+    /// [`TxState::Expired`] or [`TxState::Failed`] without a result. A result body whose
+    /// proof is still to be made is kept, as is everything of an unfinished record;
+    /// records purged before are left alone.
     async fn purge_personal_data(
         &self,
         older_than: Duration,

@@ -144,6 +144,8 @@ impl TxState {
     ];
 
     /// The states the reconciler picks up: a txId is known and nothing final happened.
+    /// [`TxStore::claim_unfinished`](crate::TxStore::claim_unfinished) also picks up
+    /// [`TxState::ResultStored`] records whose proof is not stored yet.
     pub const UNFINISHED: [Self; 3] = [Self::Requested, Self::InProgress, Self::Completed];
 
     /// The name stored in the database (`intent`, `outcome_unknown`, …).
@@ -251,8 +253,8 @@ impl fmt::Debug for Proof {
 /// An exclusive right, until it expires or is released, to fetch the result of one txId.
 ///
 /// Its fencing token grows with every lease taken on the txId, so a holder whose lease
-/// expired and was taken over can no longer count a fetch or store a result
-/// ([`Error::StaleLease`]).
+/// expired can no longer count a fetch, and one whose txId was taken over since can no
+/// longer store a result ([`Error::StaleLease`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     tx_id: TxId,

@@ -98,3 +98,95 @@ async fn open_location_picks_postgres_for_a_url() {
     assert!(direct.get_by_tx_id(&t).await.unwrap().is_some());
     assert!(format!("{store:?}").contains("PostgresTxStore"));
 }
+
+/// Opens its stores with a server default of SERIALIZABLE (sent in the URL, as a
+/// database's own setting would apply): the store's own `READ COMMITTED` must win.
+struct SerializableDefault {
+    server: PgServer,
+}
+
+impl support::Backend for SerializableDefault {
+    type Store = PostgresTxStore;
+    fn open(&self) -> impl Future<Output = PostgresTxStore> + Send {
+        let url = format!(
+            "{}?options=-c%20default_transaction_isolation%3Dserializable",
+            self.server.url()
+        );
+        async move { PostgresTxStore::connect(&url).await.unwrap() }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn races_stay_clean_under_a_serializable_default() {
+    use sqlx::Connection as _;
+    let backend = SerializableDefault {
+        server: PgServer::start().await,
+    };
+    // The setting really reaches the session: what the store's own BEGIN overrides.
+    let url = format!(
+        "{}?options=-c%20default_transaction_isolation%3Dserializable",
+        backend.server.url()
+    );
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let level: String = sqlx::query_scalar("SHOW default_transaction_isolation")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(level, "serializable");
+    conn.close().await.unwrap();
+    // Each case on a fresh database: they count every record there.
+    let fresh = || async {
+        SerializableDefault {
+            server: PgServer::start().await,
+        }
+    };
+    let run = async {
+        support::begin_intent_concurrent_one_new(&backend).await;
+        support::lease_concurrent_one_holder(&fresh().await).await;
+        support::fetch_count_concurrent_never_above_two(&fresh().await).await;
+        support::claim_unfinished_disjoint(&fresh().await).await;
+        support::outbox_at_least_once(&fresh().await).await;
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(120), run)
+        .await
+        .expect("finished within 120 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_locked_elsewhere_fails_after_the_lock_timeout() {
+    use sqlx::Connection as _;
+    use toss_tx_store::{TxState, TxStore as _};
+    let server = PgServer::start().await;
+    let store = PostgresTxStore::builder(&server.url())
+        .lock_timeout(std::time::Duration::from_millis(200))
+        .connect()
+        .await
+        .unwrap();
+    let t = support::requested(&store, "a", support::at(0)).await;
+    // Another session holds the row lock and sits in its transaction.
+    let mut other = sqlx::PgConnection::connect(&server.url()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+    sqlx::query("SELECT id FROM toss_tx WHERE tx_id = $1 FOR UPDATE")
+        .bind(t.as_str())
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let got = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        store.record_status(&t, TxState::InProgress, support::at(1)),
+    )
+    .await
+    .expect("the lock wait is bounded by lock_timeout, not by this test");
+    let err = got.unwrap_err();
+    assert!(matches!(err, Error::Database { .. }), "{err}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150));
+    // The store's other connections still work, and the lock holder can finish.
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    assert!(
+        store
+            .record_status(&t, TxState::InProgress, support::at(2))
+            .await
+            .unwrap()
+    );
+}

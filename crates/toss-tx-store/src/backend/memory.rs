@@ -85,6 +85,17 @@ impl Inner {
             Err(Error::StaleLease)
         }
     }
+
+    /// Fencing only: the record while `lease` is still its latest lease, even lapsed or
+    /// released, as long as nobody took the txId since.
+    fn fenced_mut(&mut self, lease: &Lease) -> Result<&mut Row, Error> {
+        let row = self.by_tx_mut(lease.tx_id())?;
+        if row.lease_token == lease.token() {
+            Ok(row)
+        } else {
+            Err(Error::StaleLease)
+        }
+    }
 }
 
 fn move_to(record: &mut TxRecord, state: TxState, now: OffsetDateTime) {
@@ -245,6 +256,9 @@ impl TxStore for MemoryTxStore {
         let now = truncate(now);
         let mut inner = self.lock();
         let row = inner.leased_mut(lease, now)?;
+        if row.record.result_body.is_some() {
+            return Err(Error::Conflict(ConflictKind::ResultStored));
+        }
         if row.record.fetch_count >= 2 {
             return Err(Error::FetchLimit);
         }
@@ -261,7 +275,7 @@ impl TxStore for MemoryTxStore {
     ) -> Result<(), Error> {
         let now = truncate(now);
         let mut inner = self.lock();
-        let row = inner.leased_mut(lease, now)?;
+        let row = inner.fenced_mut(lease)?;
         if row.record.result_body.is_some() || row.record.state == TxState::ResultStored {
             return Err(Error::Conflict(ConflictKind::ResultStored));
         }
@@ -345,7 +359,8 @@ impl TxStore for MemoryTxStore {
             .iter()
             .enumerate()
             .filter(|(_, r)| {
-                TxState::UNFINISHED.contains(&r.record.state)
+                (TxState::UNFINISHED.contains(&r.record.state)
+                    || (r.record.state == TxState::ResultStored && r.record.proof.is_none()))
                     && r.record.tx_id.is_some()
                     && r.record
                         .lease
@@ -437,7 +452,14 @@ impl TxStore for MemoryTxStore {
         let mut n = 0;
         for row in &mut inner.records {
             let r = &mut row.record;
-            if r.created_at < cutoff && (r.summary.is_some() || r.result_body.is_some()) {
+            let settled = r.proof.is_some()
+                || (matches!(r.state, TxState::Expired | TxState::Failed)
+                    && r.result_body.is_none());
+            if r.created_at < cutoff
+                && r.purged_at.is_none()
+                && settled
+                && (r.summary.is_some() || r.result_body.is_some())
+            {
                 r.summary = None;
                 r.result_body = None;
                 r.purged_at = Some(now);

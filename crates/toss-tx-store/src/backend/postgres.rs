@@ -8,9 +8,17 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 /// A [`TxStore`](crate::TxStore) in PostgreSQL.
 ///
-/// Writes run in `READ COMMITTED` transactions that lock the rows they change
-/// (`SELECT … FOR UPDATE`); claims use `FOR UPDATE SKIP LOCKED`, so several processes
-/// share the unfinished work without waiting on each other. A commit returns once
+/// Writes run in transactions begun with `BEGIN ISOLATION LEVEL READ COMMITTED`, whatever
+/// the server's `default_transaction_isolation`, so a race with another process waits on
+/// a row lock instead of failing with a serialization error (`40001`). They lock the rows
+/// they change (`SELECT … FOR UPDATE`); claims use `FOR UPDATE SKIP LOCKED`, so several
+/// processes share the unfinished work without waiting on each other.
+///
+/// Every wait in the database is bounded by settings sent when connecting (see
+/// [`PostgresTxStoreBuilder`]): `statement_timeout` (10 s by default), `lock_timeout`
+/// (5 s) and `idle_in_transaction_session_timeout` (30 s, so a process that stalls
+/// inside a transaction cannot keep its row locks). A statement that hits one fails with
+/// [`Error::Database`](crate::Error::Database). A commit returns once
 /// PostgreSQL has made it durable (its `synchronous_commit` setting, on by default).
 ///
 /// The connection is plain TCP or a Unix socket; this version has no TLS, so keep the
@@ -48,6 +56,9 @@ impl PostgresTxStore {
             url: url.to_owned(),
             max_connections: 8,
             acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(10),
+            lock_timeout: Duration::from_secs(5),
+            idle_in_transaction_timeout: Duration::from_secs(30),
         }
     }
 
@@ -64,6 +75,9 @@ pub struct PostgresTxStoreBuilder {
     url: String,
     max_connections: u32,
     acquire_timeout: Duration,
+    statement_timeout: Duration,
+    lock_timeout: Duration,
+    idle_in_transaction_timeout: Duration,
 }
 
 impl fmt::Debug for PostgresTxStoreBuilder {
@@ -71,6 +85,12 @@ impl fmt::Debug for PostgresTxStoreBuilder {
         f.debug_struct("PostgresTxStoreBuilder")
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("lock_timeout", &self.lock_timeout)
+            .field(
+                "idle_in_transaction_timeout",
+                &self.idle_in_transaction_timeout,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +109,29 @@ impl PostgresTxStoreBuilder {
         self
     }
 
+    /// How long one statement may run in the database before PostgreSQL cancels it
+    /// (`statement_timeout`; 10 s by default, zero for no limit). Kept longer than
+    /// [`lock_timeout`](Self::lock_timeout) so that a lock wait reports as one.
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// How long a statement may wait for a row or table lock another process holds
+    /// (`lock_timeout`; 5 s by default, zero for no limit).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may sit idle inside an open transaction before PostgreSQL
+    /// ends the session and releases its locks (`idle_in_transaction_session_timeout`;
+    /// 30 s by default, zero for no limit).
+    pub fn idle_in_transaction_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_in_transaction_timeout = timeout;
+        self
+    }
+
     /// Connects and creates or checks the schema.
     ///
     /// # Errors
@@ -97,6 +140,16 @@ impl PostgresTxStoreBuilder {
     pub async fn connect(self) -> Result<PostgresTxStore, Error> {
         let options =
             PgConnectOptions::from_str(&self.url).map_err(db("reading the database URL"))?;
+        // Sent with the startup packet, so every pooled connection has them from the
+        // start, including one reconnected by the pool.
+        let options = options.options([
+            ("statement_timeout", millis(self.statement_timeout)),
+            ("lock_timeout", millis(self.lock_timeout)),
+            (
+                "idle_in_transaction_session_timeout",
+                millis(self.idle_in_transaction_timeout),
+            ),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(self.max_connections)
             .acquire_timeout(self.acquire_timeout)
@@ -108,12 +161,22 @@ impl PostgresTxStoreBuilder {
     }
 }
 
+/// A duration as PostgreSQL reads a time setting; a sub-millisecond one rounds up,
+/// since `0` would mean no limit.
+fn millis(d: Duration) -> String {
+    let ms = d.as_millis();
+    let ms = if ms == 0 && !d.is_zero() { 1 } else { ms };
+    format!("{ms}ms")
+}
+
 crate::backend::sql::sql_store! {
     store = PostgresTxStore,
     db = sqlx::Postgres,
     conn = sqlx::PgConnection,
     row = sqlx::postgres::PgRow,
-    begin_write = "BEGIN",
+    // Explicit: a server whose default is REPEATABLE READ or SERIALIZABLE would turn
+    // the races the statements are written for into serialization failures.
+    begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED",
     lock_row = " FOR UPDATE",
     skip_locked = " FOR UPDATE SKIP LOCKED",
     // Processes migrating a new database at once wait for each other.

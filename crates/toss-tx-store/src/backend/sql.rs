@@ -239,20 +239,33 @@ macro_rules! sql_store {
             Ok(())
         }
 
-        /// The record leased by `lease`, locked, or why not.
+        /// The record leased by `lease`, locked, or why not: with `now`, the lease must
+        /// be in force then; without, its token must only still be the current one
+        /// (nobody took the txId since, even if the lease lapsed or was released).
         async fn leased_id(
             conn: &mut $conn,
             lease: &Lease,
-            now: OffsetDateTime,
+            now: Option<OffsetDateTime>,
         ) -> Result<(i64, TxRecord), Error> {
             let id = find_id(conn, "tx_id", lease.tx_id().as_str(), true)
                 .await?
                 .ok_or(Error::NotFound)?;
             let record = load_id(conn, id).await?;
-            let held = record
-                .lease
-                .as_ref()
-                .is_some_and(|l| l.token() == lease.token() && l.expires_at() > now);
+            let held = match now {
+                Some(now) => record
+                    .lease
+                    .as_ref()
+                    .is_some_and(|l| l.token() == lease.token() && l.expires_at() > now),
+                None => {
+                    let current: i64 = sqlx::query("SELECT lease_token FROM toss_tx WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(db(READ))
+                        .and_then(|r| col::<i64>(&r, "lease_token"))?;
+                    u64::try_from(current).is_ok_and(|t| t == lease.token())
+                }
+            };
             if held { Ok((id, record)) } else { Err(Error::StaleLease) }
         }
 
@@ -513,7 +526,8 @@ macro_rules! sql_store {
                 let row = sqlx::query(
                     "UPDATE toss_tx SET fetch_count = fetch_count + 1, updated_at = $1 \
                      WHERE tx_id = $2 AND lease_token = $3 AND lease_holder IS NOT NULL \
-                     AND lease_expires_at > $1 AND fetch_count < 2 RETURNING fetch_count",
+                     AND lease_expires_at > $1 AND fetch_count < 2 AND result_body IS NULL \
+                     RETURNING fetch_count",
                 )
                 .bind(now_us)
                 .bind(lease.tx_id().as_str())
@@ -525,9 +539,11 @@ macro_rules! sql_store {
                     Some(row) => u32::try_from(col::<i64>(&row, "fetch_count")?)
                         .map_err(|_| Error::Stored("fetch_count"))?,
                     None => {
-                        // Why not: the lease first, then the limit.
-                        let (_, record) = leased_id(&mut tx, lease, now).await?;
-                        return Err(if record.fetch_count >= 2 {
+                        // Why not: the lease first, then a stored result, then the limit.
+                        let (_, record) = leased_id(&mut tx, lease, Some(now)).await?;
+                        return Err(if record.result_body.is_some() {
+                            Error::Conflict(ConflictKind::ResultStored)
+                        } else if record.fetch_count >= 2 {
                             Error::FetchLimit
                         } else {
                             Error::StaleLease
@@ -547,7 +563,9 @@ macro_rules! sql_store {
                 const OP: &str = "storing a result";
                 let now_us = to_micros(now)?;
                 let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
-                let (id, record) = leased_id(&mut tx, lease, now).await?;
+                // Fencing only: a fetch that outlasted the ttl still stores its body
+                // unless another holder has taken the txId since.
+                let (id, record) = leased_id(&mut tx, lease, None).await?;
                 if record.result_body.is_some() || record.state == TxState::ResultStored {
                     return Err(Error::Conflict(ConflictKind::ResultStored));
                 }
@@ -653,12 +671,16 @@ macro_rules! sql_store {
                 let expires_at = add(now, ttl)?;
                 let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
                 let sql = format!(
-                    "UPDATE toss_tx SET lease_holder = $1, lease_token = lease_token + 1, \
-                     lease_expires_at = $2 WHERE id IN (SELECT id FROM toss_tx \
-                     WHERE state IN ({}) AND tx_id IS NOT NULL \
+                    "WITH picked AS (SELECT id AS picked_id FROM toss_tx \
+                     WHERE (state IN ({}) OR (state = '{}' AND proof_signed_doc IS NULL)) \
+                     AND tx_id IS NOT NULL \
                      AND (lease_expires_at IS NULL OR lease_expires_at <= $3) \
-                     ORDER BY updated_at, id LIMIT $4{}) RETURNING id",
+                     ORDER BY updated_at, id LIMIT $4{}) \
+                     UPDATE toss_tx SET lease_holder = $1, lease_token = lease_token + 1, \
+                     lease_expires_at = $2 FROM picked WHERE id = picked.picked_id \
+                     RETURNING id",
                     state_list(&TxState::UNFINISHED),
+                    TxState::ResultStored.as_str(),
                     $skip
                 );
                 let rows = sqlx::query(&sql)
@@ -690,10 +712,12 @@ macro_rules! sql_store {
                 let expires_at = add(now, ttl)?;
                 let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
                 let sql = format!(
-                    "UPDATE toss_tx_outbox SET lease_holder = $1, lease_expires_at = $2, \
-                     claims = claims + 1 WHERE id IN (SELECT id FROM toss_tx_outbox \
+                    "WITH picked AS (SELECT id AS picked_id FROM toss_tx_outbox \
                      WHERE lease_expires_at IS NULL OR lease_expires_at <= $3 \
-                     ORDER BY id LIMIT $4{}) RETURNING id, tx_row, created_at, claims",
+                     ORDER BY id LIMIT $4{}) \
+                     UPDATE toss_tx_outbox SET lease_holder = $1, lease_expires_at = $2, \
+                     claims = claims + 1 FROM picked WHERE id = picked.picked_id \
+                     RETURNING id, tx_row, created_at, claims",
                     $skip
                 );
                 let rows = sqlx::query(&sql)
@@ -752,9 +776,14 @@ macro_rules! sql_store {
                 let cutoff = sub(now, older_than)?;
                 let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
                 let n = sqlx::query(
-                    "UPDATE toss_tx SET summary = NULL, result_body = NULL, purged_at = $1, \
-                     updated_at = $1 WHERE created_at < $2 \
-                     AND (summary IS NOT NULL OR result_body IS NOT NULL)",
+                    &format!(
+                        "UPDATE toss_tx SET summary = NULL, result_body = NULL, purged_at = $1, \
+                         updated_at = $1 WHERE created_at < $2 AND purged_at IS NULL \
+                         AND (summary IS NOT NULL OR result_body IS NOT NULL) \
+                         AND (proof_signed_doc IS NOT NULL \
+                         OR (state IN ({}) AND result_body IS NULL))",
+                        state_list(&[TxState::Expired, TxState::Failed])
+                    ),
                 )
                 .bind(to_micros(now)?)
                 .bind(to_micros(cutoff)?)

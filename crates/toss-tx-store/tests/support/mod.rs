@@ -47,8 +47,10 @@ macro_rules! conformance {
             outbox_at_least_once,
             claim_unfinished_contract,
             claim_unfinished_disjoint,
+            claim_unfinished_repairs_missing_proof,
             list_filter_and_order,
             purge_keeps_proof,
+            purge_keeps_result_without_proof,
             invalid_arguments,
         );
     };
@@ -489,21 +491,55 @@ pub async fn store_result_contract<B: Backend>(b: &B) {
         s.store_result(&l, b"again", at(4)).await,
         Err(Error::Conflict(ConflictKind::ResultStored))
     ));
-    // Without the lease in force.
+    // With the body stored, the second fetch the provider allows is not spent.
+    assert!(matches!(
+        s.count_fetch(&l, at(4)).await,
+        Err(Error::Conflict(ConflictKind::ResultStored))
+    ));
+    assert_eq!(s.get_by_tx_id(&t).await.unwrap().unwrap().fetch_count, 1);
+    // A fetch that outlasted the ttl still stores its body when nobody took over.
     let t2 = requested(&s, "b", at(0)).await;
     let l2 = s
         .acquire_lease(&t2, "w", TTL, at(0))
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(s.count_fetch(&l2, at(1)).await.unwrap(), 1);
+    s.store_result(&l2, b"slow", at(45)).await.unwrap();
+    assert_eq!(
+        s.get_by_tx_id(&t2)
+            .await
+            .unwrap()
+            .unwrap()
+            .result_body
+            .as_deref(),
+        Some(&b"slow"[..])
+    );
+    // A lapsed lease that someone else has taken since is fenced off.
+    let t3 = requested(&s, "c", at(0)).await;
+    let l3 = s
+        .acquire_lease(&t3, "w", TTL, at(0))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(matches!(
-        s.store_result(&l2, b"late", at(30)).await,
+        s.count_fetch(&l3, at(30)).await,
+        Err(Error::StaleLease)
+    ));
+    let taker = s
+        .acquire_lease(&t3, "w2", TTL, at(31))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        s.store_result(&l3, b"late", at(32)).await,
         Err(Error::StaleLease)
     ));
     assert_eq!(
-        s.get_by_tx_id(&t2).await.unwrap().unwrap().result_body,
+        s.get_by_tx_id(&t3).await.unwrap().unwrap().result_body,
         None
     );
+    s.store_result(&taker, b"taker", at(33)).await.unwrap();
 }
 
 pub async fn store_proof_and_outbox<B: Backend>(b: &B) {
@@ -628,6 +664,7 @@ pub async fn claim_unfinished_contract<B: Backend>(b: &B) {
         .unwrap();
     s.store_result(&l, b"r", at(1)).await.unwrap();
     s.release_lease(&l).await.unwrap();
+    s.store_proof(&stored, &proof(1), at(1)).await.unwrap();
     // Claimed: requested, in progress, completed (without a result), oldest change first.
     let c = requested(&s, "completed", at(2)).await;
     s.record_status(&c, TxState::Completed, at(3))
@@ -691,6 +728,56 @@ pub async fn claim_unfinished_contract<B: Backend>(b: &B) {
     );
 }
 
+/// A process that stopped between `store_result` and `store_proof` leaves a record the
+/// reconciler must still finish.
+pub async fn claim_unfinished_repairs_missing_proof<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let done = requested(&s, "done", at(0)).await;
+    let l = s
+        .acquire_lease(&done, "w", TTL, at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    s.store_result(&l, b"r1", at(1)).await.unwrap();
+    s.store_proof(&done, &proof(1), at(1)).await.unwrap();
+    s.release_lease(&l).await.unwrap();
+    let crashed = requested(&s, "crashed", at(0)).await;
+    let dead = s
+        .acquire_lease(&crashed, "dead", TTL, at(2))
+        .await
+        .unwrap()
+        .unwrap();
+    s.store_result(&dead, b"r2", at(2)).await.unwrap();
+    // The crashed holder's lease is still in force: nobody else may finish yet.
+    assert!(
+        s.claim_unfinished("reconciler", TTL, 10, at(3))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let claimed = s
+        .claim_unfinished("reconciler", TTL, 10, at(40))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "only the record without a proof");
+    let rec = &claimed[0];
+    assert_eq!(rec.tx_id.as_ref(), Some(&crashed));
+    assert_eq!(rec.state, TxState::ResultStored);
+    assert_eq!(rec.result_body.as_deref(), Some(&b"r2"[..]));
+    assert_eq!(rec.proof, None);
+    let lease = rec.lease.as_ref().unwrap();
+    assert_eq!(lease.holder(), "reconciler");
+    assert!(lease.token() > dead.token());
+    // Once the proof is stored it is finished and no longer claimed.
+    s.store_proof(&crashed, &proof(2), at(41)).await.unwrap();
+    assert!(
+        s.claim_unfinished("again", TTL, 10, at(100))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 pub async fn claim_unfinished_disjoint<B: Backend>(b: &B) {
     let setup = b.open().await;
     let mut all = HashSet::new();
@@ -711,6 +798,8 @@ pub async fn claim_unfinished_disjoint<B: Backend>(b: &B) {
                 if got.is_empty() {
                     break mine;
                 }
+                // Under concurrency too: a claim never returns more than its limit.
+                assert!(got.len() <= 3, "claimed {} with a limit of 3", got.len());
                 mine.extend(got.into_iter().map(|r| r.tx_id.unwrap()));
                 tokio::task::yield_now().await;
             }
@@ -813,6 +902,54 @@ pub async fn purge_keeps_proof<B: Backend>(b: &B) {
             .await
             .unwrap()
             .is_new()
+    );
+}
+
+/// Only settled records lose their data: a body whose proof is still to be made, or an
+/// unfinished record, keeps everything; an expired one is purged.
+pub async fn purge_keeps_result_without_proof<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let day = 86_400;
+    let unproven = requested(&s, "unproven", at(0)).await;
+    let l = s
+        .acquire_lease(&unproven, "w", TTL, at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    s.store_result(&l, b"sealed result", at(1)).await.unwrap();
+    let open = requested(&s, "open", at(0)).await;
+    let expired = requested(&s, "expired", at(0)).await;
+    s.record_status(&expired, TxState::Expired, at(1))
+        .await
+        .unwrap();
+    let now = at(10 * day);
+    let older = Duration::from_secs(5 * 86_400);
+    assert_eq!(s.purge_personal_data(older, now).await.unwrap(), 1);
+    let rec = s.get_by_tx_id(&unproven).await.unwrap().unwrap();
+    assert_eq!(rec.result_body.as_deref(), Some(&b"sealed result"[..]));
+    assert_eq!(rec.summary.as_deref(), Some(&b"sealed"[..]));
+    assert_eq!(rec.purged_at, None);
+    let rec = s.get_by_tx_id(&open).await.unwrap().unwrap();
+    assert_eq!(rec.summary.as_deref(), Some(&b"sealed"[..]));
+    assert_eq!(rec.purged_at, None);
+    let rec = s.get_by_tx_id(&expired).await.unwrap().unwrap();
+    assert_eq!(rec.summary, None);
+    assert_eq!(rec.purged_at, Some(now));
+    // Once the proof is stored the body goes too, and a purged record is not touched
+    // again (its purge time stays).
+    s.store_proof(&unproven, &proof(1), at(10 * day))
+        .await
+        .unwrap();
+    let later = at(11 * day);
+    assert_eq!(s.purge_personal_data(older, later).await.unwrap(), 1);
+    let rec = s.get_by_tx_id(&unproven).await.unwrap().unwrap();
+    assert_eq!(rec.result_body, None);
+    assert_eq!(rec.summary, None);
+    assert_eq!(rec.proof, Some(proof(1)));
+    assert_eq!(rec.purged_at, Some(later));
+    assert_eq!(
+        s.get_by_tx_id(&expired).await.unwrap().unwrap().purged_at,
+        Some(now)
     );
 }
 
