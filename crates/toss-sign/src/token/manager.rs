@@ -685,18 +685,24 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_hung_store_delays_a_refresh_by_one_store_timeout_at_most() {
+    /// A manager whose store hangs on every call, giving up on it after `timeout`.
+    fn behind_a_hung_store(timeout: Duration) -> (Arc<ManualClock>, Arc<Probe>, Arc<TokenManager>) {
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(Probe::default());
         store.hanging.store(true, Ordering::SeqCst);
-        let timeout = Duration::from_millis(700);
         let manager = Arc::new(TokenManager::with_settings(
             store.clone(),
             clock.clone(),
             DEFAULT_LOCK_TTL,
             timeout,
         ));
+        (clock, store, manager)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_store_delays_a_refresh_by_one_store_timeout_at_most() {
+        let timeout = Duration::from_millis(700);
+        let (clock, _, manager) = behind_a_hung_store(timeout);
         let fetches = Arc::new(AtomicUsize::new(0));
         let started = tokio::time::Instant::now();
         let mut callers = Vec::new();
@@ -760,16 +766,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn callers_queued_behind_a_hung_store_do_not_each_wait_for_it() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
-        let store = Arc::new(Probe::default());
-        store.hanging.store(true, Ordering::SeqCst);
         let timeout = Duration::from_millis(700);
-        let manager = Arc::new(TokenManager::with_settings(
-            store.clone(),
-            clock.clone(),
-            DEFAULT_LOCK_TTL,
-            timeout,
-        ));
+        let (clock, store, manager) = behind_a_hung_store(timeout);
         let fetches = Arc::new(AtomicUsize::new(0));
         let started = tokio::time::Instant::now();
         let mut callers = Vec::new();
