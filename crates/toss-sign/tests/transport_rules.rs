@@ -69,6 +69,28 @@ fn cleartext_to_a_remote_host_fails_at_build() {
 }
 
 #[test]
+fn base_urls_that_are_not_http_fail_at_build() {
+    for (environment, which) in [
+        (
+            custom("ftp://oauth2.cert.toss.im", "https://cert.toss.im"),
+            "OAuth",
+        ),
+        (custom("https://oauth2.cert.toss.im", "cert.toss.im"), "API"),
+        (custom("", "https://cert.toss.im"), "OAuth"),
+    ] {
+        let message = config_message(builder(environment).build());
+        assert!(
+            message.starts_with(&format!("the {which} base URL ")),
+            "{message}"
+        );
+        assert!(
+            !message.contains("toss.im"),
+            "the URL is not repeated: {message}"
+        );
+    }
+}
+
+#[test]
 fn https_and_loopback_http_build() {
     for environment in [
         Environment::Production,

@@ -245,11 +245,6 @@ impl ClientBuilder {
             ("OAuth", environment.oauth_base()),
             ("API", environment.api_base()),
         ] {
-            if !(base.starts_with("https://") || base.starts_with("http://")) {
-                return Err(Error::Config(format!(
-                    "base URL `{base}` must start with http:// or https://"
-                )));
-            }
             self.transport.check_base(which, base)?;
         }
         let provider = match self.crypto_provider {
