@@ -13,7 +13,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
 
-use crate::provider::{AesGcmKey, CryptoProvider};
+use crate::provider::{AesGcmKey, CryptoProvider, default_provider};
+use crate::session::decode;
 use crate::{DataKeyError, Error, SealedFormatError};
 
 /// The version token of the sealed form.
@@ -90,11 +91,7 @@ impl DataKey {
         text: &str,
         provider: &'static CryptoProvider,
     ) -> Result<Self, Error> {
-        let bytes = Zeroizing::new(
-            STANDARD
-                .decode(text.trim())
-                .map_err(|_| DataKeyError::Base64)?,
-        );
+        let bytes = decode(text.trim()).ok_or(DataKeyError::Base64)?;
         Self::from_bytes_with_provider(&bytes, provider)
     }
 
@@ -365,10 +362,6 @@ impl DataKeyRing {
     }
 }
 
-fn default_provider() -> Result<&'static CryptoProvider, Error> {
-    CryptoProvider::from_crate_features().ok_or(Error::NoDefaultProvider)
-}
-
 fn full_aad(aad: &[u8]) -> Vec<u8> {
     let mut full = Vec::with_capacity(AAD_PREFIX.len() + aad.len());
     full.extend_from_slice(AAD_PREFIX);
@@ -386,7 +379,7 @@ fn is_key_id(id: &str) -> bool {
 /// Sealed text split into its parts, the payload decoded and long enough to split.
 struct Parsed<'a> {
     key_id: &'a str,
-    payload: Vec<u8>,
+    payload: Zeroizing<Vec<u8>>,
 }
 
 impl<'a> Parsed<'a> {
@@ -404,9 +397,7 @@ impl<'a> Parsed<'a> {
         if !is_key_id(key_id) {
             return Err(SealedFormatError::KeyId.into());
         }
-        let payload = STANDARD
-            .decode(payload)
-            .map_err(|_| SealedFormatError::Base64)?;
+        let payload = decode(payload).ok_or(SealedFormatError::Base64)?;
         if payload.len() < NONCE_LEN + TAG_LEN {
             return Err(SealedFormatError::Length(payload.len()).into());
         }

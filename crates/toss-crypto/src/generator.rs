@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
 
 use crate::key_text::{TOSS_CERT_PUBLIC_KEY, decode_key_text};
-use crate::provider::{CryptoProvider, OaepEncryptingKey};
+use crate::provider::{CryptoProvider, OaepEncryptingKey, default_provider};
 use crate::{Algorithm, Error, RsaKeyError, Session, version};
 
 /// The smallest RSA key this crate seals a session key with.
@@ -168,7 +168,7 @@ impl SessionGeneratorBuilder {
     pub fn build(self) -> Result<SessionGenerator, Error> {
         let provider = match self.provider {
             Some(provider) => provider,
-            None => CryptoProvider::from_crate_features().ok_or(Error::NoDefaultProvider)?,
+            None => default_provider()?,
         };
         let der = match self.public_key {
             None => decode_key_text(TOSS_CERT_PUBLIC_KEY, "PUBLIC KEY")?,

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::key_text::decode_key_text;
-use crate::provider::{CryptoProvider, OaepDecryptingKey};
+use crate::provider::{CryptoProvider, OaepDecryptingKey, default_provider};
 use crate::session::decode;
 use crate::{Algorithm, DecryptError, EnvelopeError, Error, Session, version};
 
@@ -162,8 +162,4 @@ impl fmt::Debug for SessionOpener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionOpener").finish_non_exhaustive()
     }
-}
-
-fn default_provider() -> Result<&'static CryptoProvider, Error> {
-    CryptoProvider::from_crate_features().ok_or(Error::NoDefaultProvider)
 }

@@ -56,6 +56,12 @@ pub struct CryptoProvider {
     pub hmac_sha256: &'static dyn HmacSha256,
 }
 
+/// The provider the crate features name, or [`Error::NoDefaultProvider`]: what every
+/// constructor without an explicit provider uses.
+pub(crate) fn default_provider() -> Result<&'static CryptoProvider, Error> {
+    CryptoProvider::from_crate_features().ok_or(Error::NoDefaultProvider)
+}
+
 impl CryptoProvider {
     /// The provider named by the crate features, if exactly one backend feature is enabled.
     ///

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-use crate::provider::{AesCbcKey, AesGcmKey, CryptoProvider, HmacSha256Key};
+use crate::provider::{AesCbcKey, AesGcmKey, CryptoProvider, HmacSha256Key, default_provider};
 use crate::{Algorithm, DecryptError, EnvelopeError, Error, SessionFormatError, version};
 
 /// The symmetric key, IV and id of one request or one result call.
@@ -63,7 +63,7 @@ impl Session {
     /// wrong length, [`Error::UnknownAlgorithm`], and [`Error::NoDefaultProvider`] when the
     /// crate features do not name exactly one provider.
     pub fn deserialize(serialized: &str) -> Result<Self, Error> {
-        let provider = CryptoProvider::from_crate_features().ok_or(Error::NoDefaultProvider)?;
+        let provider = default_provider()?;
         Self::deserialize_with_provider(serialized, provider)
     }
 
