@@ -372,14 +372,9 @@ pub(crate) fn control_allowed(access: ControlAccess, peer: IpAddr) -> Result<(),
         ControlAccess::Anyone => Ok(()),
         ControlAccess::Off => Err(StatusCode::NOT_FOUND),
         ControlAccess::LoopbackOnly => {
-            let loopback = match peer {
-                IpAddr::V4(v4) => v4.is_loopback(),
-                // An IPv4 peer on a dual-stack socket arrives as ::ffff:127.x.y.z.
-                IpAddr::V6(v6) => {
-                    v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-                }
-            };
-            if loopback {
+            // An IPv4 peer on a dual-stack socket arrives as ::ffff:127.x.y.z, which the
+            // canonical form turns back into 127.x.y.z.
+            if peer.to_canonical().is_loopback() {
                 Ok(())
             } else {
                 Err(StatusCode::FORBIDDEN)

@@ -97,7 +97,7 @@ impl SimulatedUser {
 
     /// Where the transaction stands at `now`.
     pub(crate) fn progress(&self, now: OffsetDateTime) -> Stage {
-        let expiry = earliest(Some(self.expires_at), self.expired).unwrap_or(self.expires_at);
+        let expiry = self.expiry();
         if let Some(at) = earliest(self.planned_complete, self.completed)
             && at <= now
             && at < expiry
