@@ -273,6 +273,27 @@ macro_rules! sql_store {
             i64::from(limit)
         }
 
+        /// Runs a claim statement of the leased tables (`$1` the holder, `$2` when the claim
+        /// ends, `$3` now, `$4` the most rows to claim) and returns the rows it claimed.
+        async fn claim_rows(
+            conn: &mut $conn,
+            sql: &str,
+            holder: &str,
+            expires_at: OffsetDateTime,
+            now: OffsetDateTime,
+            limit: u32,
+            op: &'static str,
+        ) -> Result<Vec<$row>, Error> {
+            sqlx::query(sql)
+                .bind(holder)
+                .bind(to_micros(expires_at)?)
+                .bind(to_micros(now)?)
+                .bind(limit_i64(limit))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db(op))
+        }
+
         impl $store {
             /// Creates the schema, or checks it, under a lock so that processes opening a
             /// new database at once do not race.
@@ -683,14 +704,8 @@ macro_rules! sql_store {
                     TxState::ResultStored.as_str(),
                     $skip
                 );
-                let rows = sqlx::query(&sql)
-                    .bind(holder)
-                    .bind(to_micros(expires_at)?)
-                    .bind(to_micros(now)?)
-                    .bind(limit_i64(limit))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db(OP))?;
+                let rows =
+                    claim_rows(&mut tx, &sql, holder, expires_at, now, limit, OP).await?;
                 let mut records = Vec::with_capacity(rows.len());
                 for row in &rows {
                     records.push(load_id(&mut tx, col::<i64>(row, "id")?).await?);
@@ -720,14 +735,8 @@ macro_rules! sql_store {
                      RETURNING id, tx_row, created_at, claims",
                     $skip
                 );
-                let rows = sqlx::query(&sql)
-                    .bind(holder)
-                    .bind(to_micros(expires_at)?)
-                    .bind(to_micros(now)?)
-                    .bind(limit_i64(limit))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db(OP))?;
+                let rows =
+                    claim_rows(&mut tx, &sql, holder, expires_at, now, limit, OP).await?;
                 let mut entries = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let tx_row = col::<i64>(row, "tx_row")?;
