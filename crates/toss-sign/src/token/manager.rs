@@ -419,6 +419,17 @@ mod tests {
         down: std::sync::atomic::AtomicBool,
     }
 
+    impl LockedElsewhere {
+        /// Another process holds the lock at the first attempt only; reads work.
+        fn refusing_once() -> Self {
+            Self {
+                inner: InMemoryTokenStore::new(),
+                refusals: AtomicUsize::new(1),
+                down: std::sync::atomic::AtomicBool::new(false),
+            }
+        }
+    }
+
     #[async_trait::async_trait]
     impl TokenStore for LockedElsewhere {
         async fn get(&self) -> Result<Option<AccessToken>, BoxError> {
@@ -449,11 +460,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn waits_for_the_lock_holders_token_instead_of_fetching() {
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
-        let store = Arc::new(LockedElsewhere {
-            inner: InMemoryTokenStore::new(),
-            refusals: AtomicUsize::new(1),
-            down: std::sync::atomic::AtomicBool::new(false),
-        });
+        let store = Arc::new(LockedElsewhere::refusing_once());
         let manager = TokenManager::with_settings(
             store.clone(),
             clock.clone(),
@@ -488,11 +495,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn takes_over_when_the_holder_dies() {
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
-        let store = Arc::new(LockedElsewhere {
-            inner: InMemoryTokenStore::new(),
-            refusals: AtomicUsize::new(1),
-            down: std::sync::atomic::AtomicBool::new(false),
-        });
+        let store = Arc::new(LockedElsewhere::refusing_once());
         let ttl = Duration::from_secs(5);
         let manager = TokenManager::with_settings(store, clock.clone(), ttl, DEFAULT_STORE_TIMEOUT);
         let started = tokio::time::Instant::now();
@@ -734,11 +737,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_store_failing_during_the_lock_wait_is_left_out() {
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
-        let store = Arc::new(LockedElsewhere {
-            inner: InMemoryTokenStore::new(),
-            refusals: AtomicUsize::new(1),
-            down: std::sync::atomic::AtomicBool::new(false),
-        });
+        let store = Arc::new(LockedElsewhere::refusing_once());
         let ttl = Duration::from_secs(5);
         let manager =
             TokenManager::with_settings(store.clone(), clock.clone(), ttl, DEFAULT_STORE_TIMEOUT);
