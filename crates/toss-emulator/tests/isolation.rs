@@ -10,24 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use toss_emulator::{ControlAccess, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, UserBehaviour};
 
-use support::{Env, error_code, start_with};
-
-async fn token_of(env: &Env, id: &str, secret: &str) -> reqwest::Response {
-    env.token_response(&[
-        ("grant_type", "client_credentials"),
-        ("client_id", id),
-        ("client_secret", secret),
-        ("scope", "ca"),
-    ])
-    .await
-}
-
-async fn access_token(env: &Env, id: &str, secret: &str) -> String {
-    let response = token_of(env, id, secret).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: toss_model::TokenResponse = response.json().await.unwrap();
-    body.access_token().to_owned()
-}
+use support::{error_code, start_with};
 
 #[tokio::test]
 async fn a_client_sees_only_its_own_transactions() {
@@ -42,14 +25,16 @@ async fn a_client_sees_only_its_own_transactions() {
     assert_eq!(env.emulator.client_id(), "client-a");
 
     // The published test credentials are no longer accepted once others are configured.
-    let response = token_of(&env, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET).await;
+    let response = env
+        .token_response_for(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     // Nor one client's id with the other's secret.
-    let response = token_of(&env, "client-a", "secret-b").await;
+    let response = env.token_response_for("client-a", "secret-b").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
-    let a = access_token(&env, "client-a", "secret-a").await;
-    let b = access_token(&env, "client-b", "secret-b").await;
+    let a = env.token_for("client-a", "secret-a").await;
+    let b = env.token_for("client-b", "secret-b").await;
     let (body, _) = env.personal_request();
     let tx_a = env.sign(&a, &body).await;
 

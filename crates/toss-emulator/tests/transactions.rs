@@ -42,20 +42,6 @@ fn find<'a>(list: &'a TransactionList, tx_id: &str) -> &'a TransactionSummary {
         .unwrap_or_else(|| panic!("{tx_id} is not listed: {list:?}"))
 }
 
-async fn access_token(env: &Env, id: &str, secret: &str) -> String {
-    let response = env
-        .token_response(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", id),
-            ("client_secret", secret),
-            ("scope", "ca"),
-        ])
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: toss_model::TokenResponse = response.json().await.unwrap();
-    body.access_token().to_owned()
-}
-
 #[tokio::test]
 async fn results_served_count_two_fetches_and_not_a_refused_third() {
     let env = start(UserBehaviour::Manual).await;
@@ -168,8 +154,8 @@ async fn every_client_s_transactions_are_listed_under_their_own_client() {
             .client_credentials("client-b", "secret-b")
     })
     .await;
-    let a = access_token(&env, "client-a", "secret-a").await;
-    let b = access_token(&env, "client-b", "secret-b").await;
+    let a = env.token_for("client-a", "secret-a").await;
+    let b = env.token_for("client-b", "secret-b").await;
     let mut of_a = Vec::new();
     for _ in 0..2 {
         let (body, _) = env.personal_request();

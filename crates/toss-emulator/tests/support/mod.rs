@@ -75,16 +75,26 @@ impl Env {
             .unwrap()
     }
 
-    /// A valid access token.
+    /// A valid access token of the emulator's first client.
     pub async fn token(&self) -> String {
-        let response = self
-            .token_response(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", self.emulator.client_id()),
-                ("client_secret", self.emulator.client_secret()),
-                ("scope", "ca"),
-            ])
-            .await;
+        self.token_for(self.emulator.client_id(), self.emulator.client_secret())
+            .await
+    }
+
+    /// The token endpoint's raw answer to the client `id` with `secret`.
+    pub async fn token_response_for(&self, id: &str, secret: &str) -> reqwest::Response {
+        self.token_response(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("scope", "ca"),
+        ])
+        .await
+    }
+
+    /// A valid access token of the client `id` with `secret`.
+    pub async fn token_for(&self, id: &str, secret: &str) -> String {
+        let response = self.token_response_for(id, secret).await;
         assert_eq!(response.status(), StatusCode::OK);
         let body: toss_model::TokenResponse = response.json().await.unwrap();
         body.access_token().to_owned()
