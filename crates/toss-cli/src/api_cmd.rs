@@ -12,11 +12,11 @@ use time::Date;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use toss_sign::{
-    Client, Document, Person, SignatureRequest, SignatureRequested, SignedDocument, Signer,
-    Trigger, TxId,
+    Client, Document, Person, SignStatus, SignatureRequest, SignatureRequested, SignedDocument,
+    Signer, Trigger, TxId,
 };
 
-use crate::backend::client_from_env;
+use crate::backend::{client_from_env, client_with_store};
 use crate::cli::{RequestArgs, ResultArgs, TxArgs};
 
 type CommandResult = Result<String, Box<dyn Error>>;
@@ -31,14 +31,31 @@ pub(crate) async fn token() -> CommandResult {
 }
 
 pub(crate) async fn request(args: RequestArgs) -> CommandResult {
+    let wait = args.wait;
+    let store = args.store.clone();
+    // The request is checked first: bad input is named before any setting is looked at.
     let request = signature_request(args)?;
-    let requested = client_from_env()?.request_signature(&request).await?;
-    Ok(requested_json(&requested)?.to_string())
+    let client = client_with_store(store.location())?;
+    let requested = client.request_signature(&request).await?;
+    if !wait {
+        return Ok(requested_json(&requested)?.to_string());
+    }
+    let on_change = |status: &SignStatus| {
+        use std::io::Write as _;
+        // Progress only: a closed stderr must not stop the wait.
+        let _ = writeln!(std::io::stderr().lock(), "status: {status}");
+    };
+    client
+        .wait(&requested.tx_id, client.poll_policy(), on_change)
+        .await?;
+    let signed = client.result(&requested.tx_id).await?;
+    Ok(result_json(&client, &signed, false)?.to_string())
 }
 
 pub(crate) async fn status(args: TxArgs) -> CommandResult {
+    let client = client_with_store(args.store.location())?;
     let tx_id = TxId::new(args.tx_id);
-    let status = client_from_env()?.status(&tx_id).await?;
+    let status = client.status(&tx_id).await?;
     Ok(json!({
         "txId": status.tx_id.as_str(),
         "status": status.status.as_str(),
@@ -48,7 +65,7 @@ pub(crate) async fn status(args: TxArgs) -> CommandResult {
 }
 
 pub(crate) async fn result(args: ResultArgs) -> CommandResult {
-    let client = client_from_env()?;
+    let client = client_with_store(args.tx.store.location())?;
     // Checked before the fetch, which spends one of the two the provider allows.
     if args.require_chain && client.trust_anchors().is_none() {
         let message = "--require-chain needs TOSS_CERT_TRUST_ANCHORS, a PEM file of the \
@@ -164,6 +181,9 @@ fn signature_request(args: RequestArgs) -> Result<SignatureRequest, Box<dyn Erro
     if let Some(seconds) = args.expire_secs {
         builder = builder.expires_in(Duration::from_secs(seconds));
     }
+    if let Some(key) = args.idempotency_key {
+        builder = builder.idempotency_key(key);
+    }
     Ok(builder.build()?)
 }
 
@@ -179,7 +199,7 @@ pub(crate) fn requested_json(requested: &SignatureRequested) -> Result<Value, Bo
 
 /// The result as JSON, with the outcome of verifying its signedDoc offline with the
 /// client's trust anchors (all of it, `require_chain`, or with none a warning on stderr).
-fn result_json(
+pub(crate) fn result_json(
     client: &Client,
     signed: &SignedDocument,
     require_chain: bool,
@@ -282,5 +302,63 @@ mod tests {
             debug.contains("동의서"),
             "the title is not personal: {debug}"
         );
+    }
+
+    #[test]
+    fn a_store_url_is_left_out_of_debug() {
+        let url = "postgres://app:s3cr3t-pw@db.internal/tx";
+        for args in [
+            vec![
+                "tosscert",
+                "request",
+                "--ci",
+                "x",
+                "--doc-text",
+                "d",
+                "--title",
+                "t",
+                "--service-name",
+                "s",
+                "--idempotency-key",
+                "order-1",
+                "--store",
+                url,
+            ],
+            vec!["tosscert", "result", "--tx-id", "tx-1", "--store", url],
+            vec!["tosscert", "tx", "list", "--store", url],
+            vec!["tosscert", "tx", "resume", "--store", url],
+        ] {
+            let cli = Cli::try_parse_from(&args).unwrap();
+            let debug = format!("{cli:?}");
+            assert!(!debug.contains("s3cr3t"), "{debug}");
+        }
+    }
+
+    #[test]
+    fn states_parse_by_their_stored_names() {
+        let cli = Cli::try_parse_from([
+            "tosscert",
+            "tx",
+            "list",
+            "--state",
+            "result_stored",
+            "--state",
+            "in-progress",
+        ])
+        .unwrap();
+        let Command::Tx {
+            command: crate::cli::TxCommand::List(args),
+        } = cli.command
+        else {
+            panic!("tx list");
+        };
+        assert_eq!(
+            args.state,
+            [
+                toss_tx_store::TxState::ResultStored,
+                toss_tx_store::TxState::InProgress
+            ]
+        );
+        assert!(Cli::try_parse_from(["tosscert", "tx", "list", "--state", "done"]).is_err());
     }
 }

@@ -14,7 +14,16 @@ pub(crate) fn crypto_provider() -> &'static CryptoProvider {
 
 /// A client from the `TOSS_CERT_*` variables.
 pub(crate) fn client_from_env() -> Result<Client, toss_sign::Error> {
-    ClientBuilder::from_env()?
-        .crypto_provider(crypto_provider())
-        .build()
+    client_with_store(None)
+}
+
+/// A client from the `TOSS_CERT_*` variables, with the transaction store at `store` when
+/// given (it then takes the place of TOSS_CERT_STORE; opened on first use). With a store,
+/// building fails unless TOSS_CERT_DATA_KEY is set, and the SDK's message names it.
+pub(crate) fn client_with_store(store: Option<&str>) -> Result<Client, toss_sign::Error> {
+    let mut builder = ClientBuilder::from_env()?.crypto_provider(crypto_provider());
+    if let Some(location) = store {
+        builder = builder.store_location(location);
+    }
+    builder.build()
 }

@@ -44,6 +44,10 @@ pub(crate) enum Command {
     ///
     /// The signer comes from --name, --phone and --birthday, --ci, or a JSON file
     /// (--signer-file, `-` for stdin) that keeps personal data off the command line.
+    /// With a transaction store (--store, TOSS_CERT_STORE, and TOSS_CERT_DATA_KEY) the
+    /// request is written ahead and --idempotency-key makes it idempotent: the same key
+    /// again prints the stored transaction and sends nothing. With --wait it waits for the
+    /// signature (each status on stderr) and prints the result as `tosscert result` does.
     Request(RequestArgs),
     /// Prints a transaction's status and requestedDt as JSON (TOSS_CERT_* settings).
     Status(TxArgs),
@@ -59,7 +63,17 @@ pub(crate) enum Command {
     /// The provider gives a result at most twice, within 60 minutes of completion. The
     /// signedDoc is verified, its chain too when TOSS_CERT_TRUST_ANCHORS names a PEM file of
     /// CA certificates; `"chainChecked": false` and a warning on stderr say when it was not.
+    /// With a transaction store (--store, TOSS_CERT_STORE), a result stored before is read
+    /// from the store, with no provider call.
     Result(ResultArgs),
+    /// The transaction store (--store or TOSS_CERT_STORE): list, show, resume, purge.
+    ///
+    /// `list`, `show` and `purge` need only the store; `resume` also the TOSS_CERT_*
+    /// client settings and TOSS_CERT_DATA_KEY. Sealed personal data is never printed.
+    Tx {
+        #[command(subcommand)]
+        command: TxCommand,
+    },
     /// Measures the SDK's hot paths in this process: nanoseconds per operation.
     ///
     /// After a warm-up, each operation runs in batches for --seconds; the figure is the
@@ -158,6 +172,25 @@ pub(crate) struct LoadArgs {
     /// The Redis key namespace shared by the workers (internal).
     #[arg(long, hide = true)]
     pub(crate) namespace: Option<String>,
+    /// A transaction store for every worker: a SQLite file path or a postgres:// URL. Flows
+    /// become idempotent (key `<key-prefix>-<i>`), and the run ends with an audit of the
+    /// store against the emulator. The data key is TOSS_CERT_DATA_KEY, else one made for
+    /// the run.
+    #[arg(
+        long,
+        value_name = "LOCATION",
+        env = "TOSS_CERT_STORE",
+        hide_env_values = true
+    )]
+    pub(crate) store: Option<String>,
+    /// The idempotency keys' prefix, with --store (default: a random run id). A run
+    /// repeated with the same prefix is served from the store.
+    #[arg(long, value_name = "PREFIX", requires = "store")]
+    pub(crate) key_prefix: Option<String>,
+    /// SIGKILL a random worker this many times during the run, each restarted with the same
+    /// share (needs --store and --processes 2 or more).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "store")]
+    pub(crate) kill_workers: usize,
 }
 
 impl std::fmt::Debug for LoadArgs {
@@ -174,6 +207,9 @@ impl std::fmt::Debug for LoadArgs {
             .field("rsa_bits", &self.rsa_bits)
             .field("transport", &self.transport)
             .field("json", &self.json)
+            .field("store", &self.store.as_ref().map(|_| "<redacted>"))
+            .field("key_prefix", &self.key_prefix)
+            .field("kill_workers", &self.kill_workers)
             .field("max_seconds", &self.max_seconds)
             .field("worker", &self.worker)
             .field("namespace", &self.namespace)
@@ -256,6 +292,16 @@ pub(crate) struct RequestArgs {
     /// Open the Toss app with the returned app scheme instead of a push.
     #[arg(long)]
     pub(crate) app_scheme: bool,
+    /// The caller's idempotency key (needs a store): an order number or a random id, never
+    /// personal data, as it is stored and shown as it is. Without one the SDK makes one.
+    #[arg(long, value_name = "KEY")]
+    pub(crate) idempotency_key: Option<String>,
+    /// Wait for the signature (each status change on stderr), then fetch the result and
+    /// print it as `tosscert result` does.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
 }
 
 impl std::fmt::Debug for RequestArgs {
@@ -276,6 +322,9 @@ impl std::fmt::Debug for RequestArgs {
             .field("encrypt_doc", &self.encrypt_doc)
             .field("expire_secs", &self.expire_secs)
             .field("app_scheme", &self.app_scheme)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("wait", &self.wait)
+            .field("store", &self.store)
             .finish()
     }
 }
@@ -285,6 +334,148 @@ pub(crate) struct TxArgs {
     /// The transaction id a sign request returned.
     #[arg(long)]
     pub(crate) tx_id: String,
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+}
+
+/// `--store`; `Debug` leaves the location out, as a PostgreSQL URL may carry a password.
+#[derive(Args, Clone, Default)]
+pub(crate) struct StoreArg {
+    /// The transaction store: a SQLite file path or a postgres:// URL. Give a URL with a password as TOSS_CERT_STORE, which no other local user can read,
+    /// rather than here, where they can (`ps`). Needs TOSS_CERT_DATA_KEY to seal personal
+    /// data, except for `tx list`, `tx show` and `tx purge`.
+    // The value is hidden in --help: a URL may carry a password.
+    #[arg(
+        long = "store",
+        value_name = "LOCATION",
+        env = "TOSS_CERT_STORE",
+        hide_env_values = true
+    )]
+    pub(crate) location: Option<String>,
+}
+
+impl StoreArg {
+    /// The location given, if any (`--store`, else TOSS_CERT_STORE); blank counts as none.
+    pub(crate) fn location(&self) -> Option<&str> {
+        self.location.as_deref().filter(|l| !l.trim().is_empty())
+    }
+}
+
+impl std::fmt::Debug for StoreArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreArg")
+            .field("location", &self.location.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TxCommand {
+    /// Lists stored transactions, newest first: one line each, or a JSON array with --json.
+    ///
+    /// A line reads `<state> <txId or -> <key> fetches=<n> proof=<yes|no>`.
+    List(TxListArgs),
+    /// Shows one stored transaction: state, key, events, fetch count, stored result and
+    /// proof (its hash, completion time, signedDoc length and verification report, without
+    /// the signer's name); never the sealed bytes.
+    Show(TxShowArgs),
+    /// Finishes what was left unfinished (TOSS_CERT_* settings and TOSS_CERT_DATA_KEY):
+    /// asks the provider about due transactions, fetches and stores the results of those
+    /// signed, marks the expired ones; prints the counts as JSON.
+    ///
+    /// Without --watch it stops when nothing is due; with it, it goes on until Ctrl-C and
+    /// prints each busy pass's counts to stderr.
+    Resume(TxResumeArgs),
+    /// Erases the sealed personal data of settled transactions older than --older-than-days,
+    /// keeping their proof; prints `{"purged": <records>}`.
+    Purge(TxPurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxListArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Print a JSON array instead of lines.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Only records in this state (repeatable): intent, outcome_unknown, requested,
+    /// in_progress, completed, expired, result_stored, failed.
+    #[arg(long, value_name = "STATE", value_parser = tx_state)]
+    pub(crate) state: Vec<toss_tx_store::TxState>,
+    /// At most this many records.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) limit: u32,
+}
+
+/// A state by its stored name; `-` may stand for `_`.
+fn tx_state(text: &str) -> Result<toss_tx_store::TxState, String> {
+    let name = text.trim().to_ascii_lowercase().replace('-', "_");
+    toss_tx_store::TxState::from_name(&name).ok_or_else(|| {
+        let names: Vec<&str> = toss_tx_store::TxState::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        format!("not a state; one of {}", names.join(", "))
+    })
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxShowArgs {
+    /// The transaction id.
+    pub(crate) tx_id: String,
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxResumeArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Go on until Ctrl-C instead of stopping when nothing is due.
+    #[arg(long)]
+    pub(crate) watch: bool,
+    /// When to ask the provider about a transaction again: `polling` (the status on a
+    /// backoff) or `notify` (the application reports returning users; polling is the
+    /// fallback, seldom).
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Polling)]
+    pub(crate) schedule: ScheduleArg,
+    /// Status calls per second at most, over this process.
+    #[arg(long, value_name = "CALLS_PER_SECOND", default_value_t = 50.0, value_parser = positive_rate)]
+    pub(crate) budget: f64,
+    /// Seconds after which an intent still without a txId is marked of unknown outcome
+    /// [default: the client's send window].
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) intent_grace_seconds: Option<u64>,
+}
+
+/// A finite, positive rate.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a number of calls per second above 0"
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ScheduleArg {
+    /// Poll every unfinished transaction on a backoff.
+    Polling,
+    /// Expect the application to report returning users; poll seldom.
+    Notify,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxPurgeArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Purge transactions created more than this many days ago (0: all settled ones).
+    #[arg(long, value_name = "DAYS")]
+    pub(crate) older_than_days: u32,
 }
 
 #[derive(Debug, Args)]

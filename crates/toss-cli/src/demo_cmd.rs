@@ -2,12 +2,14 @@
 
 use std::error::Error;
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use time::macros::date;
-use toss_emulator::{Emulator, UserBehaviour};
+use toss_emulator::{Emulator, EmulatorHandle, UserBehaviour};
 use toss_sign::{
-    Client, Document, Environment, PollPolicy, SignStatus, SignatureRequest, Signer, Trigger,
+    Client, DataKey, Document, Environment, PollPolicy, SignStatus, SignatureRequest, Signer,
+    Trigger, TxId,
 };
 use toss_signed_doc::{TrustAnchors, Verifier};
 
@@ -16,7 +18,7 @@ use crate::cli::DemoArgs;
 
 type CommandResult = Result<String, Box<dyn Error>>;
 
-const STEPS: usize = 6;
+const STEPS: usize = 7;
 const DOCUMENT: &str = "본인은 토스증권 계좌 개설 및 출금이체에 동의합니다.";
 
 pub(crate) async fn run(args: DemoArgs) -> CommandResult {
@@ -43,13 +45,15 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
         ),
     );
 
-    let client = Client::builder()
-        .client_id(emulator.client_id())
-        .client_secret(emulator.client_secret())
-        .environment(Environment::single_host(emulator.base_url()))
-        .public_key(emulator.public_key_base64())
-        .crypto_provider(crypto_provider())
-        .build()?;
+    // The run's own store and key: nothing of it outlives the demo.
+    let store_dir = TempDir::new()?;
+    let store_path = store_dir.path().join("transactions.db");
+    let store_location = store_path
+        .to_str()
+        .ok_or("the temporary directory's path is not UTF-8")?
+        .to_owned();
+    let data_key = DataKey::generate_with_provider(crypto_provider())?;
+    let client = demo_client(&emulator, &store_location, &data_key)?;
 
     let request = SignatureRequest::builder()
         .signer(Signer::personal(
@@ -127,6 +131,49 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
     }
     step(6, "certificate", "provider check: valid and enabled");
 
+    // A fresh client over the same file stands for a restarted process.
+    drop(client);
+    let client = demo_client(&emulator, &store_location, &data_key)?;
+    let again = client.result(&signed.tx_id).await?;
+    if again.signed_doc.base64 != signed.signed_doc.base64 {
+        return Err("the stored result differs from the one fetched".into());
+    }
+    let served = results_served(&emulator, &signed.tx_id)?;
+    if served != 1 {
+        return Err(format!(
+            "the result was read again from the provider ({served} results served, not 1)"
+        )
+        .into());
+    }
+    let proof = client
+        .tx_store()
+        .await?
+        .ok_or("the client has no transaction store")?
+        .get_by_tx_id(&toss_sign::tx_store::TxId::new(signed.tx_id.as_str())?)
+        .await?
+        .and_then(|record| record.proof)
+        .ok_or("the store holds no proof of the transaction")?;
+    step(
+        7,
+        "store",
+        &format!(
+            "transaction kept in {} (SQLite; personal data sealed under a data key made for \
+             this run)",
+            store_path.display()
+        ),
+    );
+    say!(
+        "{:>20} a new client read the result again: proof read from the store (document {})",
+        "",
+        proof.document_hash
+    );
+    say!(
+        "{:>20} result read from the store: no provider call (results served by the \
+         provider: {served})",
+        ""
+    );
+    drop(client);
+
     let stats = emulator.stats();
     emulator.shutdown().await?;
     say!(
@@ -144,15 +191,82 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
     Ok(format!("demo completed: txId {}", signed.tx_id))
 }
 
+/// A client of the emulator keeping its transactions in the SQLite file at `store`.
+fn demo_client(
+    emulator: &EmulatorHandle,
+    store: &str,
+    data_key: &DataKey,
+) -> Result<Client, Box<dyn Error>> {
+    Ok(Client::builder()
+        .client_id(emulator.client_id())
+        .client_secret(emulator.client_secret())
+        .environment(Environment::single_host(emulator.base_url()))
+        .public_key(emulator.public_key_base64())
+        .crypto_provider(crypto_provider())
+        .store_location(store)
+        .data_key(data_key.clone())
+        .build()?)
+}
+
+/// How many times the emulator served the result of `tx_id`.
+fn results_served(emulator: &EmulatorHandle, tx_id: &TxId) -> Result<u32, Box<dyn Error>> {
+    emulator
+        .transactions()
+        .transactions
+        .into_iter()
+        .find(|tx| tx.tx_id == tx_id.as_str())
+        .map(|tx| tx.results_served)
+        .ok_or_else(|| format!("the emulator does not list transaction {tx_id}").into())
+}
+
+/// A directory of its own under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> std::io::Result<Self> {
+        let base = std::env::temp_dir();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        for attempt in 0..16u32 {
+            let path = base.join(format!(
+                "tosscert-demo-{}-{nanos:x}-{attempt}",
+                std::process::id()
+            ));
+            // Creating fails on an existing path, so no one else's directory is reused;
+            // on Unix only this user may enter it.
+            let mut builder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            match builder.create(&path) {
+                Ok(()) => return Ok(Self(path)),
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "no free name for the demo's temporary directory",
+        ))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn step(n: usize, name: &str, detail: &str) {
     say!("[{n}/{STEPS}] {name:<13} {detail}");
 }
 
 /// Polls, printing each status as it arrives; on a terminal a spinner shows the wait.
-async fn wait_with_progress(
-    client: &Client,
-    tx_id: &toss_sign::TxId,
-) -> Result<(), Box<dyn Error>> {
+async fn wait_with_progress(client: &Client, tx_id: &TxId) -> Result<(), Box<dyn Error>> {
     let spinner = std::io::stderr().is_terminal();
     let policy = PollPolicy::new()
         .initial_interval(Duration::from_millis(200))

@@ -24,6 +24,7 @@ mod cli;
 mod demo_cmd;
 mod load_cmd;
 mod session_cmd;
+mod tx_cmd;
 mod verify_cmd;
 
 fn main() -> ExitCode {
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         cli::Command::Request(args) => block_on(api_cmd::request(args)),
         cli::Command::Status(args) => block_on(api_cmd::status(args)),
         cli::Command::Result(args) => block_on(api_cmd::result(args)),
+        cli::Command::Tx { command } => block_on(tx_cmd::run(command)),
         cli::Command::Load(args) => block_on_current_thread(load_cmd::run(args)),
         cli::Command::Bench(args) => bench_cmd::run(&args),
     };

@@ -40,7 +40,7 @@ fn demo_runs_the_whole_flow_and_shows_each_step() {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     for expected in [
-        "[1/6] emulator",
+        "[1/7] emulator",
         "status REQUESTED",
         "status IN_PROGRESS",
         "status COMPLETED",
@@ -48,6 +48,10 @@ fn demo_runs_the_whole_flow_and_shows_each_step() {
         "PKCS#7 signature valid over the document",
         "chain to the emulator's test CA valid",
         "provider check: valid and enabled",
+        "[7/7] store         transaction kept in ",
+        "proof read from the store (document sha256:",
+        "result read from the store: no provider call (results served by the provider: 1)",
+        "emulator saw 1 token, 1 sign request,",
         "demo completed: txId ",
     ] {
         assert!(
@@ -55,6 +59,14 @@ fn demo_runs_the_whole_flow_and_shows_each_step() {
             "`{expected}` missing from:\n{stdout}"
         );
     }
+    // The store lived in a directory of the run's own, gone once the demo ended.
+    let store = stdout
+        .split_once("transaction kept in ")
+        .and_then(|(_, rest)| rest.split_once(" (SQLite"))
+        .map(|(path, _)| std::path::PathBuf::from(path))
+        .unwrap();
+    assert!(store.ends_with("transactions.db"), "{}", store.display());
+    assert!(!store.parent().unwrap().exists(), "{}", store.display());
     let requested = stdout.find("status REQUESTED").unwrap();
     let in_progress = stdout.find("status IN_PROGRESS").unwrap();
     let completed = stdout.find("status COMPLETED").unwrap();

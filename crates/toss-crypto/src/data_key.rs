@@ -362,6 +362,12 @@ impl DataKeyRing {
     }
 }
 
+impl From<DataKey> for DataKeyRing {
+    fn from(current: DataKey) -> Self {
+        Self::new(current)
+    }
+}
+
 fn full_aad(aad: &[u8]) -> Vec<u8> {
     let mut full = Vec::with_capacity(AAD_PREFIX.len() + aad.len());
     full.extend_from_slice(AAD_PREFIX);

@@ -22,7 +22,8 @@ use crate::user::Stage;
 /// {
 ///   "transactions": [
 ///     {
-///       "txId": "5a0b…", "clientId": "test_a8e2…", "status": "COMPLETED",
+///       "txId": "5a0b…", "clientId": "test_a8e2…", "docTitle": "출금이체 동의문",
+///       "status": "COMPLETED",
 ///       "requestedAt": "2026-12-02T15:00:00+09:00", "completedAt": "2026-12-02T15:00:20+09:00",
 ///       "resultsServed": 2, "retained": true, "retainedBecause": "RESULTS_SERVED"
 ///     }
@@ -50,6 +51,10 @@ pub struct TransactionSummary {
     pub tx_id: String,
     /// The `client_id` whose token created it.
     pub client_id: String,
+    /// The request's `docTitle` (what the user was shown as the document's title): lets a
+    /// test that gives each request its own title count the requests made per title.
+    #[serde(default)]
+    pub doc_title: String,
     /// Its status now, as the status call would answer it.
     pub status: SignStatus,
     /// When the sign request was accepted, as the provider writes it (KST).
@@ -159,6 +164,7 @@ fn summarize(state: &AppState, summary: Summary) -> TransactionSummary {
     TransactionSummary {
         tx_id: summary.tx_id,
         client_id,
+        doc_title: summary.doc_title,
         status: summary.stage.status(),
         requested_at: timestamp(summary.requested_at),
         completed_at,

@@ -55,6 +55,9 @@ pub(crate) struct Transaction {
     /// The client whose token created it; only that client's tokens see it.
     pub(crate) owner: ClientIndex,
     pub(crate) requested_at: OffsetDateTime,
+    /// The `docTitle` shown to the user: not personal, listed so tests can tell requests
+    /// apart.
+    pub(crate) doc_title: String,
     pub(crate) user: SimulatedUser,
     pub(crate) signer: Signer,
     /// The document as signed: decrypted when it travelled encrypted.
@@ -140,6 +143,7 @@ pub(crate) enum Finished {
 pub(crate) struct Retained {
     pub(crate) owner: ClientIndex,
     pub(crate) requested_at: OffsetDateTime,
+    pub(crate) doc_title: String,
     pub(crate) stage: Stage,
     pub(crate) finished: Finished,
     /// The results it served while live.
@@ -183,12 +187,17 @@ impl Entry {
 
     /// What the transactions listing shows of it at `now`.
     fn summary(&self, tx_id: &str, now: OffsetDateTime) -> Summary {
-        let (results_served, finished) = match self {
-            Self::Live(transaction) => (transaction.results_served, None),
-            Self::Retained(retained) => (retained.results_served, Some(retained.finished)),
+        let (results_served, finished, doc_title) = match self {
+            Self::Live(transaction) => (transaction.results_served, None, &transaction.doc_title),
+            Self::Retained(retained) => (
+                retained.results_served,
+                Some(retained.finished),
+                &retained.doc_title,
+            ),
         };
         Summary {
             tx_id: tx_id.to_owned(),
+            doc_title: doc_title.clone(),
             owner: self.owner(),
             requested_at: self.requested_at(),
             stage: self.stage(now),
@@ -202,6 +211,7 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub(crate) struct Summary {
     pub(crate) tx_id: String,
+    pub(crate) doc_title: String,
     pub(crate) owner: ClientIndex,
     pub(crate) requested_at: OffsetDateTime,
     pub(crate) stage: Stage,
@@ -304,6 +314,7 @@ impl Store {
         *entry = Entry::Retained(Retained {
             owner: transaction.owner,
             requested_at: transaction.requested_at,
+            doc_title: std::mem::take(&mut transaction.doc_title),
             stage: transaction.progress(now),
             finished,
             results_served: transaction.results_served,

@@ -2,6 +2,7 @@
 
 mod api;
 mod builder;
+pub(crate) mod durable;
 mod ledger;
 
 pub use builder::ClientBuilder;
@@ -50,6 +51,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     poll_policy: PollPolicy,
     ledger: ResultLedger,
+    durable: Option<durable::Durable>,
     algorithm: Algorithm,
     trust_anchors: Option<toss_signed_doc::TrustAnchors>,
 }
@@ -63,8 +65,13 @@ impl Client {
     /// A client configured from the environment: `TOSS_CERT_CLIENT_ID`,
     /// `TOSS_CERT_CLIENT_SECRET`, and optionally `TOSS_CERT_API_BASE`, `TOSS_CERT_OAUTH_BASE`
     /// (both or neither; default: the provider's hosts), `TOSS_CERT_PUBLIC_KEY` (PEM or
-    /// base64 DER; default: the provider's key) and `TOSS_CERT_TRUST_ANCHORS` (the path of
-    /// a PEM file of CA certificates, see [`ClientBuilder::trust_anchors`]; default: none).
+    /// base64 DER; default: the provider's key), `TOSS_CERT_TRUST_ANCHORS` (the path of
+    /// a PEM file of CA certificates, see [`ClientBuilder::trust_anchors`]; default: none),
+    /// `TOSS_CERT_STORE` (a transaction store: a SQLite path or a `postgres://` URL, see
+    /// [`ClientBuilder::store_location`]; default: none) with `TOSS_CERT_DATA_KEY` (base64
+    /// of 32 bytes, see [`ClientBuilder::data_key`]) and `TOSS_CERT_DATA_KEY_PREVIOUS`
+    /// (older keys, comma-separated), and `TOSS_CERT_RESULT_LEASE_SECS` (see
+    /// [`ClientBuilder::result_lease_ttl`]).
     ///
     /// # Errors
     ///
@@ -92,16 +99,25 @@ impl Client {
         let span =
             tracing::debug_span!("toss_cert.request_signature", tx_id = tracing::field::Empty);
         async {
-            let session = self.new_session(Operation::SignRequest)?;
-            let wire = request.to_wire(&session)?;
-            for warning in wire.warnings() {
-                tracing::warn!(%warning, "sign request accepted with a warning");
-            }
-            let response: SignResponse =
-                self.inner.call(Operation::SignRequest, &wire, None).await?;
-            tracing::Span::current().record("tx_id", response.tx_id().as_str());
+            let requested = match &self.inner.durable {
+                Some(durable) => self.request_durably(durable, request).await?,
+                None => {
+                    if request.idempotency_key().is_some() {
+                        return Err(Error::Config(
+                            "an idempotency key needs a transaction store (ClientBuilder::store, \
+                             TOSS_CERT_STORE)"
+                                .into(),
+                        ));
+                    }
+                    let wire = self.prepare_sign_request(request)?;
+                    let response: SignResponse =
+                        self.inner.call(Operation::SignRequest, &wire, None).await?;
+                    SignatureRequested::from(response)
+                }
+            };
+            tracing::Span::current().record("tx_id", requested.tx_id.as_str());
             tracing::debug!("signature requested");
-            Ok(SignatureRequested::from(response))
+            Ok(requested)
         }
         .instrument(span)
         .await
@@ -137,7 +153,8 @@ impl Client {
     /// response, HTTP 5xx, a retryable provider code) does not end the wait; polling goes
     /// on until the deadline. Any other error ends it.
     ///
-    /// Cancel-safe: dropping the future stops polling and leaves nothing behind.
+    /// Cancel-safe: dropping the future stops polling and leaves nothing behind. With a
+    /// transaction store, each new status is recorded there as it is seen.
     ///
     /// # Errors
     ///
@@ -159,6 +176,7 @@ impl Client {
                     Ok(SignatureStatus { status, .. }) => {
                         if last.as_ref() != Some(&status) {
                             tracing::debug!(status = %status, "status changed");
+                            self.record_status(tx_id, &status).await;
                             on_change(&status);
                             last = Some(status.clone());
                         }
@@ -201,13 +219,26 @@ impl Client {
     /// For transactions this client has fetched before, it refuses a third fetch and a late
     /// one itself ([`Error::ResultLimit`] with `refused_locally`), without spending a call.
     ///
+    /// With a transaction store ([`ClientBuilder::store`]) a result is fetched at most once
+    /// more than it was stored: the fetch takes the txId's fleet-wide lease (waiting, a
+    /// bounded time, for another process that holds it), asks the status first unless the
+    /// store knows the user signed, counts the fetch in the store before sending it, and
+    /// stores the body as received, sealed with its session under the data key, before
+    /// decrypting it; then the proof (signedDoc, the document's hash, the completion time,
+    /// the verification report) and an outbox entry. A stored result is served from the
+    /// store with no provider call.
+    ///
     /// # Errors
     ///
     /// [`Error::NotCompleted`] (CE3102), [`Error::Expired`] (CE3103), [`Error::ResultLimit`]
-    /// (CE3101 or local), and transport, provider, crypto and decode errors.
+    /// (CE3101 or local), and transport, provider, crypto and decode errors; with a store,
+    /// also [`Error::Store`] and [`Error::ResultBusy`].
     pub async fn result(&self, tx_id: &TxId) -> Result<SignedDocument, Error> {
         let span = tracing::debug_span!("toss_cert.result", tx_id = %tx_id);
         async {
+            if let Some(durable) = &self.inner.durable {
+                return self.result_durably(durable, tx_id).await;
+            }
             self.inner.ledger.check(tx_id, self.inner.clock.now())?;
             let session = self.new_session(Operation::Result)?;
             let session_key = session.session_key().ok_or_else(|| {
@@ -329,10 +360,64 @@ impl Client {
         self.inner.tokens.token(|| self.inner.fetch_token()).await
     }
 
+    /// The transaction store, opened now if it was given as a location
+    /// (`TOSS_CERT_STORE`); `None` without one. For reading records, proofs and the outbox
+    /// of completions (`outbox_claim`, then `outbox_ack`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the location cannot be opened.
+    pub async fn tx_store(&self) -> Result<Option<Arc<dyn toss_tx_store::TxStore>>, Error> {
+        match &self.inner.durable {
+            Some(durable) => Ok(Some(durable.store.get().await?.clone())),
+            None => Ok(None),
+        }
+    }
+
+    /// Records a status seen while waiting; the store failing costs nothing but a warning
+    /// (the next look sees the status again).
+    async fn record_status(&self, tx_id: &TxId, status: &SignStatus) {
+        let Some(durable) = &self.inner.durable else {
+            return;
+        };
+        let (Some(state), Ok(stored_id)) = (durable::state_of(status), durable::store_tx_id(tx_id))
+        else {
+            return;
+        };
+        match durable.store.get().await {
+            Ok(store) => {
+                durable::record_state(store.as_ref(), &stored_id, state, self.inner.clock.now())
+                    .await;
+            }
+            Err(error) => tracing::warn!(%error, "transaction store unavailable"),
+        }
+    }
+
+    pub(crate) fn durable(&self) -> Option<&durable::Durable> {
+        self.inner.durable.as_ref()
+    }
+
+    pub(crate) fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+
     /// The poll policy configured on the builder.
     #[must_use]
     pub fn poll_policy(&self) -> &PollPolicy {
         &self.inner.poll_policy
+    }
+
+    /// The wire request with a fresh session; logs the provider rules it only warns about.
+    fn prepare_sign_request(
+        &self,
+        request: &SignatureRequest,
+    ) -> Result<toss_model::SignRequest, Error> {
+        let session = self.new_session(Operation::SignRequest)?;
+        let wire = request.to_wire(&session)?;
+        for warning in wire.warnings() {
+            tracing::warn!(%warning, "sign request accepted with a warning");
+        }
+        Ok(wire)
     }
 
     fn new_session(&self, operation: Operation) -> Result<toss_crypto::Session, Error> {

@@ -189,6 +189,57 @@ pub enum Error {
     /// The shared token store failed.
     #[error("the token store failed")]
     TokenStore(#[source] BoxError),
+
+    /// The transaction store failed or was unreachable. When `tx_id` is set, the provider
+    /// had already given that txId: keep it, the store may not have it.
+    #[error("the transaction store failed{}", tx_id.as_ref().map(|t| format!(" (transaction {t})")).unwrap_or_default())]
+    Store {
+        /// The transaction concerned, when the provider gave one.
+        tx_id: Option<TxId>,
+        /// The store's error.
+        #[source]
+        source: toss_tx_store::Error,
+    },
+
+    /// The sign request of this idempotency key may have reached the provider without its
+    /// answer arriving, or its process stopped while sending. The SDK never sends it again
+    /// by itself: a second request would push the user a second notification. The record
+    /// stays in the store, marked `outcome_unknown`; ask the user, or use a new key.
+    #[error(
+        "the sign request of idempotency key {idempotency_key} has an unknown outcome; it is not sent again"
+    )]
+    OutcomeUnknown {
+        /// The caller's key.
+        idempotency_key: String,
+        /// What went wrong with the send, when this call made it.
+        #[source]
+        source: Option<Box<Self>>,
+    },
+
+    /// Another caller is sending the sign request of this idempotency key right now.
+    #[error(
+        "the sign request of idempotency key {idempotency_key} is being sent by another caller"
+    )]
+    RequestInFlight {
+        /// The caller's key.
+        idempotency_key: String,
+    },
+
+    /// The idempotency key was used before for a different request (another signer,
+    /// document or setting): nothing was sent.
+    #[error("idempotency key {idempotency_key} was used for a different request")]
+    IdempotencyKeyReused {
+        /// The caller's key.
+        idempotency_key: String,
+    },
+
+    /// Another process holds the fleet-wide lease on this transaction's result and did not
+    /// store a result within the wait: try again later.
+    #[error("the result of transaction {tx_id} is being fetched by another process")]
+    ResultBusy {
+        /// The transaction.
+        tx_id: TxId,
+    },
 }
 
 /// A boxed error from a lower layer.
@@ -312,7 +363,9 @@ impl Error {
             | Self::NotCompleted { tx_id }
             | Self::ResultLimit { tx_id, .. }
             | Self::Timeout { tx_id, .. }
-            | Self::Verification { tx_id, .. } => Some(tx_id),
+            | Self::Verification { tx_id, .. }
+            | Self::ResultBusy { tx_id } => Some(tx_id),
+            Self::Store { tx_id, .. } => tx_id.as_ref(),
             _ => None,
         }
     }
@@ -327,7 +380,10 @@ impl Error {
             Self::Config(_)
             | Self::Validation(_)
             | Self::TokenStore(_)
-            | Self::Verification { .. } => false,
+            | Self::Verification { .. }
+            | Self::RequestInFlight { .. }
+            | Self::IdempotencyKeyReused { .. }
+            | Self::ResultBusy { .. } => false,
             Self::ResultLimit {
                 refused_locally, ..
             } => !refused_locally,

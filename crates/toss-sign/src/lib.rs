@@ -5,9 +5,11 @@
 
 mod client;
 mod clock;
+mod crash;
 mod credentials;
 mod error;
 mod poll;
+mod reconciler;
 mod request;
 mod signed;
 mod token;
@@ -19,6 +21,7 @@ pub use clock::{Clock, SystemClock};
 pub use credentials::{ClientSecret, Environment};
 pub use error::{BoxError, Error, Operation, ResultLimit};
 pub use poll::PollPolicy;
+pub use reconciler::{Pass, Reconciler, ReconcilerBuilder, Schedule};
 pub use request::{
     Document, SignatureRequest, SignatureRequestBuilder, SignatureRequested, SignatureStatus,
     Signer, Trigger,
@@ -26,7 +29,9 @@ pub use request::{
 pub use signed::{Person, SignedDoc, SignedDocument};
 pub use token::{AccessToken, InMemoryTokenStore, RefreshLock, TokenStore};
 
-pub use toss_crypto::{Algorithm, CryptoProvider, Session, SessionGenerator};
+pub use toss_crypto::{Algorithm, CryptoProvider, DataKey, DataKeyRing, Session, SessionGenerator};
 pub use toss_model::{ResultResponse, SignStatus, TxId};
 pub use toss_signed_doc::TrustAnchors;
 pub use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};
+pub use toss_tx_store as tx_store;
+pub use toss_tx_store::TxStore;

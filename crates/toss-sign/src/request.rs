@@ -171,9 +171,77 @@ pub struct SignatureRequest {
     title: String,
     encrypt_document: bool,
     expires_in: Option<Duration>,
+    idempotency_key: Option<toss_tx_store::IdempotencyKey>,
 }
 
 impl SignatureRequest {
+    /// The caller's idempotency key, when one was given.
+    #[must_use]
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key
+            .as_ref()
+            .map(toss_tx_store::IdempotencyKey::as_str)
+    }
+
+    pub(crate) fn idempotency_key_value(&self) -> Option<&toss_tx_store::IdempotencyKey> {
+        self.idempotency_key.as_ref()
+    }
+
+    /// What the transaction store keeps of the request (sealed): what was asked, the
+    /// document's hash, and a fingerprint of the whole request (signer included) that
+    /// tells a retry of the same request from another request under the same key.
+    pub(crate) fn summary(&self) -> RequestSummary {
+        let mut fingerprint = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            // Length-prefixed, so that no two requests hash the same fields alike.
+            fingerprint.update((bytes.len() as u64).to_be_bytes());
+            fingerprint.update(bytes);
+        };
+        match &self.signer {
+            Signer::Personal {
+                name,
+                phone,
+                birthday,
+            } => {
+                field(b"personal");
+                field(name.as_bytes());
+                field(phone.as_bytes());
+                field(birthday.to_string().as_bytes());
+            }
+            Signer::Ci(ci) => {
+                field(b"ci");
+                field(ci.as_bytes());
+            }
+        }
+        let (trigger, success, fail) = match &self.trigger {
+            Trigger::Push => ("PUSH", None, None),
+            Trigger::AppScheme {
+                success_url,
+                fail_url,
+            } => ("APP_SCHEME", success_url.as_deref(), fail_url.as_deref()),
+        };
+        field(trigger.as_bytes());
+        field(success.unwrap_or_default().as_bytes());
+        field(fail.unwrap_or_default().as_bytes());
+        let doc = self.document.wire_text();
+        field(self.document.doc_type().as_str().as_bytes());
+        field(doc.as_bytes());
+        field(self.service_name.as_bytes());
+        field(self.title.as_bytes());
+        field(&[u8::from(self.encrypt_document)]);
+        field(&self.expires_in.map_or(0, |d| d.as_secs()).to_be_bytes());
+        RequestSummary {
+            fingerprint: hex(&fingerprint.finalize()),
+            service_name: self.service_name.clone(),
+            title: self.title.clone(),
+            doc_type: self.document.doc_type().as_str().to_owned(),
+            signature_type: self.document.signature_type().as_str().to_owned(),
+            trigger: trigger.to_owned(),
+            document_sha256: hex(&Sha256::digest(doc.as_bytes())),
+            expires_in_seconds: self.expires_in.map(|d| d.as_secs()),
+        }
+    }
+
     /// A builder; the provider's rules are checked when the request is sent.
     pub fn builder() -> SignatureRequestBuilder {
         SignatureRequestBuilder::default()
@@ -275,6 +343,7 @@ pub struct SignatureRequestBuilder {
     title: String,
     encrypt_document: bool,
     expires_in: Option<Duration>,
+    idempotency_key: Option<String>,
 }
 
 impl SignatureRequestBuilder {
@@ -321,6 +390,16 @@ impl SignatureRequestBuilder {
         self
     }
 
+    /// The caller's key for this request: asking again with the same key returns the
+    /// transaction stored for it instead of sending the user a second request. Needs a
+    /// transaction store ([`ClientBuilder::store`](crate::ClientBuilder::store)). Use an
+    /// order number or a random id: the key is stored readable, so it must not carry
+    /// personal data. 1 to 255 printable ASCII characters, no spaces.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
     /// The request, with the signer's phone number reduced to its digits.
     ///
     /// # Errors
@@ -329,8 +408,22 @@ impl SignatureRequestBuilder {
     /// [`Error::Validation`] with [`ValidationError::InvalidUserPhone`] when the phone
     /// number holds anything but digits, hyphens and spaces, or no digit. The provider's
     /// other rules are checked by `toss-model` when the request is sent, and break as
-    /// [`Error::Validation`] before anything leaves the process.
+    /// [`Error::Validation`] before anything leaves the process. [`Error::Config`] for an
+    /// idempotency key that is empty, longer than 255 bytes or holds a space or a
+    /// character outside printable ASCII.
     pub fn build(self) -> Result<SignatureRequest, Error> {
+        let idempotency_key = self
+            .idempotency_key
+            .map(|key| {
+                toss_tx_store::IdempotencyKey::new(key).map_err(|_| {
+                    Error::Config(
+                        "the idempotency key must be 1 to 255 printable ASCII characters \
+                         without spaces"
+                            .into(),
+                    )
+                })
+            })
+            .transpose()?;
         let signer = match self.signer {
             Some(Signer::Personal {
                 name,
@@ -354,8 +447,42 @@ impl SignatureRequestBuilder {
             title: self.title,
             encrypt_document: self.encrypt_document,
             expires_in: self.expires_in,
+            idempotency_key,
         })
     }
+}
+
+/// What the transaction store keeps of a request, sealed under the data key: nothing of it
+/// is shown or logged.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RequestSummary {
+    /// SHA-256 over every field of the request, signer included.
+    pub(crate) fingerprint: String,
+    pub(crate) service_name: String,
+    pub(crate) title: String,
+    pub(crate) doc_type: String,
+    pub(crate) signature_type: String,
+    pub(crate) trigger: String,
+    /// SHA-256 of the `doc` field as signed (for a PDF: of its base64 digest).
+    pub(crate) document_sha256: String,
+    pub(crate) expires_in_seconds: Option<u64>,
+}
+
+impl fmt::Debug for RequestSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RequestSummary(<sealed>)")
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// The phone number as the provider takes it: its digits, without the hyphens and spaces
@@ -383,6 +510,19 @@ pub struct SignatureRequested {
     pub ios_app_uri: Option<String>,
     /// When the provider registered the request.
     pub requested_at: OffsetDateTime,
+}
+
+impl SignatureRequested {
+    /// What a transaction store still knows of an answer whose body it no longer keeps.
+    pub(crate) fn stored(tx_id: TxId, requested_at: OffsetDateTime) -> Self {
+        Self {
+            tx_id,
+            app_scheme: None,
+            android_app_uri: None,
+            ios_app_uri: None,
+            requested_at,
+        }
+    }
 }
 
 impl From<SignResponse> for SignatureRequested {

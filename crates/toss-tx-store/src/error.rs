@@ -90,6 +90,21 @@ pub enum InvalidKind {
     Duration,
 }
 
+impl Error {
+    /// Whether the database itself failed (unreachable, timed out, busy), so that the same
+    /// operation may succeed when tried again; every other error would repeat.
+    pub fn is_database(&self) -> bool {
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        {
+            matches!(self, Self::Database { .. })
+        }
+        #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+        {
+            false
+        }
+    }
+}
+
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn db(during: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     move |source| Error::Database { during, source }

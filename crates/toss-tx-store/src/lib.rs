@@ -7,15 +7,19 @@
 //!
 //! - the caller's **idempotency key** (unique), so that a retried handler finds its
 //!   transaction instead of sending the user a second request;
-//! - the **txId**, once the provider gave it, and a **state** with every change and its
+//! - the **txId**, once the provider gave it, with the provider's **answer** to the sign
+//!   request (opaque bytes, so that a retry hands back the same app links), and a **state** with every change and its
 //!   time ([`TxState`], [`TxEvent`]); an intent whose send may have reached the provider
-//!   without its answer is marked [`TxState::OutcomeUnknown`] and never resent;
+//!   without its answer is marked [`TxState::OutcomeUnknown`] and never resent, and one
+//!   certainly never sent can be abandoned ([`TxStore::abandon_intent`]) to free its key;
 //! - the **result fetch count**, counted before each fetch is sent, under a fleet-wide
 //!   [`Lease`] with a fencing token, so no txId is fetched a third time;
 //! - the **result body as received** and a **request summary**, both opaque bytes;
 //! - the **proof** ([`Proof`]: signedDoc, document hash, completion time, verification
 //!   report), readable, and with it an **outbox** entry the application reads at least
 //!   once;
+//! - a **poll schedule** for the reconciler ([`TxStore::defer`], [`TxStore::wake`]):
+//!   [`TxStore::claim_unfinished`] skips a record until its next check is due;
 //! - created and updated times, and when personal data was purged.
 //!
 //! It depends on no other crate of this SDK: the client (`toss-sign`) writes through the
@@ -23,8 +27,8 @@
 //!
 //! # No plaintext personal data
 //!
-//! The store never sees plaintext personal data. The summary and the result body are
-//! bytes the caller has already sealed (encrypted under its own data key); the store
+//! The store never sees plaintext personal data. The summary, the answer and the result
+//! body are bytes the caller has already sealed (encrypted under its own data key); the store
 //! keeps and returns them untouched, and [`Debug`] shows only their lengths.
 //! [`TxStore::purge_personal_data`] erases them after a retention period while keeping
 //! the proof. Keys, txIds and proofs are stored readable: keys must not carry personal
@@ -62,9 +66,10 @@
 //! # Schema (version 1)
 //!
 //! - `toss_tx`: one row per transaction: `idempotency_key` (unique), `tx_id` (unique),
-//!   `summary`, `state`, `fetch_count`, `result_body`, `proof_signed_doc`,
+//!   `answer`, `summary`, `state`, `fetch_count`, `result_body`, `proof_signed_doc`,
 //!   `proof_document_hash`, `proof_completed_at`, `proof_report`, `lease_holder`,
-//!   `lease_token`, `lease_expires_at`, `created_at`, `updated_at`, `purged_at`;
+//!   `lease_token`, `lease_expires_at`, `created_at`, `updated_at`, `purged_at`,
+//!   `next_check_at` (when the reconciler may claim it again; `NULL`: at once);
 //! - `toss_tx_event`: `(tx_row, state, at)`, one row per state change;
 //! - `toss_tx_outbox`: `(tx_row, created_at, lease_holder, lease_expires_at, claims)`,
 //!   one row per stored proof until acknowledged;
@@ -81,8 +86,15 @@
 //!   native `async fn` in traits does not allow yet.
 //! - `thiserror` for the error type and `time` for [`time::OffsetDateTime`], as in the
 //!   rest of the workspace.
-//! - Tests only: `tokio`, `tempfile` (a directory per SQLite file and per PostgreSQL
-//!   server, removed on drop).
+//! - `tempfile` (optional, feature `test-util`): the directory of a
+//!   `testing::PostgresServer`, removed on drop.
+//! - Tests only: `tokio`, `tempfile` (a directory per SQLite file).
+//!
+//! # Testing
+//!
+//! The feature `test-util` adds `testing::PostgresServer`, a private PostgreSQL
+//! server per test (`initdb` and `pg_ctl` of an installed PostgreSQL), for this crate's
+//! tests and those of the crates built on it.
 //!
 //! # Example
 //!
@@ -102,7 +114,7 @@
 //! assert!(begin.is_new());
 //! // Right after the provider's answer.
 //! let tx_id = TxId::new("8a1f0c3e-7f0b-4a8e-9c1e-2b6f3d5a7c90")?;
-//! store.record_tx_id(&key, &tx_id, now).await?;
+//! store.record_tx_id(&key, &tx_id, b"sealed answer", now).await?;
 //! store.record_status(&tx_id, TxState::Completed, now).await?;
 //!
 //! // Fetching the result: lease, count, fetch, store.
@@ -130,6 +142,8 @@ mod backend;
 mod error;
 mod location;
 mod store;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod time_util;
 mod types;
 

@@ -33,17 +33,35 @@ pub trait TxStore: Send + Sync + Debug {
         now: OffsetDateTime,
     ) -> Result<Begin, Error>;
 
-    /// Records the txId the provider gave for `key`, moving the record to
-    /// [`TxState::Requested`] (also from [`TxState::OutcomeUnknown`]).
+    /// Records the txId the provider gave for `key`, with the provider's `answer` to the
+    /// sign request (opaque bytes the caller has sealed, so that a retried handler can
+    /// return what the first one got), moving the record to [`TxState::Requested`] (also
+    /// from [`TxState::OutcomeUnknown`]).
     ///
-    /// The same txId again changes nothing. [`Error::Conflict`] when the record has
-    /// another txId or another record has this one, [`Error::NotFound`] without a record.
+    /// The same txId again changes nothing, and keeps the first answer. [`Error::Conflict`]
+    /// when the record has another txId or another record has this one,
+    /// [`Error::NotFound`] without a record. [`TxRecord::next_check_at`] is left as it is.
     async fn record_tx_id(
         &self,
         key: &IdempotencyKey,
         tx_id: &TxId,
+        answer: &[u8],
         now: OffsetDateTime,
     ) -> Result<TxRecord, Error>;
+
+    /// Deletes the record of `key`, with its events, while it is still in
+    /// [`TxState::Intent`]: the sign request was certainly never delivered, so the key
+    /// may be used again. Returns whether it was deleted; `Ok(false)`, with nothing
+    /// changed, in any other state or when there is no record.
+    ///
+    /// Atomic against a concurrent [`record_tx_id`](Self::record_tx_id) or
+    /// [`mark_outcome_unknown`](Self::mark_outcome_unknown): either the record is deleted
+    /// and those find no record, or they moved it first and it stays.
+    async fn abandon_intent(
+        &self,
+        key: &IdempotencyKey,
+        now: OffsetDateTime,
+    ) -> Result<bool, Error>;
 
     /// Marks that the sign request for `key` may have reached the provider without its
     /// answer arriving ([`TxState::OutcomeUnknown`]). Only an intent moves; a record
@@ -56,6 +74,7 @@ pub trait TxStore: Send + Sync + Debug {
 
     /// Records a state seen for `tx_id`, with an event; `Ok(false)` when it would move
     /// the record backwards or out of a final state (nothing is written then).
+    /// [`TxRecord::next_check_at`] is left as it is.
     async fn record_status(
         &self,
         tx_id: &TxId,
@@ -76,6 +95,30 @@ pub trait TxStore: Send + Sync + Debug {
 
     /// Gives the lease back; a lease no longer held is ignored.
     async fn release_lease(&self, lease: &Lease) -> Result<(), Error>;
+
+    /// Gives the lease back and schedules the next look at the record for `until`
+    /// ([`TxRecord::next_check_at`]): [`claim_unfinished`](Self::claim_unfinished) leaves
+    /// the record alone before then.
+    ///
+    /// `lease` must be the record's current lease (the same holder and token), in force
+    /// or expired; [`Error::StaleLease`] when it was released or another lease was taken
+    /// since, and nothing changes then. [`Error::NotFound`] for an unknown txId. `now` is
+    /// not part of the check: an expired lease nobody replaced may still defer.
+    async fn defer(
+        &self,
+        lease: &Lease,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), Error>;
+
+    /// Asks for an early look at `tx_id` (a callback or a user said something changed):
+    /// for a record [`claim_unfinished`](Self::claim_unfinished) would pick up
+    /// ([`TxState::UNFINISHED`], or [`TxState::ResultStored`] without a proof), sets
+    /// [`TxRecord::next_check_at`] to `now` when it is unset or later. Returns whether
+    /// such a record exists; `Ok(false)` for an unknown txId or a finished record.
+    ///
+    /// A lease in force is not touched: the record is claimed once it lapses.
+    async fn wake(&self, tx_id: &TxId, now: OffsetDateTime) -> Result<bool, Error>;
 
     /// Counts a result fetch, before it is sent, and returns the count (1 or 2).
     ///
@@ -122,7 +165,12 @@ pub trait TxStore: Send + Sync + Debug {
     /// [`TxState::ResultStored`] without a proof yet (a process stopped between
     /// [`store_result`](Self::store_result) and [`store_proof`](Self::store_proof)), whose
     /// lease is absent or expired, each now leased to `holder` until `now + ttl` (see
-    /// [`TxRecord::lease`]), oldest change first. Concurrent claimers get disjoint records.
+    /// [`TxRecord::lease`]). Concurrent claimers get disjoint records.
+    ///
+    /// A record whose [`TxRecord::next_check_at`] is later than `now` is left alone (see
+    /// [`defer`](Self::defer)); the others come due first by `next_check_at`, or
+    /// `updated_at` where it is unset, oldest first. Claiming leaves `next_check_at` as
+    /// it is.
     async fn claim_unfinished(
         &self,
         holder: &str,
@@ -146,7 +194,7 @@ pub trait TxStore: Send + Sync + Debug {
     /// ignored.
     async fn outbox_ack(&self, ids: &[u64]) -> Result<u64, Error>;
 
-    /// Erases the summaries and result bodies of records created before
+    /// Erases the summaries, answers and result bodies of records created before
     /// `now - older_than`, keeping everything else (the proof among it); returns how
     /// many records changed.
     ///

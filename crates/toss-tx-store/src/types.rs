@@ -302,6 +302,10 @@ pub struct TxRecord {
     pub idempotency_key: IdempotencyKey,
     /// The txId, once the provider gave one.
     pub tx_id: Option<TxId>,
+    /// The provider's answer to the sign request (sealed by the caller), stored with the
+    /// txId so that a retried handler can hand back what the first one got; `None` before
+    /// the txId is recorded and once purged.
+    pub answer: Option<Vec<u8>>,
     /// The caller's summary of the request (sealed by the caller); `None` once purged.
     pub summary: Option<Vec<u8>>,
     /// The current state.
@@ -321,8 +325,13 @@ pub struct TxRecord {
     pub created_at: OffsetDateTime,
     /// When the record last changed.
     pub updated_at: OffsetDateTime,
-    /// When its summary and result body were erased.
+    /// When its summary, answer and result body were erased.
     pub purged_at: Option<OffsetDateTime>,
+    /// When the reconciler should look at the record next, set by
+    /// [`defer`](crate::TxStore::defer) and [`wake`](crate::TxStore::wake);
+    /// [`claim_unfinished`](crate::TxStore::claim_unfinished) leaves it alone until then.
+    /// `None`: at once.
+    pub next_check_at: Option<OffsetDateTime>,
 }
 
 impl fmt::Debug for TxRecord {
@@ -330,6 +339,7 @@ impl fmt::Debug for TxRecord {
         f.debug_struct("TxRecord")
             .field("idempotency_key", &self.idempotency_key)
             .field("tx_id", &self.tx_id)
+            .field("answer_len", &self.answer.as_ref().map(Vec::len))
             .field("summary_len", &self.summary.as_ref().map(Vec::len))
             .field("state", &self.state)
             .field("events", &self.events)
@@ -340,6 +350,7 @@ impl fmt::Debug for TxRecord {
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .field("purged_at", &self.purged_at)
+            .field("next_check_at", &self.next_check_at)
             .finish()
     }
 }
@@ -398,6 +409,7 @@ pub struct OutboxEntry {
 pub struct ListFilter {
     pub(crate) states: Vec<TxState>,
     pub(crate) limit: u32,
+    pub(crate) created_before: Option<OffsetDateTime>,
 }
 
 impl Default for ListFilter {
@@ -412,6 +424,7 @@ impl ListFilter {
         Self {
             states: Vec::new(),
             limit: 100,
+            created_before: None,
         }
     }
 
@@ -431,6 +444,20 @@ impl ListFilter {
         self
     }
 
+    /// Only records created before `t` (`created_at < t`, to the microsecond): a
+    /// reconciler lists the intents older than a grace period this way.
+    #[must_use]
+    pub fn created_before(mut self, t: OffsetDateTime) -> Self {
+        // Truncated like every stored time, so that memory and the databases agree.
+        self.created_before = Some(crate::time_util::truncate(t));
+        self
+    }
+
+    /// The bound of [`created_before`](Self::created_before), if one was set.
+    pub fn created_before_value(&self) -> Option<OffsetDateTime> {
+        self.created_before
+    }
+
     /// The states asked for (empty: all).
     pub fn states(&self) -> &[TxState] {
         &self.states
@@ -443,6 +470,13 @@ impl ListFilter {
 
     pub(crate) fn matches(&self, state: TxState) -> bool {
         self.states.is_empty() || self.states.contains(&state)
+    }
+
+    pub(crate) fn matches_record(&self, record: &TxRecord) -> bool {
+        self.matches(record.state)
+            && self
+                .created_before
+                .is_none_or(|before| record.created_at < before)
     }
 }
 
@@ -514,6 +548,7 @@ mod tests {
         let record = TxRecord {
             idempotency_key: IdempotencyKey::new("k").unwrap_or_else(|_| unreachable!()),
             tx_id: None,
+            answer: Some(b"SEALED-ANSWER-URLS".to_vec()),
             summary: Some(b"SEALED-SUMMARY".to_vec()),
             state: TxState::Intent,
             events: Vec::new(),
@@ -524,12 +559,14 @@ mod tests {
             created_at: now,
             updated_at: now,
             purged_at: None,
+            next_check_at: None,
         };
         let debug = format!("{record:?}");
         for secret in ["SEALED", "83", "69", "SIGNEDDOC", "REPORT"] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
         assert!(debug.contains("summary_len: Some(14)"));
+        assert!(debug.contains("answer_len: Some(18)"));
     }
 
     #[test]
@@ -543,5 +580,11 @@ mod tests {
         assert!(f.matches(TxState::Completed));
         assert!(!f.matches(TxState::Intent));
         assert!(ListFilter::default().matches(TxState::Intent));
+        assert_eq!(ListFilter::new().created_before_value(), None);
+        let t = OffsetDateTime::UNIX_EPOCH + time::Duration::nanoseconds(1_234_567);
+        assert_eq!(
+            ListFilter::new().created_before(t).created_before_value(),
+            Some(OffsetDateTime::UNIX_EPOCH + time::Duration::microseconds(1_234))
+        );
     }
 }

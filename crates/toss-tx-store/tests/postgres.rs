@@ -1,18 +1,18 @@
 //! The conformance suite on a real PostgreSQL server each test starts (several pools
 //! stand for several processes), and durability across a `kill -9`.
 
-#![cfg(feature = "postgres")]
+#![cfg(all(feature = "postgres", feature = "test-util"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
 use std::future::Future;
 
-use support::postgres::PgServer;
+use toss_tx_store::testing::PostgresServer;
 use toss_tx_store::{Error, PostgresTxStore};
 
 struct Postgres {
-    server: PgServer,
+    server: PostgresServer,
 }
 
 impl support::Backend for Postgres {
@@ -25,7 +25,7 @@ impl support::Backend for Postgres {
 
 async fn backend() -> Postgres {
     Postgres {
-        server: PgServer::start().await,
+        server: PostgresServer::start().await,
     }
 }
 
@@ -33,7 +33,7 @@ conformance!(backend);
 
 #[tokio::test]
 async fn survives_kill_9_of_the_writer() {
-    let server = PgServer::start().await;
+    let server = PostgresServer::start().await;
     support::run_child_and_kill("child_writer", &server.url());
     let store = PostgresTxStore::connect(&server.url()).await.unwrap();
     support::check_child_writes(&store).await;
@@ -50,7 +50,7 @@ async fn child_writer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_connects_to_a_new_database() {
-    let server = PgServer::start().await;
+    let server = PostgresServer::start().await;
     let mut tasks = Vec::new();
     for _ in 0..6 {
         let url = server.url();
@@ -90,7 +90,7 @@ async fn unreachable_database_is_a_database_error() {
 
 #[tokio::test]
 async fn open_location_picks_postgres_for_a_url() {
-    let server = PgServer::start().await;
+    let server = PostgresServer::start().await;
     let store = toss_tx_store::open_location(&server.url()).await.unwrap();
     let t = support::requested(&*store, "a", support::at(0)).await;
     let direct = PostgresTxStore::connect(&server.url()).await.unwrap();
@@ -102,7 +102,7 @@ async fn open_location_picks_postgres_for_a_url() {
 /// Opens its stores with a server default of SERIALIZABLE (sent in the URL, as a
 /// database's own setting would apply): the store's own `READ COMMITTED` must win.
 struct SerializableDefault {
-    server: PgServer,
+    server: PostgresServer,
 }
 
 impl support::Backend for SerializableDefault {
@@ -120,7 +120,7 @@ impl support::Backend for SerializableDefault {
 async fn races_stay_clean_under_a_serializable_default() {
     use sqlx::Connection as _;
     let backend = SerializableDefault {
-        server: PgServer::start().await,
+        server: PostgresServer::start().await,
     };
     // The setting really reaches the session: what the store's own BEGIN overrides.
     let url = format!(
@@ -137,7 +137,7 @@ async fn races_stay_clean_under_a_serializable_default() {
     // Each case on a fresh database: they count every record there.
     let fresh = || async {
         SerializableDefault {
-            server: PgServer::start().await,
+            server: PostgresServer::start().await,
         }
     };
     let run = async {
@@ -156,7 +156,7 @@ async fn races_stay_clean_under_a_serializable_default() {
 async fn a_row_locked_elsewhere_fails_after_the_lock_timeout() {
     use sqlx::Connection as _;
     use toss_tx_store::{TxState, TxStore as _};
-    let server = PgServer::start().await;
+    let server = PostgresServer::start().await;
     let store = PostgresTxStore::builder(&server.url())
         .lock_timeout(std::time::Duration::from_millis(200))
         .connect()

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use time::macros::date;
 use toss_emulator::Stats;
 use toss_sign::{
-    Client, Document, Environment, PollPolicy, SignatureRequest, Signer, TokenStore, Trigger,
+    Client, DataKey, DataKeyRing, Document, Environment, PollPolicy, SignatureRequest, Signer,
+    TokenStore, Trigger,
 };
 use toss_transport::{HttpRequest, HttpTransport, TransportSettings};
 
@@ -35,6 +36,45 @@ pub(super) struct WorkerConfig {
     public_key: Option<String>,
     redis: Option<String>,
     namespace: Option<String>,
+    /// With a transaction store: where it is, under which keys, from which flow on.
+    #[serde(default)]
+    durable: Option<Durable>,
+}
+
+/// A worker's transaction store settings.
+#[derive(Clone, Serialize, Deserialize)]
+pub(super) struct Durable {
+    /// A SQLite path or a postgres:// URL, which may carry a password.
+    pub(super) location: String,
+    /// Base64 data keys, the current one first: secrets, only ever on stdin.
+    pub(super) data_keys: Vec<String>,
+    pub(super) key_prefix: String,
+    /// The global index of this share's first flow: keys stay the same across restarts.
+    pub(super) first_flow: usize,
+}
+
+impl Durable {
+    /// Flow `index`'s idempotency key.
+    pub(super) fn key(&self, index: usize) -> String {
+        format!("{}-{index}", self.key_prefix)
+    }
+
+    fn data_keys(&self) -> Result<DataKeyRing, Box<dyn Error>> {
+        let mut keys = self.data_keys.iter();
+        let current = keys.next().ok_or("a transaction store needs a data key")?;
+        // toss-crypto's errors never quote the key.
+        let mut ring = DataKeyRing::new(DataKey::from_base64_with_provider(
+            current,
+            crypto_provider(),
+        )?);
+        for previous in keys {
+            ring = ring.with_previous(DataKey::from_base64_with_provider(
+                previous,
+                crypto_provider(),
+            )?)?;
+        }
+        Ok(ring)
+    }
 }
 
 impl WorkerConfig {
@@ -50,7 +90,14 @@ impl WorkerConfig {
             public_key: args.public_key.clone(),
             redis: args.redis.clone(),
             namespace: args.namespace.clone(),
+            durable: None,
         }
+    }
+
+    /// With the transaction store settings of `durable` (the share's own `first_flow`).
+    pub(super) fn with_durable(mut self, durable: Option<Durable>) -> Self {
+        self.durable = durable;
+        self
     }
 
     /// Reads the configuration the parent writes on stdin, waiting at most 30 s for it.
@@ -91,36 +138,46 @@ impl fmt::Debug for WorkerConfig {
             .field("public_key", &self.public_key.as_ref().map(String::len))
             .field("redis", &self.redis.as_ref().map(|_| "<redacted>"))
             .field("namespace", &self.namespace)
+            .field("store", &self.durable.as_ref().map(|_| "<redacted>"))
+            .field(
+                "key_prefix",
+                &self.durable.as_ref().map(|d| d.key_prefix.as_str()),
+            )
             .finish()
     }
 }
 
 pub(super) async fn run(args: &WorkerConfig) -> Result<WorkerReport, Box<dyn Error>> {
     let client = client(args).await?;
-    let request = Arc::new(
-        SignatureRequest::builder()
-            .signer(Signer::personal(
-                "홍길동",
-                "010-0000-0000",
-                date!(1990 - 01 - 01),
-            ))
-            .trigger(Trigger::Push)
-            .document(Document::text("부하 시험용 동의서"))
-            .service_name("toss-cert load")
-            .title("동의서")
-            .build()?,
-    );
+    let request = Arc::new(load_request(None)?);
+    let durable = Arc::new(args.durable.clone());
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_before = cpu_seconds();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency.max(1).min(args.flows.max(1)) {
         let (client, request, next) = (client.clone(), request.clone(), next.clone());
+        let durable = durable.clone();
         let flows = args.flows;
         tasks.spawn(async move {
             let mut outcomes = Vec::new();
-            while next.fetch_add(1, Ordering::SeqCst) < flows {
-                outcomes.push(flow(&client, &request).await);
+            loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                if index >= flows {
+                    break;
+                }
+                let outcome = match durable.as_ref() {
+                    // Each flow its own key, also in the title, where the emulator's
+                    // listing shows it.
+                    Some(durable) => {
+                        match load_request(Some(&durable.key(durable.first_flow + index))) {
+                            Ok(keyed) => flow(&client, &keyed).await,
+                            Err(error) => FlowOutcome::Failed(error_kind(&error)),
+                        }
+                    }
+                    None => flow(&client, &request).await,
+                };
+                outcomes.push(outcome);
             }
             outcomes
         });
@@ -138,6 +195,28 @@ pub(super) async fn run(args: &WorkerConfig) -> Result<WorkerReport, Box<dyn Err
     ))
 }
 
+/// The load's sign request; with an idempotency key, keyed and titled `load <key>`.
+fn load_request(key: Option<&str>) -> Result<SignatureRequest, toss_sign::Error> {
+    let mut builder = SignatureRequest::builder()
+        .signer(Signer::personal(
+            "홍길동",
+            "010-0000-0000",
+            date!(1990 - 01 - 01),
+        ))
+        .trigger(Trigger::Push)
+        .document(Document::text("부하 시험용 동의서"))
+        .service_name("toss-cert load");
+    builder = match key {
+        Some(key) => builder.title(format!("load {key}")).idempotency_key(key),
+        None => builder.title("동의서"),
+    };
+    builder.build()
+}
+
+/// How often a flow asks again for a result another process's lease holds: that lease
+/// lapses by itself when its holder was killed.
+const RESULT_BUSY_RETRIES: u32 = 3;
+
 async fn flow(client: &Client, request: &SignatureRequest) -> FlowOutcome {
     let started = Instant::now();
     let policy = PollPolicy::new()
@@ -146,8 +225,19 @@ async fn flow(client: &Client, request: &SignatureRequest) -> FlowOutcome {
         .timeout(Duration::from_secs(120));
     let result = async {
         let requested = client.request_signature(request).await?;
-        client.wait(&requested.tx_id, &policy, |_| {}).await?;
-        client.result(&requested.tx_id).await
+        // A flow a killed predecessor finished is served from the store: no status call.
+        if !result_stored(client, &requested.tx_id).await {
+            client.wait(&requested.tx_id, &policy, |_| {}).await?;
+        }
+        let mut attempt = 0;
+        loop {
+            match client.result(&requested.tx_id).await {
+                Err(toss_sign::Error::ResultBusy { .. }) if attempt < RESULT_BUSY_RETRIES => {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
     .await;
     match result {
@@ -155,11 +245,36 @@ async fn flow(client: &Client, request: &SignatureRequest) -> FlowOutcome {
             tx_id: signed.tx_id.as_str().to_owned(),
             latency: started.elapsed(),
         },
+        // Only a killed predecessor leaves an intent under this share's keys (the shares'
+        // keys are disjoint): like a send of unknown outcome, it is the reconciler's to
+        // mark, and is never sent again.
+        Err(toss_sign::Error::OutcomeUnknown { .. } | toss_sign::Error::RequestInFlight { .. }) => {
+            FlowOutcome::OutcomeUnknown
+        }
         Err(error) => FlowOutcome::Failed(error_kind(&error)),
     }
 }
 
-async fn client(args: &WorkerConfig) -> Result<Client, Box<dyn Error>> {
+/// Whether the client's store has the result of `tx_id` (never without a store).
+async fn result_stored(client: &Client, tx_id: &toss_sign::TxId) -> bool {
+    let Ok(Some(store)) = client.tx_store().await else {
+        return false;
+    };
+    let Ok(stored_id) = toss_sign::tx_store::TxId::new(tx_id.as_str()) else {
+        return false;
+    };
+    // A store that fails here fails the result too, which says why.
+    matches!(
+        store.get_by_tx_id(&stored_id).await,
+        Ok(Some(record)) if record.result_body.is_some()
+    )
+}
+
+/// The result lease with a store: a killed worker's lease then lapses within a run, not
+/// half a minute later (the emulator answers in milliseconds).
+const DURABLE_RESULT_LEASE: Duration = Duration::from_secs(5);
+
+pub(super) async fn client(args: &WorkerConfig) -> Result<Client, Box<dyn Error>> {
     let base_url = args.base_url.as_deref().ok_or("--base-url is required")?;
     let mut builder = Client::builder()
         .client_id(args.client_id.as_str())
@@ -181,6 +296,12 @@ async fn client(args: &WorkerConfig) -> Result<Client, Box<dyn Error>> {
             .connect()
             .await?;
         builder = builder.token_store(Arc::new(store) as Arc<dyn TokenStore>);
+    }
+    if let Some(durable) = &args.durable {
+        builder = builder
+            .store_location(durable.location.as_str())
+            .data_key(durable.data_keys()?)
+            .result_lease_ttl(DURABLE_RESULT_LEASE);
     }
     Ok(builder.build()?)
 }
@@ -207,4 +328,24 @@ fn cpu_seconds() -> Option<f64> {
 #[cfg(not(unix))]
 fn cpu_seconds() -> Option<f64> {
     None
+}
+
+/// `GET /emulator/v1/transactions` of an emulator running elsewhere.
+pub(super) async fn remote_transactions(
+    base_url: &str,
+) -> Result<toss_emulator::TransactionList, Box<dyn Error>> {
+    let transport = toss_transport::default_transport(&TransportSettings::default())?;
+    let url = format!(
+        "{}/emulator/v1/transactions",
+        base_url.trim_end_matches('/')
+    );
+    let response = transport.send(HttpRequest::get(&url).build()?).await?;
+    if !response.status().is_success() {
+        return Err(format!(
+            "the emulator's transaction list answered HTTP {}",
+            response.status().as_u16()
+        )
+        .into());
+    }
+    Ok(serde_json::from_slice(response.body())?)
 }

@@ -188,6 +188,7 @@ fn handle_request(
     let transaction = Transaction {
         owner: client,
         requested_at: now,
+        doc_title: request.doc_title().to_owned(),
         user: SimulatedUser::new(&state.behaviour(), now, expires_at),
         signer,
         doc,

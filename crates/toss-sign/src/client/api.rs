@@ -27,6 +27,21 @@ impl Inner {
         Req: Serialize + Sync,
         Resp: DeserializeOwned,
     {
+        Ok(self.call_raw(operation, request, tx_id).await?.0)
+    }
+
+    /// [`call`](Self::call), also returning the response body exactly as received (what a
+    /// transaction store keeps of a sign answer or a result).
+    pub(crate) async fn call_raw<Req, Resp>(
+        &self,
+        operation: Operation,
+        request: &Req,
+        tx_id: Option<&TxId>,
+    ) -> Result<(Resp, bytes::Bytes), Error>
+    where
+        Req: Serialize + Sync,
+        Resp: DeserializeOwned,
+    {
         // Shared, not copied, if the call is sent again with a new token.
         let body = bytes::Bytes::from(
             serde_json::to_vec(request)
@@ -54,7 +69,7 @@ impl Inner {
                     self.tokens.invalidate(&token).await?;
                     refreshed = true;
                 }
-                Decoded::Done(result) => return result,
+                Decoded::Done(result) => return result.map(|success| (success, response.body)),
             }
         }
     }
@@ -100,13 +115,13 @@ impl Inner {
     }
 }
 
-enum Decoded<T> {
+pub(crate) enum Decoded<T> {
     Done(Result<T, Error>),
     TokenRefused(Error),
 }
 
 /// Reads a service response: the envelope when there is one, the HTTP status otherwise.
-fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<T: DeserializeOwned>(
     operation: Operation,
     response: &RawResponse,
     tx_id: Option<&TxId>,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use toss_crypto::{Algorithm, CryptoProvider, SessionGenerator};
+use toss_crypto::{Algorithm, CryptoProvider, DataKey, DataKeyRing, SessionGenerator};
 use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};
 
 use super::api::Transport;
@@ -47,6 +47,25 @@ pub struct ClientBuilder {
     token_store_timeout: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
     trust_anchors: Option<toss_signed_doc::TrustAnchors>,
+    store: Option<super::durable::StoreHandle>,
+    data_keys: Option<DataKeyRing>,
+    data_keys_env: Option<EnvDataKeys>,
+    lease_holder: Option<String>,
+    result_lease_ttl: Option<Duration>,
+}
+
+/// `TOSS_CERT_DATA_KEY` and `TOSS_CERT_DATA_KEY_PREVIOUS` as read by
+/// [`ClientBuilder::from_env`], decoded in [`build`](ClientBuilder::build): only there is
+/// the crypto provider known, which a build with both backends must be given first.
+struct EnvDataKeys {
+    current: zeroize::Zeroizing<String>,
+    previous: Option<zeroize::Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for EnvDataKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnvDataKeys(<redacted>)")
+    }
 }
 
 impl ClientBuilder {
@@ -190,6 +209,52 @@ impl ClientBuilder {
         self
     }
 
+    /// The transaction store the client writes ahead to: sign requests become idempotent
+    /// (see [`SignatureRequestBuilder::idempotency_key`](crate::SignatureRequestBuilder::idempotency_key)),
+    /// every txId is stored right after the provider's answer, result fetches are leased,
+    /// counted and stored before they are decrypted, and statuses seen while waiting are
+    /// recorded. Needs a [`data_key`](Self::data_key). Share one store between the
+    /// processes of a fleet (`toss-tx-store`'s PostgreSQL backend) so they share its
+    /// leases and counts.
+    pub fn store(mut self, store: Arc<dyn toss_tx_store::TxStore>) -> Self {
+        self.store = Some(super::durable::StoreHandle::Ready(store));
+        self
+    }
+
+    /// [`store`](Self::store) by location, opened on first use: a `postgres://` URL
+    /// (feature `postgres`) or a SQLite file path (feature `sqlite`), as `TOSS_CERT_STORE`.
+    pub fn store_location(mut self, location: impl Into<String>) -> Self {
+        self.store = Some(super::durable::StoreHandle::location(location.into()));
+        self
+    }
+
+    /// The application's data key, under which the store's copies of personal data (the
+    /// request summary, the sign answer, the result body and its session) are sealed with
+    /// AES-256-GCM. A ring also opens what older keys sealed; see
+    /// [`DataKeyRing`](toss_crypto::DataKeyRing). Required with a store.
+    pub fn data_key(mut self, keys: impl Into<DataKeyRing>) -> Self {
+        self.data_keys = Some(keys.into());
+        self.data_keys_env = None;
+        self
+    }
+
+    /// The name this process takes leases under in the store. Defaults to one made of the
+    /// process id and a random part; set it to a stable name (a pod name) to read leases
+    /// in the store more easily.
+    pub fn lease_holder(mut self, holder: impl Into<String>) -> Self {
+        self.lease_holder = Some(holder.into());
+        self
+    }
+
+    /// How long the fleet-wide lease a result fetch takes on its txId lasts: the longest
+    /// another process waits before it may fetch when the holder died mid-fetch. It need
+    /// only cover counting the fetch (a body that arrives later is still stored unless
+    /// another process took the txId since). Defaults to the request timeout and 5 s.
+    pub fn result_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.result_lease_ttl = Some(ttl);
+        self
+    }
+
     /// A builder filled from the `TOSS_CERT_*` variables (see [`Client::from_env`]), to
     /// adjust before [`build`](Self::build).
     ///
@@ -220,6 +285,26 @@ impl ClientBuilder {
         if let Some(path) = var("TOSS_CERT_TRUST_ANCHORS") {
             builder = builder.trust_anchors(read_trust_anchors(&path)?);
         }
+        if let Some(location) = var("TOSS_CERT_STORE") {
+            builder = builder.store_location(location);
+        }
+        if let Some(seconds) = var("TOSS_CERT_RESULT_LEASE_SECS") {
+            let seconds = seconds
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .ok_or_else(|| {
+                    Error::Config("TOSS_CERT_RESULT_LEASE_SECS must be 1 to 3600 seconds".into())
+                })?;
+            builder = builder.result_lease_ttl(Duration::from_secs(seconds));
+        }
+        if let Some(key) = var("TOSS_CERT_DATA_KEY") {
+            builder.data_keys_env = Some(EnvDataKeys {
+                current: key.into(),
+                previous: var("TOSS_CERT_DATA_KEY_PREVIOUS").map(Into::into),
+            });
+        }
         Ok(builder)
     }
 
@@ -230,7 +315,9 @@ impl ClientBuilder {
     /// [`Error::Config`] for missing credentials, an unusable public key, a base URL that is
     /// not `http(s)://…` or is plain `http` to a host other than loopback (see
     /// [`danger_allow_insecure_http`](Self::danger_allow_insecure_http)), or two crypto
-    /// backends with none chosen.
+    /// backends with none chosen; a store without a data key, or a `TOSS_CERT_DATA_KEY`
+    /// (or `TOSS_CERT_DATA_KEY_PREVIOUS`) read by [`from_env`](Self::from_env) that is not
+    /// base64 of 32 bytes.
     pub fn build(self) -> Result<Client, Error> {
         let client_id = self
             .client_id
@@ -263,6 +350,33 @@ impl ClientBuilder {
         let sessions = sessions
             .build()
             .map_err(|e| Error::Config(format!("the provider public key is unusable: {e}")))?;
+        let data_keys = match (self.data_keys, self.data_keys_env) {
+            (Some(keys), _) => Some(keys),
+            (None, Some(env)) => Some(read_data_keys(
+                &env.current,
+                env.previous.as_deref().map(String::as_str),
+                provider,
+            )?),
+            (None, None) => None,
+        };
+        let durable = match (self.store, data_keys) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(Error::Config(
+                    "a transaction store needs a data key (ClientBuilder::data_key, \
+                     TOSS_CERT_DATA_KEY) to seal what it keeps"
+                        .into(),
+                ));
+            }
+            (Some(store), Some(keys)) => Some(super::durable::Durable {
+                store,
+                sealer: super::durable::Sealer::new(keys, provider),
+                holder: self.lease_holder.unwrap_or_else(default_holder),
+                result_lease_ttl: self
+                    .result_lease_ttl
+                    .unwrap_or(self.transport.request_timeout + Duration::from_secs(5)),
+            }),
+        };
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let store = self
             .token_store
@@ -283,11 +397,49 @@ impl ClientBuilder {
                 clock,
                 poll_policy: self.poll_policy,
                 ledger: ResultLedger::default(),
+                durable,
                 algorithm: self.session_algorithm,
                 trust_anchors: self.trust_anchors,
             }),
         })
     }
+}
+
+/// `TOSS_CERT_DATA_KEY` (base64 of 32 bytes) and the comma-separated older keys of
+/// `TOSS_CERT_DATA_KEY_PREVIOUS`, which open what they sealed. The messages never quote a
+/// key.
+fn read_data_keys(
+    current: &str,
+    previous: Option<&str>,
+    provider: &'static CryptoProvider,
+) -> Result<DataKeyRing, Error> {
+    let key = |name: &str, text: &str| {
+        DataKey::from_base64_with_provider(text, provider)
+            .map_err(|e| Error::Config(format!("{name}: {e}")))
+    };
+    let mut ring = DataKeyRing::new(key("TOSS_CERT_DATA_KEY", current)?);
+    for text in previous
+        .iter()
+        .flat_map(|p| p.split(','))
+        .filter(|t| !t.trim().is_empty())
+    {
+        ring = ring
+            .with_previous(key("TOSS_CERT_DATA_KEY_PREVIOUS", text)?)
+            .map_err(|e| Error::Config(format!("TOSS_CERT_DATA_KEY_PREVIOUS: {e}")))?;
+    }
+    Ok(ring)
+}
+
+/// `pid<process id>-<random>`: unique enough among the processes of a fleet.
+fn default_holder() -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    format!(
+        "pid{}-{:08x}",
+        std::process::id(),
+        hasher.finish() & 0xffff_ffff
+    )
 }
 
 /// The CA certificates of the PEM file `TOSS_CERT_TRUST_ANCHORS` names.

@@ -1,6 +1,6 @@
 //! A store in process memory, for tests and examples: nothing survives the process.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -26,7 +26,10 @@ pub struct MemoryTxStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    records: Vec<Row>,
+    // Keyed by a row id that only grows, like the databases' ids: an abandoned intent
+    // is removed without moving the others, and ties in a claim go by this order.
+    records: BTreeMap<usize, Row>,
+    next_row: usize,
     by_key: HashMap<IdempotencyKey, usize>,
     by_tx_id: HashMap<TxId, usize>,
     outbox: Vec<OutboxRow>,
@@ -64,12 +67,12 @@ impl MemoryTxStore {
 impl Inner {
     fn by_key_mut(&mut self, key: &IdempotencyKey) -> Result<&mut Row, Error> {
         let i = *self.by_key.get(key).ok_or(Error::NotFound)?;
-        self.records.get_mut(i).ok_or(Error::NotFound)
+        self.records.get_mut(&i).ok_or(Error::NotFound)
     }
 
     fn by_tx_mut(&mut self, tx_id: &TxId) -> Result<&mut Row, Error> {
         let i = *self.by_tx_id.get(tx_id).ok_or(Error::NotFound)?;
-        self.records.get_mut(i).ok_or(Error::NotFound)
+        self.records.get_mut(&i).ok_or(Error::NotFound)
     }
 
     fn leased_mut(&mut self, lease: &Lease, now: OffsetDateTime) -> Result<&mut Row, Error> {
@@ -98,6 +101,13 @@ impl Inner {
     }
 }
 
+/// Whether [`TxStore::claim_unfinished`] picks the record up, leases and schedule aside.
+fn claimable(record: &TxRecord) -> bool {
+    record.tx_id.is_some()
+        && (TxState::UNFINISHED.contains(&record.state)
+            || (record.state == TxState::ResultStored && record.proof.is_none()))
+}
+
 fn move_to(record: &mut TxRecord, state: TxState, now: OffsetDateTime) {
     record.state = state;
     record.events.push(TxEvent { state, at: now });
@@ -115,12 +125,13 @@ impl TxStore for MemoryTxStore {
         let now = truncate(now);
         let mut inner = self.lock();
         if let Some(&i) = inner.by_key.get(key) {
-            let record = inner.records.get(i).ok_or(Error::NotFound)?.record.clone();
+            let record = inner.records.get(&i).ok_or(Error::NotFound)?.record.clone();
             return Ok(Begin::Existing(record));
         }
         let record = TxRecord {
             idempotency_key: key.clone(),
             tx_id: None,
+            answer: None,
             summary: Some(summary.to_vec()),
             state: TxState::Intent,
             events: vec![TxEvent {
@@ -134,12 +145,17 @@ impl TxStore for MemoryTxStore {
             created_at: now,
             updated_at: now,
             purged_at: None,
+            next_check_at: None,
         };
-        let i = inner.records.len();
-        inner.records.push(Row {
-            record: record.clone(),
-            lease_token: 0,
-        });
+        let i = inner.next_row;
+        inner.next_row += 1;
+        inner.records.insert(
+            i,
+            Row {
+                record: record.clone(),
+                lease_token: 0,
+            },
+        );
         inner.by_key.insert(key.clone(), i);
         Ok(Begin::New(record))
     }
@@ -148,6 +164,7 @@ impl TxStore for MemoryTxStore {
         &self,
         key: &IdempotencyKey,
         tx_id: &TxId,
+        answer: &[u8],
         now: OffsetDateTime,
     ) -> Result<TxRecord, Error> {
         let now = truncate(now);
@@ -163,6 +180,7 @@ impl TxStore for MemoryTxStore {
             None => {}
         }
         row.record.tx_id = Some(tx_id.clone());
+        row.record.answer = Some(answer.to_vec());
         if row.record.state.can_move_to(TxState::Requested) {
             move_to(&mut row.record, TxState::Requested, now);
         } else {
@@ -171,6 +189,28 @@ impl TxStore for MemoryTxStore {
         let record = row.record.clone();
         inner.by_tx_id.insert(tx_id.clone(), i);
         Ok(record)
+    }
+
+    async fn abandon_intent(
+        &self,
+        key: &IdempotencyKey,
+        _now: OffsetDateTime,
+    ) -> Result<bool, Error> {
+        let mut inner = self.lock();
+        let Some(&i) = inner.by_key.get(key) else {
+            return Ok(false);
+        };
+        if inner
+            .records
+            .get(&i)
+            .is_none_or(|r| r.record.state != TxState::Intent)
+        {
+            return Ok(false);
+        }
+        // An intent has no txId and no proof, so no other index or outbox entry names it.
+        inner.records.remove(&i);
+        inner.by_key.remove(key);
+        Ok(true)
     }
 
     async fn mark_outcome_unknown(
@@ -252,6 +292,45 @@ impl TxStore for MemoryTxStore {
         Ok(())
     }
 
+    async fn defer(
+        &self,
+        lease: &Lease,
+        until: OffsetDateTime,
+        _now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let until = truncate(until);
+        let mut inner = self.lock();
+        let row = inner.by_tx_mut(lease.tx_id())?;
+        let current = row
+            .record
+            .lease
+            .as_ref()
+            .is_some_and(|l| l.token() == lease.token() && l.holder() == lease.holder());
+        if !current {
+            return Err(Error::StaleLease);
+        }
+        row.record.lease = None;
+        row.record.next_check_at = Some(until);
+        Ok(())
+    }
+
+    async fn wake(&self, tx_id: &TxId, now: OffsetDateTime) -> Result<bool, Error> {
+        let now = truncate(now);
+        let mut inner = self.lock();
+        let row = match inner.by_tx_mut(tx_id) {
+            Ok(row) => row,
+            Err(Error::NotFound) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if !claimable(&row.record) {
+            return Ok(false);
+        }
+        if row.record.next_check_at.is_none_or(|t| t > now) {
+            row.record.next_check_at = Some(now);
+        }
+        Ok(true)
+    }
+
     async fn count_fetch(&self, lease: &Lease, now: OffsetDateTime) -> Result<u32, Error> {
         let now = truncate(now);
         let mut inner = self.lock();
@@ -318,7 +397,7 @@ impl TxStore for MemoryTxStore {
         Ok(inner
             .by_key
             .get(key)
-            .and_then(|&i| inner.records.get(i))
+            .and_then(|&i| inner.records.get(&i))
             .map(|r| r.record.clone()))
     }
 
@@ -327,7 +406,7 @@ impl TxStore for MemoryTxStore {
         Ok(inner
             .by_tx_id
             .get(tx_id)
-            .and_then(|&i| inner.records.get(i))
+            .and_then(|&i| inner.records.get(&i))
             .map(|r| r.record.clone()))
     }
 
@@ -335,9 +414,9 @@ impl TxStore for MemoryTxStore {
         let inner = self.lock();
         Ok(inner
             .records
-            .iter()
+            .values()
             .rev()
-            .filter(|r| filter.matches(r.record.state))
+            .filter(|r| filter.matches_record(&r.record))
             .take(usize::try_from(filter.limit).unwrap_or(usize::MAX))
             .map(|r| r.record.clone())
             .collect())
@@ -354,28 +433,26 @@ impl TxStore for MemoryTxStore {
         let now = truncate(now);
         let expires_at = add(now, ttl)?;
         let mut inner = self.lock();
-        let mut candidates: Vec<usize> = inner
+        let mut candidates: Vec<(OffsetDateTime, usize)> = inner
             .records
             .iter()
-            .enumerate()
             .filter(|(_, r)| {
-                (TxState::UNFINISHED.contains(&r.record.state)
-                    || (r.record.state == TxState::ResultStored && r.record.proof.is_none()))
-                    && r.record.tx_id.is_some()
+                claimable(&r.record)
+                    && r.record.next_check_at.is_none_or(|t| t <= now)
                     && r.record
                         .lease
                         .as_ref()
                         .is_none_or(|l| l.expires_at() <= now)
             })
-            .map(|(i, _)| i)
+            .map(|(&i, r)| (r.record.next_check_at.unwrap_or(r.record.updated_at), i))
             .collect();
-        candidates.sort_by_key(|&i| inner.records.get(i).map(|r| r.record.updated_at));
+        candidates.sort_unstable();
         let mut claimed = Vec::new();
-        for i in candidates
+        for (_, i) in candidates
             .into_iter()
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
         {
-            let Some(row) = inner.records.get_mut(i) else {
+            let Some(row) = inner.records.get_mut(&i) else {
                 continue;
             };
             let Some(tx_id) = row.record.tx_id.clone() else {
@@ -415,7 +492,7 @@ impl TxStore for MemoryTxStore {
             if entry.lease_expires_at.is_some_and(|t| t > now) {
                 continue;
             }
-            let Some(record) = records.get(entry.record).map(|r| &r.record) else {
+            let Some(record) = records.get(&entry.record).map(|r| &r.record) else {
                 continue;
             };
             let Some(tx_id) = record.tx_id.clone() else {
@@ -450,7 +527,7 @@ impl TxStore for MemoryTxStore {
         let cutoff = sub(now, older_than)?;
         let mut inner = self.lock();
         let mut n = 0;
-        for row in &mut inner.records {
+        for row in inner.records.values_mut() {
             let r = &mut row.record;
             let settled = r.proof.is_some()
                 || (matches!(r.state, TxState::Expired | TxState::Failed)
@@ -458,9 +535,10 @@ impl TxStore for MemoryTxStore {
             if r.created_at < cutoff
                 && r.purged_at.is_none()
                 && settled
-                && (r.summary.is_some() || r.result_body.is_some())
+                && (r.summary.is_some() || r.answer.is_some() || r.result_body.is_some())
             {
                 r.summary = None;
+                r.answer = None;
                 r.result_body = None;
                 r.purged_at = Some(now);
                 r.updated_at = now;

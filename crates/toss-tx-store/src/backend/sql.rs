@@ -8,9 +8,10 @@
 pub(crate) const SCHEMA_VERSION: i64 = 1;
 
 /// The columns of `toss_tx` read into a record.
-pub(crate) const COLUMNS: &str = "id, idempotency_key, tx_id, summary, state, fetch_count, \
-    result_body, proof_signed_doc, proof_document_hash, proof_completed_at, proof_report, \
-    lease_holder, lease_token, lease_expires_at, created_at, updated_at, purged_at";
+pub(crate) const COLUMNS: &str = "id, idempotency_key, tx_id, answer, summary, state, \
+    fetch_count, result_body, proof_signed_doc, proof_document_hash, proof_completed_at, \
+    proof_report, lease_holder, lease_token, lease_expires_at, created_at, updated_at, \
+    purged_at, next_check_at";
 
 /// The schema, version 1, with `{id}`, `{int}` and `{bytes}` for the backend's types.
 const SCHEMA_V1: &str = "
@@ -18,6 +19,7 @@ CREATE TABLE toss_tx (
     id {id},
     idempotency_key TEXT NOT NULL UNIQUE,
     tx_id TEXT UNIQUE,
+    answer {bytes},
     summary {bytes},
     state TEXT NOT NULL,
     fetch_count {int} NOT NULL DEFAULT 0,
@@ -31,7 +33,8 @@ CREATE TABLE toss_tx (
     lease_expires_at {int},
     created_at {int} NOT NULL,
     updated_at {int} NOT NULL,
-    purged_at {int}
+    purged_at {int},
+    next_check_at {int}
 );
 CREATE INDEX toss_tx_state ON toss_tx (state, updated_at);
 CREATE INDEX toss_tx_created ON toss_tx (created_at);
@@ -58,6 +61,16 @@ pub(crate) fn schema_v1(id: &str, int: &str, bytes: &str) -> String {
         .replace("{id}", id)
         .replace("{int}", int)
         .replace("{bytes}", bytes)
+}
+
+/// The condition on `toss_tx` of a record the reconciler picks up, leases and schedule
+/// aside: a txId, and unfinished or a result stored without its proof.
+pub(crate) fn claimable() -> String {
+    format!(
+        "tx_id IS NOT NULL AND (state IN ({}) OR (state = '{}' AND proof_signed_doc IS NULL))",
+        state_list(&crate::TxState::UNFINISHED),
+        crate::TxState::ResultStored.as_str()
+    )
 }
 
 /// `'a', 'b'` for an `IN` list of states (our own names, never input).
@@ -89,7 +102,7 @@ macro_rules! sql_store {
         use sqlx::Row as _;
         use time::OffsetDateTime;
 
-        use crate::backend::sql::{COLUMNS, SCHEMA_VERSION, state_list};
+        use crate::backend::sql::{COLUMNS, SCHEMA_VERSION, claimable, state_list};
         use crate::error::{ConflictKind, check_holder, db};
         use crate::time_util::{add, from_micros, sub, to_micros};
         use crate::{
@@ -148,6 +161,7 @@ macro_rules! sql_store {
                 idempotency_key: IdempotencyKey::new(col::<String>(row, "idempotency_key")?)
                     .map_err(|_| Error::Stored("idempotency_key"))?,
                 tx_id,
+                answer: col::<Option<Vec<u8>>>(row, "answer")?,
                 summary: col::<Option<Vec<u8>>>(row, "summary")?,
                 state,
                 events: Vec::new(),
@@ -158,6 +172,7 @@ macro_rules! sql_store {
                 created_at: time_col(row, "created_at")?,
                 updated_at: time_col(row, "updated_at")?,
                 purged_at: opt_time_col(row, "purged_at")?,
+                next_check_at: opt_time_col(row, "next_check_at")?,
             })
         }
 
@@ -392,6 +407,7 @@ macro_rules! sql_store {
                 &self,
                 key: &IdempotencyKey,
                 tx_id: &TxId,
+                answer: &[u8],
                 now: OffsetDateTime,
             ) -> Result<TxRecord, Error> {
                 const OP: &str = "recording a txId";
@@ -412,8 +428,11 @@ macro_rules! sql_store {
                 if find_id(&mut tx, "tx_id", tx_id.as_str(), false).await?.is_some() {
                     return Err(Error::Conflict(ConflictKind::TxIdTaken));
                 }
-                sqlx::query("UPDATE toss_tx SET tx_id = $1, updated_at = $2 WHERE id = $3")
+                sqlx::query(
+                    "UPDATE toss_tx SET tx_id = $1, answer = $2, updated_at = $3 WHERE id = $4",
+                )
                     .bind(tx_id.as_str())
+                    .bind(answer)
                     .bind(now_us)
                     .bind(id)
                     .execute(&mut *tx)
@@ -431,6 +450,46 @@ macro_rules! sql_store {
                 let record = load_id(&mut tx, id).await?;
                 tx.commit().await.map_err(db(OP))?;
                 Ok(record)
+            }
+
+            async fn abandon_intent(
+                &self,
+                key: &IdempotencyKey,
+                _now: OffsetDateTime,
+            ) -> Result<bool, Error> {
+                const OP: &str = "abandoning an intent";
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                // The state is checked under the row lock (PostgreSQL re-reads a row it
+                // waited for), so a txId recorded meanwhile keeps the record.
+                let sql = format!(
+                    "SELECT id FROM toss_tx WHERE idempotency_key = $1 AND state = $2{}",
+                    $lock_row
+                );
+                let row = sqlx::query(&sql)
+                    .bind(key.as_str())
+                    .bind(TxState::Intent.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db(OP))?;
+                let Some(row) = row else {
+                    return Ok(false);
+                };
+                let id = col::<i64>(&row, "id")?;
+                // Explicit rather than by the foreign keys' cascade, which SQLite applies
+                // only with its `foreign_keys` setting on.
+                for sql in [
+                    "DELETE FROM toss_tx_event WHERE tx_row = $1",
+                    "DELETE FROM toss_tx_outbox WHERE tx_row = $1",
+                    "DELETE FROM toss_tx WHERE id = $1",
+                ] {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db(OP))?;
+                }
+                tx.commit().await.map_err(db(OP))?;
+                Ok(true)
             }
 
             async fn mark_outcome_unknown(
@@ -535,6 +594,73 @@ macro_rules! sql_store {
                 .await
                 .map_err(db(OP))?;
                 tx.commit().await.map_err(db(OP))
+            }
+
+            async fn defer(
+                &self,
+                lease: &Lease,
+                until: OffsetDateTime,
+                _now: OffsetDateTime,
+            ) -> Result<(), Error> {
+                const OP: &str = "deferring a transaction";
+                let until_us = to_micros(until)?;
+                let token = i64::try_from(lease.token()).map_err(|_| Error::StaleLease)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let changed = sqlx::query(
+                    "UPDATE toss_tx SET lease_holder = NULL, lease_expires_at = NULL, \
+                     next_check_at = $1 WHERE tx_id = $2 AND lease_token = $3 \
+                     AND lease_holder = $4",
+                )
+                .bind(until_us)
+                .bind(lease.tx_id().as_str())
+                .bind(token)
+                .bind(lease.holder())
+                .execute(&mut *tx)
+                .await
+                .map_err(db(OP))?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(
+                        if find_id(&mut tx, "tx_id", lease.tx_id().as_str(), false)
+                            .await?
+                            .is_none()
+                        {
+                            Error::NotFound
+                        } else {
+                            Error::StaleLease
+                        },
+                    );
+                }
+                tx.commit().await.map_err(db(OP))
+            }
+
+            async fn wake(&self, tx_id: &TxId, now: OffsetDateTime) -> Result<bool, Error> {
+                const OP: &str = "waking a transaction";
+                let now_us = to_micros(now)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
+                let changed = sqlx::query(&format!(
+                    "UPDATE toss_tx SET next_check_at = $1 WHERE tx_id = $2 AND {} \
+                     AND (next_check_at IS NULL OR next_check_at > $1)",
+                    claimable()
+                ))
+                .bind(now_us)
+                .bind(tx_id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db(OP))?
+                .rows_affected();
+                let exists = changed > 0
+                    || sqlx::query(&format!(
+                        "SELECT id FROM toss_tx WHERE tx_id = $1 AND {}",
+                        claimable()
+                    ))
+                    .bind(tx_id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db(OP))?
+                    .is_some();
+                tx.commit().await.map_err(db(OP))?;
+                Ok(exists)
             }
 
             async fn count_fetch(&self, lease: &Lease, now: OffsetDateTime) -> Result<u32, Error> {
@@ -662,17 +788,26 @@ macro_rules! sql_store {
 
             async fn list(&self, filter: &ListFilter) -> Result<Vec<TxRecord>, Error> {
                 let mut conn = self.pool.acquire().await.map_err(db(READ))?;
-                let condition = if filter.states.is_empty() {
+                let mut conditions = Vec::new();
+                if !filter.states.is_empty() {
+                    conditions.push(format!("state IN ({})", state_list(&filter.states)));
+                }
+                // `$2` is bound only when it is used: PostgreSQL refuses a bind too many.
+                let created_before = filter.created_before.map(to_micros).transpose()?;
+                if created_before.is_some() {
+                    conditions.push("created_at < $2".to_owned());
+                }
+                let condition = if conditions.is_empty() {
                     String::new()
                 } else {
-                    format!("WHERE state IN ({})", state_list(&filter.states))
+                    format!("WHERE {}", conditions.join(" AND "))
                 };
                 let sql = format!("SELECT id FROM toss_tx {condition} ORDER BY id DESC LIMIT $1");
-                let ids = sqlx::query(&sql)
-                    .bind(limit_i64(filter.limit))
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(db(READ))?;
+                let mut query = sqlx::query(&sql).bind(limit_i64(filter.limit));
+                if let Some(before) = created_before {
+                    query = query.bind(before);
+                }
+                let ids = query.fetch_all(&mut *conn).await.map_err(db(READ))?;
                 let mut records = Vec::with_capacity(ids.len());
                 for row in &ids {
                     records.push(load_id(&mut conn, col::<i64>(row, "id")?).await?);
@@ -693,25 +828,29 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
                 let sql = format!(
                     "WITH picked AS (SELECT id AS picked_id FROM toss_tx \
-                     WHERE (state IN ({}) OR (state = '{}' AND proof_signed_doc IS NULL)) \
-                     AND tx_id IS NOT NULL \
+                     WHERE {} \
                      AND (lease_expires_at IS NULL OR lease_expires_at <= $3) \
-                     ORDER BY updated_at, id LIMIT $4{}) \
+                     AND (next_check_at IS NULL OR next_check_at <= $3) \
+                     ORDER BY COALESCE(next_check_at, updated_at), id LIMIT $4{}) \
                      UPDATE toss_tx SET lease_holder = $1, lease_token = lease_token + 1, \
                      lease_expires_at = $2 FROM picked WHERE id = picked.picked_id \
-                     RETURNING id",
-                    state_list(&TxState::UNFINISHED),
-                    TxState::ResultStored.as_str(),
+                     RETURNING id, COALESCE(next_check_at, updated_at) AS due",
+                    claimable(),
                     $skip
                 );
                 let rows =
                     claim_rows(&mut tx, &sql, holder, expires_at, now, limit, OP).await?;
-                let mut records = Vec::with_capacity(rows.len());
+                // RETURNING keeps no order: sorted again as they were picked.
+                let mut picked = Vec::with_capacity(rows.len());
                 for row in &rows {
-                    records.push(load_id(&mut tx, col::<i64>(row, "id")?).await?);
+                    picked.push((col::<i64>(row, "due")?, col::<i64>(row, "id")?));
+                }
+                picked.sort_unstable();
+                let mut records = Vec::with_capacity(picked.len());
+                for (_, id) in picked {
+                    records.push(load_id(&mut tx, id).await?);
                 }
                 tx.commit().await.map_err(db(OP))?;
-                records.sort_by_key(|r| r.updated_at);
                 Ok(records)
             }
 
@@ -786,9 +925,11 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
                 let n = sqlx::query(
                     &format!(
-                        "UPDATE toss_tx SET summary = NULL, result_body = NULL, purged_at = $1, \
-                         updated_at = $1 WHERE created_at < $2 AND purged_at IS NULL \
-                         AND (summary IS NOT NULL OR result_body IS NOT NULL) \
+                        "UPDATE toss_tx SET summary = NULL, answer = NULL, result_body = NULL, \
+                         purged_at = $1, updated_at = $1 WHERE created_at < $2 \
+                         AND purged_at IS NULL \
+                         AND (summary IS NOT NULL OR answer IS NOT NULL \
+                         OR result_body IS NOT NULL) \
                          AND (proof_signed_doc IS NOT NULL \
                          OR (state IN ({}) AND result_body IS NULL))",
                         state_list(&[TxState::Expired, TxState::Failed])

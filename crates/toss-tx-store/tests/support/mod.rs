@@ -1,9 +1,7 @@
-//! One conformance suite for every backend, a private PostgreSQL server per test, and
-//! the child-process helper of the durability tests.
+//! One conformance suite for every backend, and the child-process helper of the
+//! durability tests.
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
-
-pub mod postgres;
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -36,6 +34,8 @@ macro_rules! conformance {
             begin_intent_contract,
             begin_intent_concurrent_one_new,
             record_tx_id_contract,
+            abandon_intent_contract,
+            abandon_intent_races_record_tx_id,
             outcome_unknown_contract,
             record_status_forward_only,
             lease_exclusive_and_expiring,
@@ -48,7 +48,11 @@ macro_rules! conformance {
             claim_unfinished_contract,
             claim_unfinished_disjoint,
             claim_unfinished_repairs_missing_proof,
+            defer_and_claim_schedule,
+            wake_contract,
+            claim_unfinished_orders_by_next_check,
             list_filter_and_order,
+            list_created_before,
             purge_keeps_proof,
             purge_keeps_result_without_proof,
             invalid_arguments,
@@ -99,9 +103,12 @@ pub async fn requested<S: TxStore + ?Sized>(store: &S, name: &str, now: OffsetDa
     let k = key(&format!("key-{name}"));
     let t = txid(&format!("tx-{name}"));
     store.begin_intent(&k, b"sealed", now).await.unwrap();
-    store.record_tx_id(&k, &t, now).await.unwrap();
+    store.record_tx_id(&k, &t, ANSWER, now).await.unwrap();
     t
 }
+
+/// The answer [`requested`] records.
+pub const ANSWER: &[u8] = b"sealed answer";
 
 pub async fn begin_intent_contract<B: Backend>(b: &B) {
     let s = b.open().await;
@@ -179,36 +186,146 @@ pub async fn record_tx_id_contract<B: Backend>(b: &B) {
     let k = key("k");
     let t = txid("tx-1");
     assert!(matches!(
-        s.record_tx_id(&k, &t, at(1)).await,
+        s.record_tx_id(&k, &t, b"a", at(1)).await,
         Err(Error::NotFound)
     ));
-    s.begin_intent(&k, b"s", at(0)).await.unwrap();
-    let rec = s.record_tx_id(&k, &t, at(1)).await.unwrap();
+    let intent = s.begin_intent(&k, b"s", at(0)).await.unwrap().into_record();
+    assert_eq!(intent.answer, None);
+    let rec = s.record_tx_id(&k, &t, b"answer one", at(1)).await.unwrap();
     assert_eq!(rec.tx_id, Some(t.clone()));
+    assert_eq!(rec.answer.as_deref(), Some(&b"answer one"[..]));
     assert_eq!(rec.state, TxState::Requested);
     assert_eq!(rec.updated_at, at(1));
+    assert_eq!(rec.next_check_at, None);
+    // Sealed bytes: their length only.
+    let debug = format!("{rec:?}");
+    assert!(!debug.contains("answer one"), "{debug}");
+    assert!(debug.contains("answer_len: Some(10)"), "{debug}");
     let states: Vec<_> = rec.events.iter().map(|e| (e.state, e.at)).collect();
     assert_eq!(
         states,
         [(TxState::Intent, at(0)), (TxState::Requested, at(1))]
     );
-    // The same txId again: nothing changes.
-    assert_eq!(s.record_tx_id(&k, &t, at(2)).await.unwrap(), rec);
+    // The same txId again: nothing changes, the first answer is kept.
+    assert_eq!(
+        s.record_tx_id(&k, &t, b"answer two", at(2)).await.unwrap(),
+        rec
+    );
+    assert_eq!(
+        b.open()
+            .await
+            .get_by_key(&k)
+            .await
+            .unwrap()
+            .unwrap()
+            .answer
+            .as_deref(),
+        Some(&b"answer one"[..])
+    );
     assert_eq!(s.get_by_tx_id(&t).await.unwrap(), Some(rec.clone()));
     assert_eq!(s.get_by_tx_id(&txid("nope")).await.unwrap(), None);
     // Another txId for the same key.
     assert!(matches!(
-        s.record_tx_id(&k, &txid("tx-2"), at(2)).await,
+        s.record_tx_id(&k, &txid("tx-2"), b"a", at(2)).await,
         Err(Error::Conflict(ConflictKind::OtherTxId))
     ));
     // The same txId for another key.
     let k2 = key("k2");
     s.begin_intent(&k2, b"s", at(0)).await.unwrap();
     assert!(matches!(
-        s.record_tx_id(&k2, &t, at(2)).await,
+        s.record_tx_id(&k2, &t, b"a", at(2)).await,
         Err(Error::Conflict(ConflictKind::TxIdTaken))
     ));
-    assert_eq!(s.get_by_key(&k2).await.unwrap().unwrap().tx_id, None);
+    let rec2 = s.get_by_key(&k2).await.unwrap().unwrap();
+    assert_eq!(rec2.tx_id, None);
+    assert_eq!(rec2.answer, None, "a refused txId leaves no answer");
+}
+
+pub async fn abandon_intent_contract<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let k = key("k");
+    assert!(!s.abandon_intent(&k, at(0)).await.unwrap(), "no record");
+    s.begin_intent(&k, b"first", at(0)).await.unwrap();
+    // Another instance (another process) abandons it.
+    let other = b.open().await;
+    assert!(other.abandon_intent(&k, at(1)).await.unwrap());
+    assert_eq!(s.get_by_key(&k).await.unwrap(), None);
+    assert!(s.list(&ListFilter::new()).await.unwrap().is_empty());
+    assert!(!s.abandon_intent(&k, at(2)).await.unwrap(), "already gone");
+    // The key is free again: a new intent, with only its own event.
+    let Begin::New(rec) = s.begin_intent(&k, b"second", at(3)).await.unwrap() else {
+        panic!("the abandoned key starts anew")
+    };
+    assert_eq!(rec.summary.as_deref(), Some(&b"second"[..]));
+    assert_eq!(rec.created_at, at(3));
+    assert_eq!(rec.events.len(), 1);
+    assert_eq!(
+        s.get_by_key(&k).await.unwrap().unwrap().events,
+        rec.events,
+        "the abandoned intent's events went with it"
+    );
+    // Any other state stays as it is.
+    let t = requested(&s, "sent", at(0)).await;
+    let sent = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert!(!s.abandon_intent(&key("key-sent"), at(4)).await.unwrap());
+    assert_eq!(s.get_by_tx_id(&t).await.unwrap(), Some(sent));
+    let u = key("unknown");
+    s.begin_intent(&u, b"s", at(0)).await.unwrap();
+    let unknown = s.mark_outcome_unknown(&u, at(1)).await.unwrap();
+    assert!(!s.abandon_intent(&u, at(4)).await.unwrap());
+    assert_eq!(s.get_by_key(&u).await.unwrap(), Some(unknown));
+    // Others' records are untouched by an abandon.
+    assert_eq!(s.list(&ListFilter::new()).await.unwrap().len(), 3);
+}
+
+/// Each key is abandoned while a txId (or an unknown outcome) is recorded for it from
+/// another instance: exactly one of the two wins, and the store agrees with it.
+pub async fn abandon_intent_races_record_tx_id<B: Backend>(b: &B) {
+    let stores = [b.open().await, b.open().await];
+    for n in 0..12 {
+        let k = key(&format!("race-{n}"));
+        stores[0].begin_intent(&k, b"s", at(0)).await.unwrap();
+        let (abandoner, recorder) = (stores[n % 2].clone(), stores[(n + 1) % 2].clone());
+        let ka = k.clone();
+        let abandon = tokio::spawn(async move { abandoner.abandon_intent(&ka, at(1)).await });
+        let kr = k.clone();
+        let t = txid(&format!("tx-race-{n}"));
+        let tr = t.clone();
+        let unknown = n % 3 == 0;
+        let record = tokio::spawn(async move {
+            if unknown {
+                recorder
+                    .mark_outcome_unknown(&kr, at(1))
+                    .await
+                    .map(|r| r.state)
+            } else {
+                recorder
+                    .record_tx_id(&kr, &tr, ANSWER, at(1))
+                    .await
+                    .map(|r| r.state)
+            }
+        });
+        let abandoned = abandon.await.unwrap().unwrap();
+        let recorded = record.await.unwrap();
+        let stored = stores[0].get_by_key(&k).await.unwrap();
+        if abandoned {
+            assert!(
+                matches!(recorded, Err(Error::NotFound)),
+                "abandoned, yet recorded: {recorded:?}"
+            );
+            assert_eq!(stored, None);
+            assert_eq!(stores[1].get_by_tx_id(&t).await.unwrap(), None);
+        } else {
+            let state = recorded.unwrap();
+            let want = if unknown {
+                TxState::OutcomeUnknown
+            } else {
+                TxState::Requested
+            };
+            assert_eq!(state, want);
+            assert_eq!(stored.unwrap().state, want);
+        }
+    }
 }
 
 pub async fn outcome_unknown_contract<B: Backend>(b: &B) {
@@ -230,8 +347,12 @@ pub async fn outcome_unknown_contract<B: Backend>(b: &B) {
         Begin::Existing(rec)
     );
     // The txId may still turn up (a status query found it).
-    let rec = s.record_tx_id(&k, &txid("late"), at(4)).await.unwrap();
+    let rec = s
+        .record_tx_id(&k, &txid("late"), b"late answer", at(4))
+        .await
+        .unwrap();
     assert_eq!(rec.state, TxState::Requested);
+    assert_eq!(rec.answer.as_deref(), Some(&b"late answer"[..]));
     // Once a txId is known, the outcome is known.
     let rec2 = s.mark_outcome_unknown(&k, at(5)).await.unwrap();
     assert_eq!(rec2, rec);
@@ -778,6 +899,236 @@ pub async fn claim_unfinished_repairs_missing_proof<B: Backend>(b: &B) {
     );
 }
 
+/// `defer` hands a claimed record back until a time; `claim_unfinished` leaves it alone
+/// until then, and claiming keeps the schedule.
+pub async fn defer_and_claim_schedule<B: Backend>(b: &B) {
+    let s = b.open().await;
+    assert!(matches!(
+        s.defer(
+            &s.acquire_lease(&requested(&s, "x", at(0)).await, "w", TTL, at(0))
+                .await
+                .unwrap()
+                .unwrap(),
+            at(10),
+            at(0)
+        )
+        .await,
+        Ok(())
+    ));
+    let t = requested(&s, "a", at(0)).await;
+    let claimed = s.claim_unfinished("r", TTL, 10, at(20)).await.unwrap();
+    let got: Vec<_> = claimed.iter().map(|r| r.tx_id.clone().unwrap()).collect();
+    assert_eq!(
+        got,
+        [t.clone(), txid("tx-x")],
+        "x came due at 10, a changed at 0"
+    );
+    let x_rec = &claimed[1];
+    assert_eq!(
+        x_rec.next_check_at,
+        Some(at(10)),
+        "claiming keeps the schedule"
+    );
+    let lease = claimed[0].lease.clone().unwrap();
+    // Deferred by another instance: released, and scheduled.
+    let other = b.open().await;
+    other.defer(&lease, at(100), at(21)).await.unwrap();
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.lease, None, "the lease was given back");
+    assert_eq!(rec.next_check_at, Some(at(100)));
+    assert_eq!(rec.state, TxState::Requested);
+    assert_eq!(rec.updated_at, at(0));
+    // Deferring twice with the same lease: it is no longer the current one.
+    assert!(matches!(
+        s.defer(&lease, at(200), at(22)).await,
+        Err(Error::StaleLease)
+    ));
+    assert_eq!(
+        s.get_by_tx_id(&t).await.unwrap().unwrap().next_check_at,
+        Some(at(100))
+    );
+    // Not due yet, although no lease is held: a direct lease is still possible.
+    let x_lease = x_rec.lease.clone().unwrap();
+    s.release_lease(&x_lease).await.unwrap();
+    let early = s.claim_unfinished("r", TTL, 10, at(99)).await.unwrap();
+    let got: Vec<_> = early.iter().map(|r| r.tx_id.clone().unwrap()).collect();
+    assert_eq!(got, [txid("tx-x")], "a is not due before 100");
+    // Status changes keep the schedule.
+    assert!(
+        s.record_status(&t, TxState::InProgress, at(99))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get_by_tx_id(&t).await.unwrap().unwrap().next_check_at,
+        Some(at(100))
+    );
+    // Due at exactly its time.
+    let due = s.claim_unfinished("r2", TTL, 10, at(100)).await.unwrap();
+    let got: Vec<_> = due.iter().map(|r| r.tx_id.clone().unwrap()).collect();
+    assert_eq!(got, std::slice::from_ref(&t));
+    assert_eq!(due[0].next_check_at, Some(at(100)));
+    // An expired lease that nobody replaced may still defer.
+    let l2 = due[0].lease.clone().unwrap();
+    s.defer(&l2, at(500), at(400)).await.unwrap();
+    assert_eq!(
+        s.get_by_tx_id(&t).await.unwrap().unwrap().next_check_at,
+        Some(at(500))
+    );
+    // A lease taken over since is stale, and changes nothing.
+    let l3 = s
+        .acquire_lease(&t, "w3", TTL, at(501))
+        .await
+        .unwrap()
+        .unwrap();
+    let l4 = s
+        .acquire_lease(&t, "w4", TTL, at(600))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        s.defer(&l3, at(900), at(601)).await,
+        Err(Error::StaleLease)
+    ));
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.lease.as_ref(), Some(&l4), "the new lease is kept");
+    assert_eq!(rec.next_check_at, Some(at(500)));
+    // A released lease no longer defers either.
+    s.release_lease(&l4).await.unwrap();
+    assert!(matches!(
+        s.defer(&l4, at(900), at(602)).await,
+        Err(Error::StaleLease)
+    ));
+    // Sub-microsecond parts are dropped, as for every time.
+    let l5 = s
+        .acquire_lease(&t, "w5", TTL, at(603))
+        .await
+        .unwrap()
+        .unwrap();
+    s.defer(&l5, at(700) + time::Duration::nanoseconds(1_500), at(603))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_by_tx_id(&t).await.unwrap().unwrap().next_check_at,
+        Some(at(700) + time::Duration::microseconds(1))
+    );
+}
+
+pub async fn wake_contract<B: Backend>(b: &B) {
+    let s = b.open().await;
+    assert!(!s.wake(&txid("nope"), at(0)).await.unwrap());
+    // Not claimable: an intent has no txId; final records.
+    s.begin_intent(&key("intent"), b"s", at(0)).await.unwrap();
+    let expired = requested(&s, "expired", at(0)).await;
+    s.record_status(&expired, TxState::Expired, at(1))
+        .await
+        .unwrap();
+    assert!(!s.wake(&expired, at(2)).await.unwrap());
+    assert_eq!(
+        s.get_by_tx_id(&expired)
+            .await
+            .unwrap()
+            .unwrap()
+            .next_check_at,
+        None
+    );
+    let proven = requested(&s, "proven", at(0)).await;
+    let l = s
+        .acquire_lease(&proven, "w", TTL, at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    s.store_result(&l, b"r", at(1)).await.unwrap();
+    // A result without its proof is still to be finished.
+    assert!(s.wake(&proven, at(2)).await.unwrap());
+    s.store_proof(&proven, &proof(1), at(3)).await.unwrap();
+    s.release_lease(&l).await.unwrap();
+    assert!(!s.wake(&proven, at(4)).await.unwrap());
+
+    // Unset: set to now.
+    let t = requested(&s, "a", at(0)).await;
+    assert!(s.wake(&t, at(5)).await.unwrap());
+    assert_eq!(
+        s.get_by_tx_id(&t).await.unwrap().unwrap().next_check_at,
+        Some(at(5))
+    );
+    // Earlier than now: kept.
+    assert!(s.wake(&t, at(6)).await.unwrap());
+    assert_eq!(
+        s.get_by_tx_id(&t).await.unwrap().unwrap().next_check_at,
+        Some(at(5))
+    );
+    // Deferred far, woken early by another instance: claimable at once.
+    let claimed = s.claim_unfinished("r", TTL, 10, at(7)).await.unwrap();
+    let mine = claimed
+        .iter()
+        .find(|r| r.tx_id.as_ref() == Some(&t))
+        .unwrap();
+    s.defer(mine.lease.as_ref().unwrap(), at(1000), at(8))
+        .await
+        .unwrap();
+    assert!(
+        s.claim_unfinished("r", TTL, 10, at(60))
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.tx_id.as_ref() != Some(&t))
+    );
+    let other = b.open().await;
+    assert!(other.wake(&t, at(61)).await.unwrap());
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.next_check_at, Some(at(61)));
+    assert_eq!(rec.lease, None);
+    let woken = s.claim_unfinished("r", TTL, 10, at(61)).await.unwrap();
+    let got: Vec<_> = woken.iter().map(|r| r.tx_id.clone().unwrap()).collect();
+    assert_eq!(got, std::slice::from_ref(&t));
+    // A lease in force is not touched: claimed only once it lapses.
+    let held = woken[0].lease.clone().unwrap();
+    s.defer(&held, at(1000), at(62)).await.unwrap();
+    let direct = s
+        .acquire_lease(&t, "w", TTL, at(62))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s.wake(&t, at(63)).await.unwrap());
+    let rec = s.get_by_tx_id(&t).await.unwrap().unwrap();
+    assert_eq!(rec.lease.as_ref(), Some(&direct));
+    assert_eq!(rec.next_check_at, Some(at(63)));
+    assert!(
+        s.claim_unfinished("r", TTL, 10, at(64))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let after = s.claim_unfinished("r", TTL, 10, at(92)).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert!(after[0].lease.as_ref().unwrap().token() > direct.token());
+}
+
+/// Due records come by `COALESCE(next_check_at, updated_at)`, then by age of the row.
+pub async fn claim_unfinished_orders_by_next_check<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let a = requested(&s, "a", at(10)).await;
+    let b2 = requested(&s, "b", at(20)).await;
+    let c = requested(&s, "c", at(30)).await;
+    let d = requested(&s, "d", at(30)).await;
+    // a deferred past the others, b woken... later than it changed.
+    let la = s
+        .acquire_lease(&a, "w", TTL, at(31))
+        .await
+        .unwrap()
+        .unwrap();
+    s.defer(&la, at(40), at(31)).await.unwrap();
+    assert!(s.wake(&b2, at(35)).await.unwrap());
+    let claimed = s.claim_unfinished("r", TTL, 10, at(50)).await.unwrap();
+    let got: Vec<_> = claimed.iter().map(|r| r.tx_id.clone().unwrap()).collect();
+    // c and d tie at 30: the older row first.
+    assert_eq!(got, [c, d, b2, a]);
+    let limited = s.claim_unfinished("r", TTL, 1, at(100)).await.unwrap();
+    assert_eq!(limited.len(), 1);
+    assert_eq!(limited[0].tx_id, Some(txid("tx-c")));
+}
+
 pub async fn claim_unfinished_disjoint<B: Backend>(b: &B) {
     let setup = b.open().await;
     let mut all = HashSet::new();
@@ -860,6 +1211,66 @@ pub async fn list_filter_and_order<B: Backend>(b: &B) {
     );
 }
 
+/// A reconciler lists intents older than a grace period.
+pub async fn list_created_before<B: Backend>(b: &B) {
+    let s = b.open().await;
+    s.begin_intent(&key("old"), b"s", at(0)).await.unwrap();
+    s.begin_intent(&key("edge"), b"s", at(10)).await.unwrap();
+    s.begin_intent(&key("young"), b"s", at(20)).await.unwrap();
+    requested(&s, "sent", at(0)).await;
+    let keys = |records: Vec<toss_tx_store::TxRecord>| -> Vec<String> {
+        records
+            .iter()
+            .map(|r| r.idempotency_key.as_str().to_owned())
+            .collect()
+    };
+    let filter = ListFilter::new()
+        .state(TxState::Intent)
+        .created_before(at(10));
+    assert_eq!(filter.created_before_value(), Some(at(10)));
+    assert_eq!(
+        keys(s.list(&filter).await.unwrap()),
+        ["old"],
+        "strictly before"
+    );
+    assert_eq!(
+        keys(
+            s.list(&ListFilter::new().created_before(at(11)))
+                .await
+                .unwrap()
+        ),
+        ["key-sent", "edge", "old"]
+    );
+    assert_eq!(
+        keys(
+            s.list(&ListFilter::new().created_before(at(11)).limit(1))
+                .await
+                .unwrap()
+        ),
+        ["key-sent"]
+    );
+    // A sub-microsecond bound counts as its microsecond, as a stored time does.
+    let just_after = at(10) + time::Duration::nanoseconds(500);
+    assert_eq!(
+        keys(
+            s.list(
+                &ListFilter::new()
+                    .created_before(just_after)
+                    .state(TxState::Intent)
+            )
+            .await
+            .unwrap()
+        ),
+        ["old"]
+    );
+    assert!(
+        s.list(&ListFilter::new().created_before(at(0)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 pub async fn purge_keeps_proof<B: Backend>(b: &B) {
     let s = b.open().await;
     let day = 86_400;
@@ -880,6 +1291,7 @@ pub async fn purge_keeps_proof<B: Backend>(b: &B) {
     assert_eq!(n, 1);
     let rec = s.get_by_tx_id(&old).await.unwrap().unwrap();
     assert_eq!(rec.summary, None);
+    assert_eq!(rec.answer, None, "the answer goes with the summary");
     assert_eq!(rec.result_body, None);
     assert_eq!(rec.purged_at, Some(now));
     assert_eq!(rec.proof, Some(proof(1)), "the proof is kept");
@@ -888,6 +1300,7 @@ pub async fn purge_keeps_proof<B: Backend>(b: &B) {
     assert_eq!(rec.events.len(), 3);
     let y = s.get_by_tx_id(&young).await.unwrap().unwrap();
     assert_eq!(y.summary.as_deref(), Some(&b"sealed"[..]));
+    assert_eq!(y.answer.as_deref(), Some(ANSWER));
     assert_eq!(y.purged_at, None);
     assert_eq!(
         s.purge_personal_data(Duration::from_secs(5 * 86_400), now)
@@ -928,12 +1341,14 @@ pub async fn purge_keeps_result_without_proof<B: Backend>(b: &B) {
     let rec = s.get_by_tx_id(&unproven).await.unwrap().unwrap();
     assert_eq!(rec.result_body.as_deref(), Some(&b"sealed result"[..]));
     assert_eq!(rec.summary.as_deref(), Some(&b"sealed"[..]));
+    assert_eq!(rec.answer.as_deref(), Some(ANSWER));
     assert_eq!(rec.purged_at, None);
     let rec = s.get_by_tx_id(&open).await.unwrap().unwrap();
     assert_eq!(rec.summary.as_deref(), Some(&b"sealed"[..]));
     assert_eq!(rec.purged_at, None);
     let rec = s.get_by_tx_id(&expired).await.unwrap().unwrap();
     assert_eq!(rec.summary, None);
+    assert_eq!(rec.answer, None);
     assert_eq!(rec.purged_at, Some(now));
     // Once the proof is stored the body goes too, and a purged record is not touched
     // again (its purge time stays).
@@ -1005,7 +1420,7 @@ pub async fn child_write<S: TxStore>(store: &S) {
             .is_new()
     );
     store
-        .record_tx_id(&k, &txid(CHILD_TX), at(1))
+        .record_tx_id(&k, &txid(CHILD_TX), ANSWER, at(1))
         .await
         .unwrap();
     println!("{CHILD_MARKER}");

@@ -88,6 +88,11 @@ pub(crate) struct RawResponse {
 }
 
 impl Transport {
+    /// How long one call may take in all.
+    pub(crate) fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
     pub(crate) fn new(config: TransportConfig) -> Result<Self, Error> {
         let settings = config.settings();
         let http = match config.transport {

@@ -1,18 +1,42 @@
-//! A private PostgreSQL server per test: `initdb` into a temp dir, `pg_ctl start` on a
-//! free port of 127.0.0.1, stopped on drop. As root (CI), the server runs as the
-//! `postgres` user, since `initdb` and `pg_ctl` refuse root.
+//! Helpers for tests of this crate and of the crates built on it (feature `test-util`).
+//!
+//! Not for production: [`PostgresServer`] panics, saying why, where a test could not go
+//! on anyway.
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use sqlx::Connection as _;
+const INSTALL_HINT: &str = "PostgreSQL is needed for these tests: install the Debian package \
+    `postgresql` (or put initdb, pg_ctl and createdb on PATH)";
 
-const INSTALL_HINT: &str = "PostgreSQL is needed for these tests: `.ci/run` installs the Debian \
-    package `postgresql` (or put initdb and pg_ctl on PATH)";
+/// The database every [`PostgresServer`] creates.
+const DATABASE: &str = "txstore";
 
+/// A private PostgreSQL server for one test: `initdb` into a new temporary directory,
+/// `pg_ctl start` on a free port of 127.0.0.1 (and a Unix socket in that directory), with
+/// an empty database `txstore` that the user `postgres` reaches without a password.
+///
+/// Dropping it stops the server (immediately: its data is thrown away) and removes the
+/// directory. As root, as in CI, the server runs as the system user `postgres`, since
+/// `initdb` and `pg_ctl` refuse to run as root.
+///
+/// The programs are found with `pg_config --bindir`, else in the newest
+/// `/usr/lib/postgresql/*/bin`, else on `PATH`.
+///
+/// ```no_run
+/// # async fn run() {
+/// use toss_tx_store::testing::PostgresServer;
+///
+/// let server = PostgresServer::start().await;
+/// // `postgres://postgres@127.0.0.1:<port>/txstore`: what `PostgresTxStore::connect`
+/// // (feature `postgres`) or `open_location` takes.
+/// let url = server.url();
+/// # drop(url);
+/// # }
+/// ```
 #[derive(Debug)]
-pub struct PgServer {
+pub struct PostgresServer {
     dir: tempfile::TempDir,
     port: u16,
     bindir: Option<PathBuf>,
@@ -55,13 +79,12 @@ fn is_root() -> bool {
 
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port on 127.0.0.1: {e}"))
 }
 
-impl PgServer {
+impl PostgresServer {
     fn program(&self, name: &str) -> Command {
         let program = match &self.bindir {
             Some(dir) => dir.join(name).into_os_string(),
@@ -80,12 +103,17 @@ impl PgServer {
         self.dir.path().join("data")
     }
 
-    /// Starts a server with a database `txstore`, or panics saying why.
+    /// Starts a server with an empty database `txstore`.
+    ///
+    /// # Panics
+    ///
+    /// When PostgreSQL is not installed, or the server cannot be set up or started; the
+    /// message says why (with the server's log where it has one).
     pub async fn start() -> Self {
         let dir = tempfile::Builder::new()
             .prefix("toss-tx-store-pg")
             .tempdir()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"));
         let mut server = Self {
             dir,
             port: 0,
@@ -97,7 +125,7 @@ impl PgServer {
                 .args(["-R", "postgres:postgres"])
                 .arg(server.dir.path())
                 .status()
-                .unwrap();
+                .unwrap_or_else(|e| panic!("cannot run chown ({e}): {INSTALL_HINT}"));
             assert!(status.success(), "chown to postgres failed: {INSTALL_HINT}");
         }
         let out = server
@@ -120,7 +148,7 @@ impl PgServer {
             match server.pg_ctl_start(port) {
                 Ok(()) => {
                     server.port = port;
-                    server.create_database().await;
+                    server.create_database();
                     return server;
                 }
                 Err(e) => last = e,
@@ -153,33 +181,37 @@ impl PgServer {
         }
     }
 
-    async fn create_database(&self) {
-        let url = format!("postgres://postgres@127.0.0.1:{}/postgres", self.port);
-        let mut conn = tokio::time::timeout(
-            std::time::Duration::from_secs(30),
-            sqlx::PgConnection::connect(&url),
-        )
-        .await
-        .expect("connected within 30 s")
-        .unwrap();
-        sqlx::query("CREATE DATABASE txstore")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
+    /// With PostgreSQL's own `createdb`, so that this helper needs no database driver
+    /// and works whichever backend features are on.
+    fn create_database(&self) {
+        let out = self
+            .program("createdb")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-U", "postgres", "-w", DATABASE])
+            // The server already accepts connections (`pg_ctl -w`); this bounds a hang.
+            .env("PGCONNECT_TIMEOUT", "30")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run createdb ({e}): {INSTALL_HINT}"));
+        assert!(
+            out.status.success(),
+            "createdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// `postgres://postgres@127.0.0.1:<port>/txstore`.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/txstore", self.port)
+        format!("postgres://postgres@127.0.0.1:{}/{DATABASE}", self.port)
     }
 
+    /// The server's directory: its data (`data/`), log (`log`) and Unix socket.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
 }
 
-impl Drop for PgServer {
+impl Drop for PostgresServer {
     fn drop(&mut self) {
         if self.port != 0 {
             // Immediate: the data is thrown away with the directory.
