@@ -235,72 +235,21 @@ async fn resume(args: TxResumeArgs) -> CommandResult {
     Ok(pass_json(&watch(&reconciler).await?).to_string())
 }
 
-/// Passes until Ctrl-C, each busy one's counts on stderr; returns the totals. Not
-/// `Reconciler::run`, which keeps its passes to itself: here each is shown. Nobody calls
-/// `notify_returned` in this process, so an idle wait is a plain sleep.
+/// Passes until Ctrl-C, each busy one's counts on stderr; returns the totals.
 async fn watch(reconciler: &Reconciler) -> Result<Pass, Box<dyn Error>> {
-    const IDLE: Duration = Duration::from_secs(1);
-    let shutdown = tokio::signal::ctrl_c();
-    tokio::pin!(shutdown);
     let mut total = Pass::default();
-    loop {
-        let pass = tokio::select! {
-            biased;
-            _ = &mut shutdown => return Ok(total),
-            pass = reconciler.run_once() => pass,
-        };
-        let busy = match pass {
-            Ok(pass) => {
-                add(&mut total, &pass);
-                if pass.claimed > 0 || pass.outcome_unknown > 0 {
-                    use std::io::Write as _;
-                    let _ = writeln!(std::io::stderr().lock(), "pass: {}", pass_json(&pass));
-                }
-                pass.claimed > 0
-            }
-            Err(error) => {
-                use std::io::Write as _;
-                // A store that fails now may answer later: say so and go on.
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "tosscert: pass failed: {}",
-                    crate::error_chain(&error)
-                );
-                false
-            }
-        };
-        if !busy {
-            tokio::select! {
-                biased;
-                _ = &mut shutdown => return Ok(total),
-                () = tokio::time::sleep(IDLE) => {}
-            }
-        }
-    }
-}
-
-fn add(total: &mut Pass, pass: &Pass) {
-    total.claimed += pass.claimed;
-    total.status_calls += pass.status_calls;
-    total.fetched += pass.fetched;
-    total.proofs_repaired += pass.proofs_repaired;
-    total.expired += pass.expired;
-    total.failed += pass.failed;
-    total.deferred += pass.deferred;
-    total.outcome_unknown += pass.outcome_unknown;
+    reconciler
+        .run_with(tokio::signal::ctrl_c(), |pass| {
+            total += pass;
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "pass: {}", pass_json(pass));
+        })
+        .await?;
+    Ok(total)
 }
 
 fn pass_json(pass: &Pass) -> Value {
-    json!({
-        "claimed": pass.claimed,
-        "statusCalls": pass.status_calls,
-        "fetched": pass.fetched,
-        "proofsRepaired": pass.proofs_repaired,
-        "expired": pass.expired,
-        "failed": pass.failed,
-        "deferred": pass.deferred,
-        "outcomeUnknown": pass.outcome_unknown,
-    })
+    serde_json::to_value(pass).unwrap_or(Value::Null)
 }
 
 async fn purge(args: TxPurgeArgs) -> CommandResult {

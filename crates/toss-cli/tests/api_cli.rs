@@ -4,147 +4,28 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Write as _};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 use std::time::Duration;
 
-fn tosscert() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tosscert"))
-}
-
-/// A file in the temporary directory, unique to this process and `name`, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, contents: &[u8]) -> Self {
-        let path = std::env::temp_dir().join(format!("tosscert-api-{}-{name}", std::process::id()));
-        std::fs::write(&path, contents).unwrap();
-        Self(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// The emulator serving in its own process (users sign at once), killed on drop, with its
-/// CA certificate written to a file.
-struct Served {
-    child: Child,
-    base_url: String,
-    public_key: String,
-    ca: TempFile,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{Serve, Served, TempFile, WARNING, failure, json};
 
 fn serve(name: &str) -> Served {
-    let ca = TempFile::new(&format!("{name}-ca.pem"), b"");
-    let mut child = tosscert()
-        .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
-        .args(["--rsa-bits", "2048", "--open-after-ms", "0"])
-        .args(["--complete-after-ms", "0", "--write-ca-cert", ca.path()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read on a thread of its own, so that an emulator that prints nothing fails the test
-    // in bounded time instead of hanging it.
-    let (sender, lines) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let field = |prefix: &str| loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the emulator printed its settings within 60 s");
-        if let Some(value) = line.strip_prefix(prefix) {
-            return value.trim().to_owned();
-        }
-    };
-    let base_url = field("base URL:");
-    let public_key = field("public key:");
-    field("CA certificate written to");
-    Served {
-        child,
-        base_url,
-        public_key,
-        ca,
-    }
+    Serve::new().ca_cert(name).start()
 }
 
 /// `tosscert <args>` with the emulator's settings, `env` added, and `stdin` written to it.
 fn run(served: Option<&Served>, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
-    let mut command = tosscert();
-    command
-        .args(args)
-        .env_remove("TOSS_CERT_TRUST_ANCHORS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = support::tosscert();
+    command.args(args).env_remove("TOSS_CERT_TRUST_ANCHORS");
     if let Some(served) = served {
-        command
-            .env(
-                "TOSS_CERT_CLIENT_ID",
-                "test_a8e23336d673ca70922b485fe806eb2d",
-            )
-            .env(
-                "TOSS_CERT_CLIENT_SECRET",
-                "test_418087247d66da09fda1964dc4734e453c7cf66a7a9e3",
-            )
-            .env("TOSS_CERT_API_BASE", &served.base_url)
-            .env("TOSS_CERT_OAUTH_BASE", &served.base_url)
-            .env("TOSS_CERT_PUBLIC_KEY", &served.public_key);
+        served.client(&mut command);
     }
     for (name, value) in env {
         command.env(name, value);
     }
-    let mut child = command.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).unwrap();
-    drop(input);
-    let pid = child.id();
-    let (sender, output) = std::sync::mpsc::channel();
-    std::thread::spawn(move || sender.send(child.wait_with_output()));
-    match output.recv_timeout(Duration::from_secs(60)) {
-        Ok(output) => output.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("tosscert {args:?} did not finish within 60 s");
-        }
-    }
-}
-
-/// Exit 0 and the JSON object on stdout.
-#[track_caller]
-fn json(output: &Output) -> serde_json::Value {
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// Exit 1, nothing on stdout, and the one line on stderr.
-#[track_caller]
-fn failure(output: &Output) -> String {
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    assert!(output.stdout.is_empty(), "{output:?}");
-    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("tosscert: "), "{stderr}");
-    stderr
+    support::finish(&mut command, stdin, Duration::from_secs(60))
 }
 
 fn stderr(output: &Output) -> String {
@@ -168,9 +49,6 @@ fn request(served: &Served, signer: &[&str], stdin: &[u8]) -> (String, serde_jso
     let requested = json(&run(Some(served), &args, &[], stdin));
     (requested["txId"].as_str().unwrap().to_owned(), requested)
 }
-
-const WARNING: &str =
-    "tosscert: warning: the signer certificate was not checked against a trust anchor";
 
 const PERSON: [&str; 6] = [
     "--name",
@@ -402,7 +280,7 @@ fn a_result_says_whether_the_chain_was_checked() {
     assert!(warning.contains("TOSS_CERT_TRUST_ANCHORS"), "{warning}");
 
     // With the emulator's CA as the anchor: checked, and nothing on stderr.
-    let anchors = [("TOSS_CERT_TRUST_ANCHORS", served.ca.path())];
+    let anchors = [("TOSS_CERT_TRUST_ANCHORS", served.ca_path())];
     let (tx_id, _) = request(&served, &PERSON, b"");
     for flags in [&[][..], &["--require-chain"][..]] {
         let mut args = vec!["result", "--tx-id", &tx_id];
@@ -421,7 +299,7 @@ fn a_result_says_whether_the_chain_was_checked() {
     let output = run(
         Some(&served),
         &["result", "--tx-id", &tx_id],
-        &[("TOSS_CERT_TRUST_ANCHORS", other.ca.path())],
+        &[("TOSS_CERT_TRUST_ANCHORS", other.ca_path())],
         b"",
     );
     let result = json(&output);

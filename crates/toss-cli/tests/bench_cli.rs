@@ -2,9 +2,10 @@
 //! assertions: only the shape.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
+mod support;
 
 use serde_json::Value;
+use support::run_tosscert as tosscert;
 
 const OPERATIONS: [&str; 6] = [
     "session_new",
@@ -14,13 +15,6 @@ const OPERATIONS: [&str; 6] = [
     "open_result",
     "verify_signed_doc",
 ];
-
-fn tosscert(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tosscert"))
-        .args(args)
-        .output()
-        .expect("tosscert runs")
-}
 
 #[test]
 fn json_has_exactly_the_six_operations() {

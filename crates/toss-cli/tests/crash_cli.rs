@@ -10,26 +10,21 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write as _};
-use std::net::TcpStream;
+use std::io::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde_json::Value;
-use toss_emulator::TransactionList;
-use toss_tx_store::testing::PostgresServer;
+use support::{CLIENT_ID, Killed, SIGNER, Serve, Served, TempDir, lines_of};
 use toss_tx_store::{IdempotencyKey, ListFilter, TxRecord, TxState, TxStore};
 
-const CLIENT_ID: &str = "test_a8e23336d673ca70922b485fe806eb2d";
-const CLIENT_SECRET: &str = "test_418087247d66da09fda1964dc4734e453c7cf66a7a9e3";
-const SIGNER: &[u8] =
-    "{\"name\": \"김토스\", \"phone\": \"01012345678\", \"birthday\": \"19930324\"}".as_bytes();
 const CRASH_LINE: &str = "toss-cert crash point: ";
 const IN_FLIGHT: &str = "is being sent by another caller";
 const UNKNOWN: &str = "has an unknown outcome";
@@ -114,130 +109,18 @@ impl Boundary {
     }
 }
 
-/// A directory of this test's own, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "tosscert-crash-{}-{name}-{:x}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A child process killed (and reaped) on drop, so that a failed assertion leaves no
-/// process behind.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The lines a child writes to a pipe, read on a thread of their own so that every wait on
-/// them is bounded.
-fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
-    let (sender, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    lines
-}
-
-/// The emulator serving in its own process, users signing only by hand, killed on drop.
-struct Served {
-    _child: Killed,
-    base_url: String,
-    public_key: String,
-}
-
+/// The emulator serving from `binary`, users signing only by hand; long retention, so
+/// that nothing leaves the listing before it is counted.
 fn serve(binary: &Binary) -> Served {
-    let mut child = Command::new(&binary.0)
-        .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
-        .args(["--rsa-bits", "2048", "--user", "manual"])
-        // Long, so that nothing leaves the listing before it is counted.
-        .args(["--retention-seconds", "7200"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines = lines_of(child.stdout.take().unwrap());
-    let child = Killed(child);
-    let field = |prefix: &str| loop {
-        let line = lines
-            .recv_timeout(STEP)
-            .expect("the emulator printed its settings within 60 s");
-        if let Some(value) = line.strip_prefix(prefix) {
-            return value.trim().to_owned();
-        }
-    };
-    let base_url = field("base URL:");
-    let public_key = field("public key:");
-    Served {
-        _child: child,
-        base_url,
-        public_key,
-    }
+    Serve::new()
+        .program(&binary.0)
+        .manual_user()
+        .retention_seconds(7200)
+        .quiet()
+        .start()
 }
 
 impl Served {
-    /// One plain HTTP/1.1 exchange with the emulator's control API; the body.
-    fn http(&self, method: &str, path: &str) -> String {
-        let authority = self
-            .base_url
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
-        let mut stream = TcpStream::connect(authority).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\n\
-             Connection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).unwrap();
-        let response = String::from_utf8(response).unwrap();
-        let (head, body) = response.split_once("\r\n\r\n").unwrap();
-        assert!(
-            head.starts_with("HTTP/1.1 2"),
-            "{method} {path}: {head}\n{body}"
-        );
-        if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_owned()
-        }
-    }
-
-    fn transactions(&self) -> TransactionList {
-        serde_json::from_str(&self.http("GET", "/emulator/v1/transactions")).unwrap()
-    }
-
     /// The txId of the one transaction titled `title`, once the emulator lists it.
     fn tx_id_titled(&self, title: &str) -> Option<String> {
         let listed = self.transactions();
@@ -245,10 +128,6 @@ impl Served {
         let found = titled.next().map(|t| t.tx_id.clone());
         assert!(titled.next().is_none(), "two sign requests titled {title}");
         found
-    }
-
-    fn complete(&self, tx_id: &str) {
-        self.http("POST", &format!("/emulator/v1/tx/{tx_id}/complete"));
     }
 
     /// Signs the transaction titled `title` for the user, unless it is signed already.
@@ -262,19 +141,6 @@ impl Served {
         if tx.status != toss_sign::SignStatus::Completed {
             self.complete(&tx.tx_id);
         }
-    }
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    loop {
-        let (size, rest) = body.split_once("\r\n").unwrap();
-        let size = usize::from_str_radix(size.trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.push_str(&rest[..size]);
-        body = &rest[size + 2..];
     }
 }
 
@@ -305,19 +171,12 @@ impl Backend {
         let store = runtime
             .block_on(toss_tx_store::open_location(&location))
             .unwrap();
-        // Made here rather than with `DataKey::generate`, which refuses to pick a backend
-        // when the tests are built with both.
-        let mut bytes = [0u8; 32];
-        std::fs::File::open("/dev/urandom")
-            .unwrap()
-            .read_exact(&mut bytes)
-            .unwrap();
         Self {
             label,
             binary,
             served,
             location,
-            data_key: base64::engine::general_purpose::STANDARD.encode(bytes),
+            data_key: support::random_data_key(),
             store,
             runtime,
         }
@@ -335,19 +194,14 @@ impl Backend {
             .args(args)
             .env_remove("TOSS_CERT_TRUST_ANCHORS")
             .env_remove("TOSS_CERT_STORE")
-            .env_remove("TOSS_CERT_DATA_KEY_PREVIOUS")
             .env_remove("TOSS_CERT_CRASH_AT")
-            .env("TOSS_CERT_CLIENT_ID", CLIENT_ID)
-            .env("TOSS_CERT_CLIENT_SECRET", CLIENT_SECRET)
-            .env("TOSS_CERT_API_BASE", &self.served.base_url)
-            .env("TOSS_CERT_OAUTH_BASE", &self.served.base_url)
-            .env("TOSS_CERT_PUBLIC_KEY", &self.served.public_key)
-            .env("TOSS_CERT_DATA_KEY", &self.data_key)
             // A killed fetch's lease lapses after this: the restart waits it out.
             .env("TOSS_CERT_RESULT_LEASE_SECS", "5")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        self.served.client(&mut command);
+        support::data_key_env(&mut command, Some(&self.data_key));
         command
     }
 
@@ -370,26 +224,6 @@ impl Backend {
             "--service-name",
             "토스",
         ])
-    }
-
-    /// Runs `command` to its end within `bound`, with the signer on stdin.
-    fn finish(command: &mut Command, bound: Duration) -> Output {
-        let mut child = command.spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(SIGNER).unwrap();
-        drop(input);
-        let pid = child.id();
-        let (sender, output) = std::sync::mpsc::channel();
-        std::thread::spawn(move || sender.send(child.wait_with_output()));
-        match output.recv_timeout(bound) {
-            Ok(output) => output.unwrap(),
-            Err(_) => {
-                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-                // The arguments only: the environment holds the data key.
-                let args: Vec<_> = command.get_args().collect();
-                panic!("tosscert {args:?} did not finish within {bound:?}");
-            }
-        }
     }
 
     fn record(&self, key: &str) -> Option<TxRecord> {
@@ -487,7 +321,7 @@ impl Backend {
 
     /// Step 2: the same request again, without a crash point.
     fn restart(&self, key: &str) -> Restarted {
-        let output = Self::finish(&mut self.request(key), RESTART);
+        let output = support::finish(&mut self.request(key), SIGNER, RESTART);
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         match output.status.code() {
             Some(0) => {
@@ -510,7 +344,7 @@ impl Backend {
 
     /// Step 3: `tosscert tx resume`, intents given no grace; its pass counts.
     fn resume(&self) -> Value {
-        let output = Self::finish(
+        let output = support::finish(
             &mut self.command(&[
                 "tx",
                 "resume",
@@ -519,6 +353,7 @@ impl Backend {
                 "--intent-grace-seconds",
                 "0",
             ]),
+            SIGNER,
             STEP,
         );
         assert_eq!(output.status.code(), Some(0), "{}: {output:?}", self.label);
@@ -665,25 +500,17 @@ impl Backend {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn killed_at_every_boundary_on_sqlite() {
     let dir = TempDir::new("sqlite");
-    let location = dir.0.join("tx.db").to_str().unwrap().to_owned();
-    let backend = Backend::new("sqlite", location, runtime());
+    let backend = Backend::new("sqlite", dir.file("tx.db"), support::runtime());
     backend.every_boundary();
 }
 
 #[test]
 fn killed_at_every_boundary_on_postgres() {
-    let runtime = runtime();
-    let server = runtime.block_on(PostgresServer::start());
+    let runtime = support::runtime();
+    let server = support::postgres(&runtime);
     let backend = Backend::new("postgres", server.url(), runtime);
     backend.every_boundary();
     drop(backend);

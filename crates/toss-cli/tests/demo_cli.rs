@@ -2,12 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
 
-fn tosscert() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tosscert"))
-}
+use std::process::Stdio;
+
+use support::{Serve, Served, tosscert};
 
 #[test]
 fn a_reader_that_goes_away_is_not_a_crash() {
@@ -73,68 +72,8 @@ fn demo_runs_the_whole_flow_and_shows_each_step() {
     assert!(requested < in_progress && in_progress < completed);
 }
 
-/// The emulator serving in its own process, killed on drop.
-struct Served {
-    child: Child,
-    base_url: String,
-    public_key: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve() -> Served {
-    let mut child = tosscert()
-        .args([
-            "emulator",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--rsa-bits",
-            "2048",
-        ])
-        .args(["--open-after-ms", "0", "--complete-after-ms", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut field = |prefix: &str| loop {
-        let line = lines.next().expect("the emulator stopped").unwrap();
-        if let Some(value) = line.strip_prefix(prefix) {
-            return value.trim().to_owned();
-        }
-    };
-    let base_url = field("base URL:");
-    let public_key = field("public key:");
-    // Keep reading, as a terminal would, for as long as the server runs.
-    std::thread::spawn(move || lines.for_each(drop));
-    Served {
-        child,
-        base_url,
-        public_key,
-    }
-}
-
 fn against(served: &Served, args: &[&str]) -> (bool, String, String) {
-    let output = tosscert()
-        .args(args)
-        .env(
-            "TOSS_CERT_CLIENT_ID",
-            "test_a8e23336d673ca70922b485fe806eb2d",
-        )
-        .env(
-            "TOSS_CERT_CLIENT_SECRET",
-            "test_418087247d66da09fda1964dc4734e453c7cf66a7a9e3",
-        )
-        .env("TOSS_CERT_API_BASE", &served.base_url)
-        .env("TOSS_CERT_OAUTH_BASE", &served.base_url)
-        .env("TOSS_CERT_PUBLIC_KEY", &served.public_key)
-        .output()
-        .unwrap();
+    let output = served.client(tosscert().args(args)).output().unwrap();
     (
         output.status.success(),
         String::from_utf8(output.stdout).unwrap(),
@@ -144,7 +83,7 @@ fn against(served: &Served, args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn token_request_status_result_by_hand() {
-    let served = serve();
+    let served = Serve::new().start();
 
     let (ok, stdout, stderr) = against(&served, &["token"]);
     assert!(ok, "{stderr}");

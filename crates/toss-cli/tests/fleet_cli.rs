@@ -4,15 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Stdio;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use toss_tx_store::testing::PostgresServer;
-
-fn tosscert() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tosscert"))
-}
+use support::{Serve, tosscert};
 
 /// `tosscert load --json` with `args` against an embedded emulator whose users sign at once,
 /// under `data_key` (else the parent makes one). Returns the summary, after checking the
@@ -29,12 +27,8 @@ fn load(args: &[&str], data_key: Option<&str>) -> serde_json::Value {
             "170",
         ])
         .args(args)
-        .env_remove("TOSS_CERT_DATA_KEY")
-        .env_remove("TOSS_CERT_DATA_KEY_PREVIOUS")
         .env_remove("TOSS_CERT_STORE");
-    if let Some(key) = data_key {
-        command.env("TOSS_CERT_DATA_KEY", key);
-    }
+    support::data_key_env(&mut command, data_key);
     let output = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -90,8 +84,8 @@ fn assert_audited(summary: &serde_json::Value, flows: u64, kills: u64) {
 
 #[test]
 fn a_postgres_fleet_with_killed_workers_loses_nothing() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(PostgresServer::start());
+    let runtime = support::runtime();
+    let server = support::postgres(&runtime);
     let url = server.url();
     let run = ["--flows", "1000", "--processes", "4", "--concurrency", "64"];
     let summary = load(
@@ -179,61 +173,10 @@ fn kill_workers_needs_a_store_and_several_processes() {
     );
 }
 
-/// `tosscert emulator serve` of our own on a free port, users signing at once; killed on
-/// drop.
-struct Served {
-    child: std::process::Child,
-    base_url: String,
-    public_key: String,
-}
-
-impl Served {
-    fn start() -> Self {
-        use std::io::{BufRead as _, BufReader};
-        let mut child = tosscert()
-            .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
-            .args(["--rsa-bits", "2048", "--open-after-ms", "0"])
-            .args(["--complete-after-ms", "0", "--retention-seconds", "7200"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Read on a thread of its own, so that an emulator that prints nothing fails the
-        // test in bounded time instead of hanging it.
-        let (sender, lines) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = sender.send(line);
-            }
-        });
-        let field = |prefix: &str| loop {
-            let line = lines
-                .recv_timeout(std::time::Duration::from_secs(60))
-                .expect("the emulator printed its settings within 60 s");
-            if let Some(value) = line.strip_prefix(prefix) {
-                return value.trim().to_owned();
-            }
-        };
-        let base_url = field("base URL:");
-        let public_key = field("public key:");
-        Self {
-            child,
-            base_url,
-            public_key,
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_audit_fails_a_run_that_sends_its_keys_again() {
-    let served = Served::start();
+    // Our own emulator, users signing at once, shared by both runs.
+    let served = Serve::new().retention_seconds(7200).start();
     let emulator = [
         "--base-url",
         &served.base_url,

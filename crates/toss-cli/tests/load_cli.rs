@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn tosscert() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tosscert"))
-}
+use support::tosscert;
 
 /// A `redis-server` of our own on a free port, killed on drop.
 struct Redis {

@@ -1,22 +1,18 @@
 //! `tosscert session …` run as a process: the interface scripts depend on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use support::{ok as stdout, run_tosscert as tosscert};
 use toss_crypto::{CryptoProvider, SessionOpener};
 
 const VECTOR_SESSION: &str = "v1$b94ea687-0a72-43f8-be24-7be5029fa998$AES_GCM$KxHeNnbiR5Eh5d/9KJCN6jUW5Md9nkk8jU6WbkmR7Es=$jbZIV4aBzrydN0IP";
 const VECTOR_ENVELOPE: &str =
     "v1$b94ea687-0a72-43f8-be24-7be5029fa998$LCFncFGpJKMBClC5RHa7zabbPzqsKC51USGG1ZwSBPE=";
-
-fn tosscert(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tosscert"))
-        .args(args)
-        .output()
-        .expect("tosscert runs")
-}
 
 fn any_provider() -> &'static CryptoProvider {
     #[cfg(feature = "aws-lc")]
@@ -43,17 +39,9 @@ fn data(name: &str) -> String {
 /// Exit status 1, exactly one line on stderr, nothing on stdout.
 #[track_caller]
 fn assert_one_line_failure(output: &Output) -> String {
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    assert!(output.stdout.is_empty(), "{output:?}");
-    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = support::one_line_failure(output);
     assert!(stderr.ends_with('\n'));
     stderr
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 #[test]

@@ -3,31 +3,19 @@
 //! The fixtures are `toss-signed-doc`'s (see its `tests/data/README.md`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-
-fn tosscert(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tosscert"))
-        .args(args)
-        .output()
-        .expect("tosscert runs")
-}
+use support::{TempFile, WARNING, failure, run_tosscert as tosscert};
 
 fn data(name: &str) -> String {
     format!(
         "{}/../toss-signed-doc/tests/data/{name}",
         env!("CARGO_MANIFEST_DIR")
     )
-}
-
-/// A file in the temporary directory, unique to this process and `name`.
-fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("tosscert-verify-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).unwrap();
-    path
 }
 
 /// Exit 0 and one JSON object on one line with `"valid": true`.
@@ -40,17 +28,6 @@ fn valid_report(output: &Output) -> serde_json::Value {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["valid"], true);
     json
-}
-
-/// Exit 1, one line on stderr, nothing on stdout.
-#[track_caller]
-fn failure(output: &Output) -> String {
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    assert!(output.stdout.is_empty(), "{output:?}");
-    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("tosscert: "), "{stderr}");
-    stderr
 }
 
 #[test]
@@ -83,19 +60,18 @@ fn seed_signature_with_its_document_verifies() {
 #[test]
 fn wrong_document_exits_1_with_the_reason() {
     let doc = std::fs::read_to_string(data("seed_sign_result.doc.txt")).unwrap();
-    let wrong = temp_file("wrong-doc.txt", format!("{doc}\n").as_bytes());
+    let wrong = TempFile::new("wrong-doc.txt", format!("{doc}\n").as_bytes());
     let stderr = failure(&tosscert(&[
         "verify",
         "--signed-doc-file",
         &data("seed_sign_result.signed_doc.b64"),
         "--doc-file",
-        wrong.to_str().unwrap(),
+        wrong.path(),
     ]));
     assert_eq!(
         stderr,
         "tosscert: signedDoc does not verify: the expected document differs from the signed content\n"
     );
-    let _ = std::fs::remove_file(wrong);
 }
 
 #[test]
@@ -110,14 +86,9 @@ fn garbage_signed_doc_exits_1_with_the_reason() {
         ("empty.b64", &b""[..], "empty"),
         ("binary.b64", &[0xff, 0xfe, 0x00][..], "not UTF-8"),
     ] {
-        let file = temp_file(name, contents);
-        let stderr = failure(&tosscert(&[
-            "verify",
-            "--signed-doc-file",
-            file.to_str().unwrap(),
-        ]));
+        let file = TempFile::new(name, contents);
+        let stderr = failure(&tosscert(&["verify", "--signed-doc-file", file.path()]));
         assert!(stderr.contains(reason), "{stderr}");
-        let _ = std::fs::remove_file(file);
     }
 }
 
@@ -251,7 +222,7 @@ fn usage_errors_exit_1() {
 /// The OpenSSL signedDoc with its signer's common name changed in place to another of the
 /// same UTF-8 length (홍길동 → 김토스): well-formed DER whose signature still verifies
 /// with the unchanged key, but whose certificate the intermediate no longer signed.
-fn forged_signed_doc() -> PathBuf {
+fn forged_signed_doc() -> TempFile {
     let der = STANDARD
         .decode(
             std::fs::read_to_string(data("openssl_attached_sha256.b64"))
@@ -266,17 +237,14 @@ fn forged_signed_doc() -> PathBuf {
     assert_eq!(at.len(), 1, "the name occurs once, in the signer's subject");
     let mut der = der;
     der[at[0]..at[0] + forged.len()].copy_from_slice(forged);
-    temp_file("forged.b64", STANDARD.encode(der).as_bytes())
+    TempFile::new("forged.b64", STANDARD.encode(der).as_bytes())
 }
-
-const WARNING: &str =
-    "tosscert: warning: the signer certificate was not checked against a trust anchor";
 
 #[test]
 fn a_forged_name_is_reported_as_unchecked_and_refused_by_the_chain_check() {
     let forged = forged_signed_doc();
     let doc = data("openssl_doc.txt");
-    let base = ["verify", "--signed-doc-file", forged.to_str().unwrap()];
+    let base = ["verify", "--signed-doc-file", forged.path()];
 
     // Without anchors the signature verifies, and the report says the name is unproven.
     let output = tosscert(&[&base[..], &["--doc-file", &doc]].concat());
@@ -309,7 +277,6 @@ fn a_forged_name_is_reported_as_unchecked_and_refused_by_the_chain_check() {
             "{stderr}"
         );
     }
-    let _ = std::fs::remove_file(forged);
 }
 
 #[test]

@@ -380,6 +380,10 @@ impl Client {
         let Some(durable) = &self.inner.durable else {
             return;
         };
+        // A record starts `requested` when its txId is stored: nothing to write for it.
+        if *status == SignStatus::Requested {
+            return;
+        }
         let (Some(state), Ok(stored_id)) = (durable::state_of(status), durable::store_tx_id(tx_id))
         else {
             return;

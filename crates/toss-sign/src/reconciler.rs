@@ -168,9 +168,10 @@ impl ReconcilerBuilder {
     }
 }
 
-/// What one pass did.
+/// What one pass did (or, summed with `+=`, several). Serializes to camelCase JSON.
 #[non_exhaustive]
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Pass {
     /// Transactions claimed.
     pub claimed: u32,
@@ -188,6 +189,19 @@ pub struct Pass {
     pub deferred: u32,
     /// Intents marked of unknown outcome.
     pub outcome_unknown: u32,
+}
+
+impl std::ops::AddAssign<&Self> for Pass {
+    fn add_assign(&mut self, other: &Self) {
+        self.claimed += other.claimed;
+        self.status_calls += other.status_calls;
+        self.fetched += other.fetched;
+        self.proofs_repaired += other.proofs_repaired;
+        self.expired += other.expired;
+        self.failed += other.failed;
+        self.deferred += other.deferred;
+        self.outcome_unknown += other.outcome_unknown;
+    }
 }
 
 impl Pass {
@@ -314,16 +328,8 @@ impl Reconciler {
         let mut total = Pass::default();
         loop {
             let pass = self.pass(FirstLook::Now).await?;
-            let idle = pass.claimed == 0;
-            total.claimed += pass.claimed;
-            total.status_calls += pass.status_calls;
-            total.fetched += pass.fetched;
-            total.proofs_repaired += pass.proofs_repaired;
-            total.expired += pass.expired;
-            total.failed += pass.failed;
-            total.deferred += pass.deferred;
-            total.outcome_unknown += pass.outcome_unknown;
-            if idle {
+            total += &pass;
+            if pass.claimed == 0 {
                 return Ok(total);
             }
         }
@@ -337,14 +343,32 @@ impl Reconciler {
     ///
     /// None yet: the signature leaves room for a fatal configuration error.
     pub async fn run<F: Future + Send>(&self, shutdown: F) -> Result<(), Error> {
-        let shutdown = std::pin::pin!(shutdown);
-        let mut shutdown = shutdown;
+        self.run_with(shutdown, |_| {}).await
+    }
+
+    /// [`run`](Self::run), handing each pass that claimed something, or marked an
+    /// intent, to `on_pass` (to show or count them).
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Self::run).
+    pub async fn run_with<F: Future + Send>(
+        &self,
+        shutdown: F,
+        mut on_pass: impl FnMut(&Pass) + Send,
+    ) -> Result<(), Error> {
+        let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let busy = tokio::select! {
                 biased;
                 _ = &mut shutdown => return Ok(()),
                 pass = self.run_once() => match pass {
-                    Ok(pass) => pass.claimed > 0,
+                    Ok(pass) => {
+                        if pass.claimed > 0 || pass.outcome_unknown > 0 {
+                            on_pass(&pass);
+                        }
+                        pass.claimed > 0
+                    }
                     Err(error) => {
                         tracing::warn!(%error, "reconciler pass failed");
                         false

@@ -52,25 +52,14 @@ pub(in crate::load_cmd) struct Audit {
 #[serde(rename_all = "camelCase")]
 struct ReconcilerWork {
     passes: u32,
-    claimed: u32,
-    status_calls: u32,
-    fetched: u32,
-    proofs_repaired: u32,
-    outcome_unknown: u32,
-    expired: u32,
-    failed: u32,
+    #[serde(flatten)]
+    total: toss_sign::Pass,
 }
 
 impl ReconcilerWork {
     fn add(&mut self, pass: &toss_sign::Pass) {
         self.passes += 1;
-        self.claimed += pass.claimed;
-        self.status_calls += pass.status_calls;
-        self.fetched += pass.fetched;
-        self.proofs_repaired += pass.proofs_repaired;
-        self.outcome_unknown += pass.outcome_unknown;
-        self.expired += pass.expired;
-        self.failed += pass.failed;
+        self.total += pass;
     }
 }
 
@@ -178,11 +167,11 @@ impl Audit {
             "  keys settled {}, keys without a record {}, workers killed {}",
             self.keys_settled, self.keys_without_record, self.kills
         );
-        let r = &self.reconciler;
+        let (passes, r) = (self.reconciler.passes, &self.reconciler.total);
         let _ = write!(
             text,
             "  reconciler: {} passes, {} claimed, {} status calls, {} fetched, {} proofs repaired, {} marked of unknown outcome, {} expired, {} failed",
-            r.passes,
+            passes,
             r.claimed,
             r.status_calls,
             r.fetched,

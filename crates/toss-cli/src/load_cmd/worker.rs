@@ -334,7 +334,14 @@ fn cpu_seconds() -> Option<f64> {
 pub(super) async fn remote_transactions(
     base_url: &str,
 ) -> Result<toss_emulator::TransactionList, Box<dyn Error>> {
-    let transport = toss_transport::default_transport(&TransportSettings::default())?;
+    // Every transaction the emulator remembers, about 300 bytes each: far above the 1 MiB
+    // a provider answer may take, after a few runs against one emulator.
+    const LISTING_LIMIT: usize = 512 * 1024 * 1024;
+    let settings = TransportSettings::builder()
+        .max_response_body(LISTING_LIMIT)
+        .request_timeout(Duration::from_secs(120))
+        .build();
+    let transport = toss_transport::default_transport(&settings)?;
     let url = format!(
         "{}/emulator/v1/transactions",
         base_url.trim_end_matches('/')

@@ -332,7 +332,15 @@ pub(crate) async fn record_state(
     state: TxState,
     now: time::OffsetDateTime,
 ) {
-    if let Err(error) = store.record_status(tx_id, state, now).await {
-        tracing::warn!(%error, %state, "could not record a status in the transaction store");
+    match store.record_status(tx_id, state, now).await {
+        Ok(_) => {}
+        // A transaction requested without this store (waited on, not fetched): nothing to
+        // record it in.
+        Err(toss_tx_store::Error::NotFound) => {
+            tracing::debug!(%state, "status of a transaction the store does not hold");
+        }
+        Err(error) => {
+            tracing::warn!(%error, %state, "could not record a status in the transaction store");
+        }
     }
 }
