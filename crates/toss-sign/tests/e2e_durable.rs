@@ -377,3 +377,51 @@ async fn a_reconciler_without_a_store_is_refused() {
             .is_config()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_reconciler_fetches_as_soon_as_the_user_is_back() {
+    let handle = start(emulator_builder().user_behaviour(UserBehaviour::Manual)).await;
+    let store: Arc<dyn TxStore> = Arc::new(MemoryTxStore::new());
+    let keys = data_key();
+    let client = durable_client(&handle, store.clone(), &keys);
+    // Fallback looks an hour away: only the notification can make it look now.
+    let reconciler = Reconciler::builder(client.clone())
+        .schedule(Schedule::with_notify().first_poll_delay(Duration::from_secs(3600)))
+        .idle_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let passes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let running = {
+        let reconciler = reconciler.clone();
+        let passes = passes.clone();
+        tokio::spawn(async move {
+            reconciler
+                .run_with(stopped, |pass| passes.lock().unwrap().push(pass.clone()))
+                .await
+        })
+    };
+    let tx = client
+        .request_signature(&keyed("run-1", "돌아온 사용자"))
+        .await
+        .unwrap()
+        .tx_id;
+    handle.complete(tx.as_str()).unwrap();
+    assert!(reconciler.notify_returned(&tx).await.unwrap());
+
+    let deadline = tokio::time::Instant::now() + WAIT_TIMEOUT;
+    while record(store.as_ref(), &tx).await.proof.is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "no proof in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+    let mut total = toss_sign::Pass::default();
+    for pass in passes.lock().unwrap().iter() {
+        total += pass;
+    }
+    // One look for the deferral at request time costs no call; the notified one costs one.
+    assert_eq!((total.fetched, total.status_calls), (1, 1), "{total:?}");
+    assert_eq!(handle.stats().status_calls, 1);
+    assert_eq!(results_served(&handle, &tx), 1);
+}
