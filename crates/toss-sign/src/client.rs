@@ -154,7 +154,8 @@ impl Client {
     /// on until the deadline. Any other error ends it.
     ///
     /// Cancel-safe: dropping the future stops polling and leaves nothing behind. With a
-    /// transaction store, each new status is recorded there as it is seen.
+    /// transaction store, each new status is recorded there as it is seen, and a
+    /// transaction whose result the store holds returns at once, with no call.
     ///
     /// # Errors
     ///
@@ -167,6 +168,11 @@ impl Client {
     ) -> Result<(), Error> {
         let span = tracing::debug_span!("toss_cert.wait", tx_id = %tx_id);
         async {
+            // A transaction whose result the store holds was completed: no call needed.
+            if self.result_is_stored(tx_id).await {
+                on_change(&SignStatus::Completed);
+                return Ok(());
+            }
             let started = tokio::time::Instant::now();
             let deadline = started + policy.timeout_duration();
             let mut last: Option<SignStatus> = None;
@@ -395,6 +401,22 @@ impl Client {
             }
             Err(error) => tracing::warn!(%error, "transaction store unavailable"),
         }
+    }
+
+    /// Whether the store holds the result of `tx_id` (never without a store, or when the
+    /// store cannot say).
+    async fn result_is_stored(&self, tx_id: &TxId) -> bool {
+        let Some(durable) = &self.inner.durable else {
+            return false;
+        };
+        let (Ok(store), Ok(stored_id)) = (durable.store.get().await, durable::store_tx_id(tx_id))
+        else {
+            return false;
+        };
+        matches!(
+            store.get_by_tx_id(&stored_id).await,
+            Ok(Some(record)) if record.result_body.is_some()
+        )
     }
 
     pub(crate) fn durable(&self) -> Option<&durable::Durable> {

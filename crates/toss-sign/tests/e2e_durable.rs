@@ -166,6 +166,22 @@ async fn a_result_is_fetched_once_and_then_served_from_the_store() {
     );
     assert_eq!(results_served(&handle, &signed.tx_id), 1);
     assert_eq!(handle.stats().results, 1);
+    // A retried handler running the whole flow again: nothing reaches the provider.
+    let before = handle.stats();
+    let mut seen_again = Vec::new();
+    let retried = fresh
+        .sign_and_wait(&keyed("order-2", "출금 동의"), &poll(), |s| {
+            seen_again.push(s.clone())
+        })
+        .await
+        .unwrap();
+    assert_eq!(retried.signed_doc, signed.signed_doc);
+    assert_eq!(seen_again, [toss_sign::SignStatus::Completed]);
+    let after = handle.stats();
+    assert_eq!(
+        (after.sign_requests, after.status_calls, after.results),
+        (before.sign_requests, before.status_calls, before.results)
+    );
 
     // The completion reached the outbox, once, until acknowledged.
     let now = time::OffsetDateTime::now_utc();

@@ -225,10 +225,8 @@ async fn flow(client: &Client, request: &SignatureRequest) -> FlowOutcome {
         .timeout(Duration::from_secs(120));
     let result = async {
         let requested = client.request_signature(request).await?;
-        // A flow a killed predecessor finished is served from the store: no status call.
-        if !result_stored(client, &requested.tx_id).await {
-            client.wait(&requested.tx_id, &policy, |_| {}).await?;
-        }
+        // A flow a killed predecessor finished returns from the store: no status call.
+        client.wait(&requested.tx_id, &policy, |_| {}).await?;
         let mut attempt = 0;
         loop {
             match client.result(&requested.tx_id).await {
@@ -253,21 +251,6 @@ async fn flow(client: &Client, request: &SignatureRequest) -> FlowOutcome {
         }
         Err(error) => FlowOutcome::Failed(error_kind(&error)),
     }
-}
-
-/// Whether the client's store has the result of `tx_id` (never without a store).
-async fn result_stored(client: &Client, tx_id: &toss_sign::TxId) -> bool {
-    let Ok(Some(store)) = client.tx_store().await else {
-        return false;
-    };
-    let Ok(stored_id) = toss_sign::tx_store::TxId::new(tx_id.as_str()) else {
-        return false;
-    };
-    // A store that fails here fails the result too, which says why.
-    matches!(
-        store.get_by_tx_id(&stored_id).await,
-        Ok(Some(record)) if record.result_body.is_some()
-    )
 }
 
 /// The result lease with a store: a killed worker's lease then lapses within a run, not
