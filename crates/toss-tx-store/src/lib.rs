@@ -40,7 +40,7 @@
 //! |---|---|---|
 //! | [`MemoryTxStore`] | always | tests and examples; lost with the process |
 //! | `SqliteTxStore` | `sqlite` (default) | one machine: a WAL-mode file its processes share |
-//! | `PostgresTxStore` | `postgres` | a fleet: one database, claims `FOR UPDATE SKIP LOCKED` |
+//! | `PostgresTxStore` | `postgres` | a fleet: one database, claims `FOR UPDATE SKIP LOCKED`; over TLS with `postgres-tls` |
 //!
 //! [`open_location`] opens one from a single string (the client's `TOSS_CERT_STORE`): a
 //! `postgres://` URL or a SQLite path.
@@ -81,7 +81,10 @@
 //! # Dependencies
 //!
 //! - `sqlx` (optional, with `default-features = false`): see above; only its tokio
-//!   runtime and the chosen databases are compiled.
+//!   runtime and the chosen databases are compiled. With `postgres-tls`, its rustls TLS on
+//!   aws-lc-rs: the TLS stack and the crypto library the rest of the workspace already uses
+//!   (reqwest, toss-crypto), so a fleet's database link is encrypted and verified without a
+//!   second TLS implementation.
 //! - `async-trait`: [`TxStore`] is used as `Arc<dyn TxStore>` by the client, which
 //!   native `async fn` in traits does not allow yet.
 //! - `thiserror` for the error type and `time` for [`time::OffsetDateTime`], as in the

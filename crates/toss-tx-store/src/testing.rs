@@ -41,6 +41,7 @@ pub struct PostgresServer {
     port: u16,
     bindir: Option<PathBuf>,
     as_postgres: bool,
+    tls: bool,
 }
 
 /// Where `initdb` and `pg_ctl` are: `pg_config --bindir`, else the newest
@@ -110,6 +111,22 @@ impl PostgresServer {
     /// When PostgreSQL is not installed, or the server cannot be set up or started; the
     /// message says why (with the server's log where it has one).
     pub async fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// [`start`](Self::start), with TLS on: a test CA made with the `openssl` command
+    /// ([`ca_certificate`](Self::ca_certificate)) issued the server's certificate for
+    /// `127.0.0.1` and `localhost`. Plain connections are still accepted, so that a test
+    /// can tell what the client asked for.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start), and when `openssl` is missing or fails.
+    pub async fn start_with_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("toss-tx-store-pg")
             .tempdir()
@@ -119,6 +136,7 @@ impl PostgresServer {
             port: 0,
             bindir: bindir(),
             as_postgres: is_root(),
+            tls,
         };
         if server.as_postgres {
             let status = Command::new("chown")
@@ -141,6 +159,9 @@ impl PostgresServer {
             "initdb failed: {}\n{INSTALL_HINT}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if tls {
+            server.make_certificates();
+        }
         // The port may be taken between probing and binding: a few tries.
         let mut last = String::new();
         for _ in 0..5 {
@@ -157,9 +178,106 @@ impl PostgresServer {
         panic!("pg_ctl start failed: {last}");
     }
 
+    /// `ca.pem` in the server's directory, and `server.crt` / `server.key` (which
+    /// PostgreSQL wants owned by its user, private) in the data directory.
+    fn make_certificates(&self) {
+        let dir = self.dir.path();
+        let data = self.data();
+        let extensions = dir.join("server.ext");
+        std::fs::write(&extensions, "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", extensions.display()));
+        let path = |p: PathBuf| p.into_os_string();
+        let steps: [Vec<std::ffi::OsString>; 3] = [
+            vec![
+                "req".into(),
+                "-x509".into(),
+                "-newkey".into(),
+                "rsa:2048".into(),
+                "-nodes".into(),
+                "-days".into(),
+                "2".into(),
+                "-subj".into(),
+                "/CN=toss-tx-store test CA".into(),
+                "-keyout".into(),
+                path(dir.join("ca.key")),
+                "-out".into(),
+                path(dir.join("ca.pem")),
+            ],
+            vec![
+                "req".into(),
+                "-newkey".into(),
+                "rsa:2048".into(),
+                "-nodes".into(),
+                "-subj".into(),
+                "/CN=localhost".into(),
+                "-keyout".into(),
+                path(data.join("server.key")),
+                "-out".into(),
+                path(dir.join("server.csr")),
+            ],
+            vec![
+                "x509".into(),
+                "-req".into(),
+                "-days".into(),
+                "2".into(),
+                "-in".into(),
+                path(dir.join("server.csr")),
+                "-CA".into(),
+                path(dir.join("ca.pem")),
+                "-CAkey".into(),
+                path(dir.join("ca.key")),
+                "-CAcreateserial".into(),
+                "-extfile".into(),
+                path(extensions),
+                "-out".into(),
+                path(data.join("server.crt")),
+            ],
+        ];
+        for args in steps {
+            let out = Command::new("openssl")
+                .args(&args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run openssl ({e}): install `openssl`"));
+            assert!(
+                out.status.success(),
+                "openssl failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let key = data.join("server.key");
+        let mut chmod = Command::new("chmod");
+        chmod.arg("600").arg(&key);
+        let owner = self.as_postgres.then(|| {
+            let mut chown = Command::new("chown");
+            chown
+                .arg("postgres:postgres")
+                .arg(data.join("server.crt"))
+                .arg(&key);
+            chown
+        });
+        for mut command in owner.into_iter().chain([chmod]) {
+            let status = command
+                .status()
+                .unwrap_or_else(|e| panic!("cannot set up the server key ({e})"));
+            assert!(status.success(), "cannot set up the server key");
+        }
+    }
+
+    /// The test CA's certificate (PEM) that issued the server's, with
+    /// [`start_with_tls`](Self::start_with_tls): for `sslrootcert=`.
+    pub fn ca_certificate(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
     fn pg_ctl_start(&self, port: u16) -> Result<(), String> {
+        let tls = if self.tls {
+            " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+        } else {
+            ""
+        };
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1{tls}",
             self.dir.path().display()
         );
         let out = self

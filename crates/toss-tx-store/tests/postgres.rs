@@ -190,3 +190,41 @@ async fn a_row_locked_elsewhere_fails_after_the_lock_timeout() {
             .unwrap()
     );
 }
+
+/// With `postgres-tls`, `sslmode=verify-full` and the server's CA: the connection is TLS,
+/// and a server the CA did not certify is refused.
+#[cfg(feature = "postgres-tls")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_connections_are_encrypted_and_verified() {
+    use sqlx::Row as _;
+    use toss_tx_store::TxStore as _;
+
+    let server = PostgresServer::start_with_tls().await;
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        server.url(),
+        server.ca_certificate().display()
+    );
+    let store = PostgresTxStore::connect(&url).await.unwrap();
+    let key = toss_tx_store::IdempotencyKey::new("tls-1").unwrap();
+    let begin = store
+        .begin_intent(&key, b"sealed", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    assert!(begin.is_new());
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let row = sqlx::query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(row.get::<bool, _>("ssl"), "the connection is TLS");
+
+    // Another server's CA: refused, nothing sent in the clear instead.
+    let other = PostgresServer::start_with_tls().await;
+    let wrong = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        server.url(),
+        other.ca_certificate().display()
+    );
+    assert!(PostgresTxStore::connect(&wrong).await.is_err());
+}

@@ -21,8 +21,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 /// [`Error::Database`](crate::Error::Database). A commit returns once
 /// PostgreSQL has made it durable (its `synchronous_commit` setting, on by default).
 ///
-/// The connection is plain TCP or a Unix socket; this version has no TLS, so keep the
-/// database on a trusted network.
+/// TLS takes the feature `postgres-tls` (rustls): then the URL's `sslmode=require`,
+/// `verify-ca` or `verify-full`, with `sslrootcert=<CA file>`, are honoured. Without the
+/// feature a URL asking for TLS fails to connect rather than fall back to plain TCP; use
+/// `verify-full` across any network you do not own.
 #[derive(Clone)]
 pub struct PostgresTxStore {
     pool: sqlx::PgPool,
