@@ -8,6 +8,10 @@
 pub(crate) const SCHEMA_VERSION: i64 = 1;
 
 /// The columns of `toss_tx` read into a record.
+/// How many records one statement loads at most: far below either database's limit of
+/// bound parameters.
+pub(crate) const LOAD_CHUNK: usize = 500;
+
 pub(crate) const COLUMNS: &str = "id, idempotency_key, tx_id, answer, summary, state, \
     fetch_count, result_body, proof_signed_doc, proof_document_hash, proof_completed_at, \
     proof_report, lease_holder, lease_token, lease_expires_at, created_at, updated_at, \
@@ -102,7 +106,7 @@ macro_rules! sql_store {
         use sqlx::Row as _;
         use time::OffsetDateTime;
 
-        use crate::backend::sql::{COLUMNS, SCHEMA_VERSION, claimable, state_list};
+        use crate::backend::sql::{COLUMNS, LOAD_CHUNK, SCHEMA_VERSION, claimable, state_list};
         use crate::error::{ConflictKind, check_holder, db};
         use crate::time_util::{add, from_micros, sub, to_micros};
         use crate::{
@@ -211,6 +215,53 @@ macro_rules! sql_store {
             Ok(record)
         }
 
+        /// The records of `ids`, in that order, in two statements per 500 ids (records,
+        /// then their events) rather than two per record.
+        async fn load_ids(conn: &mut $conn, ids: &[i64]) -> Result<Vec<TxRecord>, Error> {
+            let mut records = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(LOAD_CHUNK) {
+                let marks = (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!("SELECT {COLUMNS} FROM toss_tx WHERE id IN ({marks})");
+                let mut query = sqlx::query(&sql);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                let mut by_id = std::collections::HashMap::with_capacity(chunk.len());
+                for row in query.fetch_all(&mut *conn).await.map_err(db(READ))? {
+                    by_id.insert(col::<i64>(&row, "id")?, record_from_row(&row)?);
+                }
+                let sql = format!(
+                    "SELECT tx_row, state, at FROM toss_tx_event WHERE tx_row IN ({marks}) \
+                     ORDER BY tx_row, id"
+                );
+                let mut query = sqlx::query(&sql);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(&mut *conn).await.map_err(db(READ))? {
+                    let tx_row = col::<i64>(&row, "tx_row")?;
+                    if let Some(record) = by_id.get_mut(&tx_row) {
+                        record.events.push(event_from_row(&row)?);
+                    }
+                }
+                for id in chunk {
+                    records.push(by_id.remove(id).ok_or(Error::NotFound)?);
+                }
+            }
+            Ok(records)
+        }
+
+        fn event_from_row(row: &$row) -> Result<TxEvent, Error> {
+            Ok(TxEvent {
+                state: TxState::from_name(&col::<String>(row, "state")?)
+                    .ok_or(Error::Stored("state"))?,
+                at: time_col(row, "at")?,
+            })
+        }
+
         async fn load_events(conn: &mut $conn, id: i64) -> Result<Vec<TxEvent>, Error> {
             let rows = sqlx::query(
                 "SELECT state, at FROM toss_tx_event WHERE tx_row = $1 ORDER BY id",
@@ -219,15 +270,7 @@ macro_rules! sql_store {
             .fetch_all(&mut *conn)
             .await
             .map_err(db(READ))?;
-            rows.iter()
-                .map(|r| {
-                    Ok(TxEvent {
-                        state: TxState::from_name(&col::<String>(r, "state")?)
-                            .ok_or(Error::Stored("state"))?,
-                        at: time_col(r, "at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(event_from_row).collect()
         }
 
         async fn move_to(
@@ -807,12 +850,12 @@ macro_rules! sql_store {
                 if let Some(before) = created_before {
                     query = query.bind(before);
                 }
-                let ids = query.fetch_all(&mut *conn).await.map_err(db(READ))?;
-                let mut records = Vec::with_capacity(ids.len());
-                for row in &ids {
-                    records.push(load_id(&mut conn, col::<i64>(row, "id")?).await?);
-                }
-                Ok(records)
+                let rows = query.fetch_all(&mut *conn).await.map_err(db(READ))?;
+                let ids = rows
+                    .iter()
+                    .map(|row| col::<i64>(row, "id"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                load_ids(&mut conn, &ids).await
             }
 
             async fn claim_unfinished(
@@ -846,10 +889,8 @@ macro_rules! sql_store {
                     picked.push((col::<i64>(row, "due")?, col::<i64>(row, "id")?));
                 }
                 picked.sort_unstable();
-                let mut records = Vec::with_capacity(picked.len());
-                for (_, id) in picked {
-                    records.push(load_id(&mut tx, id).await?);
-                }
+                let ids: Vec<i64> = picked.into_iter().map(|(_, id)| id).collect();
+                let records = load_ids(&mut tx, &ids).await?;
                 tx.commit().await.map_err(db(OP))?;
                 Ok(records)
             }

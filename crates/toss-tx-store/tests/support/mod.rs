@@ -52,6 +52,7 @@ macro_rules! conformance {
             wake_contract,
             claim_unfinished_orders_by_next_check,
             list_filter_and_order,
+            list_many_keeps_order_and_events,
             list_created_before,
             purge_keeps_proof,
             purge_keeps_result_without_proof,
@@ -1168,6 +1169,39 @@ pub async fn claim_unfinished_disjoint<B: Backend>(b: &B) {
     );
     let union: HashSet<_> = sa.union(&sb).cloned().collect();
     assert_eq!(union, all, "every unfinished record was claimed");
+}
+
+/// More records than one statement loads: order and events survive the chunks.
+pub async fn list_many_keeps_order_and_events<B: Backend>(b: &B) {
+    let s = b.open().await;
+    const N: usize = 1_100;
+    for i in 0..N {
+        let name = format!("many-{i:04}");
+        if i % 3 == 0 {
+            let tx = requested(&s, &name, at(1)).await;
+            s.record_status(&tx, TxState::InProgress, at(2))
+                .await
+                .unwrap();
+        } else {
+            s.begin_intent(&key(&name), b"s", at(0)).await.unwrap();
+        }
+    }
+    let all = s
+        .list(&ListFilter::new().limit(u32::try_from(N).unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), N);
+    for (n, record) in all.iter().enumerate() {
+        let i = N - 1 - n;
+        assert!(
+            record
+                .idempotency_key
+                .as_str()
+                .ends_with(&format!("many-{i:04}"))
+        );
+        let expected = if i % 3 == 0 { 3 } else { 1 };
+        assert_eq!(record.events.len(), expected, "record {i}");
+    }
 }
 
 pub async fn list_filter_and_order<B: Backend>(b: &B) {
