@@ -1177,7 +1177,7 @@ pub async fn list_many_keeps_order_and_events<B: Backend>(b: &B) {
     const N: usize = 1_100;
     for i in 0..N {
         let name = format!("many-{i:04}");
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             let tx = requested(&s, &name, at(1)).await;
             s.record_status(&tx, TxState::InProgress, at(2))
                 .await
@@ -1199,7 +1199,7 @@ pub async fn list_many_keeps_order_and_events<B: Backend>(b: &B) {
                 .as_str()
                 .ends_with(&format!("many-{i:04}"))
         );
-        let expected = if i % 3 == 0 { 3 } else { 1 };
+        let expected = if i.is_multiple_of(3) { 3 } else { 1 };
         assert_eq!(record.events.len(), expected, "record {i}");
     }
 }
