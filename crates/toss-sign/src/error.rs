@@ -392,6 +392,18 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The client's own refusal of a result fetch the provider would refuse, made without a
+    /// call (by the in-memory ledger or the transaction store).
+    pub(crate) fn refused_locally(tx_id: &TxId, limit: ResultLimit) -> Self {
+        Self::ResultLimit {
+            tx_id: tx_id.clone(),
+            limit,
+            refused_locally: true,
+        }
+    }
+}
+
 fn describe(code: &ErrorCode, reason: Option<&str>) -> String {
     match reason {
         Some(reason) if !reason.is_empty() => format!("{code} ({reason})"),

@@ -50,11 +50,7 @@ impl ResultLedger {
         } else {
             return Ok(());
         };
-        Err(Error::ResultLimit {
-            tx_id: tx_id.clone(),
-            limit,
-            refused_locally: true,
-        })
+        Err(Error::refused_locally(tx_id, limit))
     }
 
     /// Counts a successful fetch; now and then forgets transactions completed more than a

@@ -87,11 +87,7 @@ impl Client {
         match store.count_fetch(lease, self.inner.clock.now()).await {
             Ok(_) => {}
             Err(toss_tx_store::Error::FetchLimit) => {
-                return Err(Error::ResultLimit {
-                    tx_id: tx_id.clone(),
-                    limit: ResultLimit::FetchedTwice,
-                    refused_locally: true,
-                });
+                return Err(Error::refused_locally(tx_id, ResultLimit::FetchedTwice));
             }
             Err(toss_tx_store::Error::Conflict(toss_tx_store::ConflictKind::ResultStored)) => {
                 let record = store
@@ -317,11 +313,7 @@ fn refuse_spent(record: &TxRecord, tx_id: &TxId) -> Result<(), Error> {
     } else {
         return Ok(());
     };
-    Err(Error::ResultLimit {
-        tx_id: tx_id.clone(),
-        limit,
-        refused_locally: true,
-    })
+    Err(Error::refused_locally(tx_id, limit))
 }
 
 /// Records a state seen; a store that fails here loses nothing (the next look sees it
