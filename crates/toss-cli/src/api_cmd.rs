@@ -36,8 +36,8 @@ pub(crate) async fn request(args: RequestArgs) -> CommandResult {
     // The request is checked first: bad input is named before any setting is looked at.
     let request = signature_request(args)?;
     let client = client_with_store(store.location())?;
-    let requested = client.request_signature(&request).await?;
     if !wait {
+        let requested = client.request_signature(&request).await?;
         return Ok(requested_json(&requested)?.to_string());
     }
     let on_change = |status: &SignStatus| {
@@ -45,10 +45,9 @@ pub(crate) async fn request(args: RequestArgs) -> CommandResult {
         // Progress only: a closed stderr must not stop the wait.
         let _ = writeln!(std::io::stderr().lock(), "status: {status}");
     };
-    client
-        .wait(&requested.tx_id, client.poll_policy(), on_change)
+    let signed = client
+        .sign_and_wait(&request, client.poll_policy(), on_change)
         .await?;
-    let signed = client.result(&requested.tx_id).await?;
     Ok(result_json(&client, &signed, false)?.to_string())
 }
 
