@@ -337,7 +337,9 @@ impl Reconciler {
 
     /// Passes until `shutdown` completes: between passes that found nothing it sleeps the
     /// idle interval, or until [`notify_returned`](Self::notify_returned) wakes it. A store
-    /// that fails is logged and tried again after the idle interval.
+    /// that fails is logged and tried again after the idle interval. `shutdown` is looked at
+    /// between passes: a pass under way is finished first, so that its claims are released
+    /// and its work reported.
     ///
     /// # Errors
     ///
@@ -358,23 +360,35 @@ impl Reconciler {
         mut on_pass: impl FnMut(&Pass) + Send,
     ) -> Result<(), Error> {
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut stopping = false;
         loop {
-            let busy = tokio::select! {
-                biased;
-                _ = &mut shutdown => return Ok(()),
-                pass = self.run_once() => match pass {
-                    Ok(pass) => {
-                        if pass.claimed > 0 || pass.outcome_unknown > 0 {
-                            on_pass(&pass);
-                        }
-                        pass.claimed > 0
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "reconciler pass failed");
-                        false
-                    }
-                },
+            // A pass under way is finished, not dropped, when `shutdown` completes: dropping
+            // it would leave its claims to lapse and its work unreported. A pass is bounded by
+            // the request timeouts and the status budget.
+            let pass = self.run_once();
+            let mut pass = std::pin::pin!(pass);
+            let outcome = loop {
+                tokio::select! {
+                    biased;
+                    outcome = &mut pass => break outcome,
+                    _ = &mut shutdown, if !stopping => stopping = true,
+                }
             };
+            let busy = match outcome {
+                Ok(pass) => {
+                    if pass.claimed > 0 || pass.outcome_unknown > 0 {
+                        on_pass(&pass);
+                    }
+                    pass.claimed > 0
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "reconciler pass failed");
+                    false
+                }
+            };
+            if stopping {
+                return Ok(());
+            }
             if busy {
                 continue;
             }
