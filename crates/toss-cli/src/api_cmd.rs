@@ -354,8 +354,8 @@ mod tests {
         assert_eq!(
             args.state,
             [
-                toss_tx_store::TxState::ResultStored,
-                toss_tx_store::TxState::InProgress
+                toss_runtime::tx::TxState::ResultStored,
+                toss_runtime::tx::TxState::InProgress
             ]
         );
         assert!(Cli::try_parse_from(["tosscert", "tx", "list", "--state", "done"]).is_err());

@@ -401,17 +401,17 @@ pub(crate) struct TxListArgs {
     /// Only records in this state (repeatable): intent, outcome_unknown, requested,
     /// in_progress, completed, expired, result_stored, failed.
     #[arg(long, value_name = "STATE", value_parser = tx_state)]
-    pub(crate) state: Vec<toss_tx_store::TxState>,
+    pub(crate) state: Vec<toss_runtime::tx::TxState>,
     /// At most this many records.
     #[arg(long, default_value_t = 100)]
     pub(crate) limit: u32,
 }
 
 /// A state by its stored name; `-` may stand for `_`.
-fn tx_state(text: &str) -> Result<toss_tx_store::TxState, String> {
+fn tx_state(text: &str) -> Result<toss_runtime::tx::TxState, String> {
     let name = text.trim().to_ascii_lowercase().replace('-', "_");
-    toss_tx_store::TxState::from_name(&name).ok_or_else(|| {
-        let names: Vec<&str> = toss_tx_store::TxState::ALL
+    toss_runtime::tx::TxState::from_name(&name).ok_or_else(|| {
+        let names: Vec<&str> = toss_runtime::tx::TxState::ALL
             .iter()
             .map(|s| s.as_str())
             .collect();

@@ -149,7 +149,7 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
         .tx_store()
         .await?
         .ok_or("the client has no transaction store")?
-        .get_by_tx_id(&toss_sign::tx_store::TxId::new(signed.tx_id.as_str())?)
+        .get_by_tx_id(&toss_sign::runtime::tx::TxId::new(signed.tx_id.as_str())?)
         .await?
         .and_then(|record| record.proof)
         .ok_or("the store holds no proof of the transaction")?;

@@ -176,7 +176,7 @@ fn durable(location: &str, prefix: Option<&str>, flows: usize) -> Result<Durable
         None => format!("load-{:012x}", random_u64() >> 16),
     };
     // The longest key of the run, checked before anything is sent.
-    toss_sign::tx_store::IdempotencyKey::new(format!("{key_prefix}-{flows}"))
+    toss_sign::runtime::tx::IdempotencyKey::new(format!("{key_prefix}-{flows}"))
         .map_err(|e| format!("--key-prefix makes keys that are not valid: {e}"))?;
     Ok(Durable {
         location: location.to_owned(),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use toss_sign::tx_store::{ListFilter, Proof, TxId, TxRecord, TxStore};
+use toss_sign::runtime::tx::{ListFilter, Proof, TxId, TxRecord, TxStore};
 use toss_sign::{Pass, Reconciler, Schedule};
 
 use crate::backend::client_with_store;

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::{CLIENT_ID, Killed, SIGNER, Serve, Served, TempDir, lines_of};
-use toss_tx_store::{IdempotencyKey, ListFilter, TxRecord, TxState, TxStore};
+use toss_runtime::tx::{IdempotencyKey, ListFilter, TxRecord, TxState, TxStore};
 
 const CRASH_LINE: &str = "toss-cert crash point: ";
 const IN_FLIGHT: &str = "is being sent by another caller";

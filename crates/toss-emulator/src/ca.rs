@@ -28,7 +28,7 @@ use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
-use crate::clock::add;
+use crate::clock::saturating_add as add;
 use crate::rsa_signer::RsaSigner;
 
 /// The size of the CA's and the users' RSA keys.

@@ -287,7 +287,8 @@ impl fmt::Debug for EmulatorConfig {
 /// ```no_run
 /// # async fn demo() -> Result<(), toss_emulator::Error> {
 /// use std::time::Duration;
-/// use toss_emulator::{Emulator, ManualClock, UserBehaviour};
+/// use toss_emulator::clock::ManualClock;
+/// use toss_emulator::{Emulator, UserBehaviour};
 ///
 /// let clock = ManualClock::new();
 /// let emulator = Emulator::builder()

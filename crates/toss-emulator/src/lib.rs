@@ -34,7 +34,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use toss_emulator::{Emulator, ManualClock, UserBehaviour};
+//! use toss_emulator::clock::ManualClock;
+//! use toss_emulator::{Emulator, UserBehaviour};
 //!
 //! let clock = ManualClock::new();
 //! let emulator = Emulator::builder()
@@ -99,8 +100,8 @@
 //!
 //! # Time
 //!
-//! Status is computed from timestamps when it is queried. With a [`ManualClock`] a test
-//! moves time with [`ManualClock::advance`] and never sleeps; the one background task (the
+//! Status is computed from timestamps when it is queried. With a [`ManualClock`](clock::ManualClock) a test
+//! moves time with [`ManualClock::advance`](clock::ManualClock::advance) and never sleeps; the one background task (the
 //! sweeper, below) reads the same clock.
 //!
 //! # Memory
@@ -154,7 +155,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod ca;
-mod clock;
 mod cms_sign;
 mod config;
 mod error;
@@ -167,7 +167,6 @@ mod state;
 mod stats;
 mod user;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     ControlAccess, DEFAULT_BACKLOG, DEFAULT_BODY_LIMIT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
     DEFAULT_CONCURRENCY_LIMIT, DEFAULT_EXPIRE_SECONDS, DEFAULT_HEADER_READ_TIMEOUT,
@@ -178,3 +177,4 @@ pub use error::Error;
 pub use listing::{ClientActivity, RetainedBecause, TransactionList, TransactionSummary};
 pub use server::{Emulator, EmulatorHandle, VERSION_HEADER};
 pub use stats::Stats;
+pub use toss_runtime::clock;

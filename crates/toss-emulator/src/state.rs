@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use toss_model::{DocType, SignatureType};
 use zeroize::Zeroizing;
 
-use crate::clock::add;
+use crate::clock::saturating_add as add;
 use crate::user::{SimulatedUser, Stage};
 
 /// Which configured client a token or transaction belongs to (its index in the list).

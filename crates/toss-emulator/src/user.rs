@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use toss_model::SignStatus;
 use zeroize::Zeroizing;
 
-use crate::clock::add;
+use crate::clock::saturating_add as add;
 use crate::config::UserBehaviour;
 use crate::state::Signer;
 

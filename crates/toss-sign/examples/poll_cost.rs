@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use time::macros::date;
 use toss_emulator::{Emulator, EmulatorHandle, UserBehaviour};
-use toss_sign::tx_store::{MemoryTxStore, SqliteTxStore, TxStore};
+use toss_sign::runtime::tx::TxStore;
+use toss_sign::tx_store::{MemoryTxStore, SqliteTxStore};
 use toss_sign::{
     Client, ClientBuilder, DataKey, Document, Environment, PollPolicy, Reconciler, Schedule,
     SignatureRequest, Signer,
@@ -228,8 +229,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
 /// Waits (at most 10 minutes) until the store holds `users` results, looking twice a
 /// second with one query, so that watching costs the store next to nothing.
 async fn wait_for_results(store: &dyn TxStore, users: usize) -> Result<(), Box<dyn Error>> {
-    let filter = toss_sign::tx_store::ListFilter::new()
-        .state(toss_sign::tx_store::TxState::ResultStored)
+    let filter = toss_sign::runtime::tx::ListFilter::new()
+        .state(toss_sign::runtime::tx::TxState::ResultStored)
         .limit(u32::try_from(users)?);
     let deadline = Instant::now() + Duration::from_secs(600);
     while store.list(&filter).await?.len() < users {
@@ -244,7 +245,7 @@ async fn wait_for_results(store: &dyn TxStore, users: usize) -> Result<(), Box<d
 /// When the result of `tx` was stored: its `result_stored` event (the store's clock is the
 /// wall clock).
 async fn result_stored_at(store: &dyn TxStore, tx: &str) -> Result<OffsetDateTime, Box<dyn Error>> {
-    let id = toss_sign::tx_store::TxId::new(tx)?;
+    let id = toss_sign::runtime::tx::TxId::new(tx)?;
     let record = store
         .get_by_tx_id(&id)
         .await?
@@ -252,7 +253,7 @@ async fn result_stored_at(store: &dyn TxStore, tx: &str) -> Result<OffsetDateTim
     record
         .events
         .iter()
-        .find(|event| event.state == toss_sign::tx_store::TxState::ResultStored)
+        .find(|event| event.state == toss_sign::runtime::tx::TxState::ResultStored)
         .map(|event| event.at)
         .ok_or_else(|| "a result was not stored".into())
 }

@@ -17,15 +17,16 @@ use toss_model::{
 };
 use tracing::Instrument as _;
 
-use crate::clock::Clock;
 use crate::credentials::{ClientSecret, Environment};
 use crate::error::{Error, Operation};
 use crate::poll::PollPolicy;
 use crate::request::{SignatureRequest, SignatureRequested, SignatureStatus};
 use crate::signed::SignedDocument;
 use crate::token::TokenManager;
+use toss_runtime::clock::Clock;
 
 use self::api::Transport;
+pub(crate) use self::api::transport_outcome;
 use self::ledger::ResultLedger;
 
 /// The Toss Cert client. Cheap to clone (an `Arc` inside), `Send` and `Sync`: build one and
@@ -198,7 +199,7 @@ impl Client {
                     }
                     // The transaction goes on whatever the network does; keep polling
                     // until the deadline rather than give up on a blip.
-                    Err(error) if error.is_transient() => {
+                    Err(error) if self.is_transient(&error) => {
                         tracing::debug!(%error, "status unavailable; polling on");
                     }
                     Err(error) => return Err(error),
@@ -362,7 +363,7 @@ impl Client {
     ///
     /// [`Error::Auth`] when the credentials are refused; transport, decode and token
     /// store errors.
-    pub async fn access_token(&self) -> Result<crate::token::AccessToken, Error> {
+    pub async fn access_token(&self) -> Result<toss_runtime::token::AccessToken, Error> {
         self.inner.tokens.token(|| self.inner.fetch_token()).await
     }
 
@@ -373,7 +374,7 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::Store`] when the location cannot be opened.
-    pub async fn tx_store(&self) -> Result<Option<Arc<dyn toss_tx_store::TxStore>>, Error> {
+    pub async fn tx_store(&self) -> Result<Option<Arc<dyn toss_runtime::tx::TxStore>>, Error> {
         match &self.inner.durable {
             Some(durable) => Ok(Some(durable.store.get().await?.clone())),
             None => Ok(None),
@@ -451,5 +452,20 @@ impl Client {
             .sessions
             .generate_with(self.inner.algorithm)
             .map_err(|source| Error::Crypto { operation, source })
+    }
+}
+
+impl Client {
+    /// Whether `error` may pass when the same idempotent call is made again, as this
+    /// client's retry classifiers judge it.
+    fn is_transient(&self, error: &Error) -> bool {
+        error.retry_outcome().is_some_and(|outcome| {
+            crate::error::transient(
+                self.inner
+                    .transport
+                    .retry()
+                    .classify(&toss_runtime::retry::Attempt::new(1, true, outcome)),
+            )
+        })
     }
 }

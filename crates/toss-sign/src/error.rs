@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use toss_model::{ErrorCode, TxId};
+use toss_runtime::retry::{Attempt, Outcome, RetryAction, RetryClassifiers, RetryReason};
 
 /// What the client was doing when it failed.
 #[non_exhaustive]
@@ -198,7 +199,7 @@ pub enum Error {
         tx_id: Option<TxId>,
         /// The store's error.
         #[source]
-        source: toss_tx_store::Error,
+        source: toss_runtime::tx::Error,
     },
 
     /// The sign request of this idempotency key may have reached the provider without its
@@ -320,17 +321,15 @@ impl Error {
         matches!(self, Self::Verification { .. })
     }
 
-    /// Whether the same call may succeed if simply made again later: no response, an
-    /// HTTP 5xx or 429, a response cut short, or a provider code marked retryable. The
-    /// state of the transaction is unknown, not refused.
+    /// Whether the same call may succeed if simply made again later, as the default retry
+    /// classifiers (`toss_runtime::retry`) judge an idempotent call: no response, HTTP
+    /// 429, 500, 502, 503 or 504, a response cut short, or a provider code marked
+    /// retryable. The state of the transaction is unknown, not refused.
     #[must_use]
     pub fn is_transient(&self) -> bool {
-        match self {
-            Self::Transport { .. } | Self::Decode { .. } => true,
-            Self::Http { status, .. } => *status >= 500 || *status == 429,
-            Self::Provider { code, status, .. } => code.is_retryable() || *status >= 500,
-            _ => false,
-        }
+        self.retry_outcome().is_some_and(|outcome| {
+            transient(RetryClassifiers::default().classify(&Attempt::new(1, true, outcome)))
+        })
     }
 
     /// The provider's error code, when it sent one.
@@ -393,6 +392,22 @@ impl Error {
 }
 
 impl Error {
+    /// What the failed attempt came to, in the retry policy's words; `None` for errors
+    /// that are not about an attempt.
+    pub(crate) fn retry_outcome(&self) -> Option<Outcome> {
+        match self {
+            Self::Transport { source, .. } => source
+                .downcast_ref::<toss_transport::TransportError>()
+                .map(crate::client::transport_outcome),
+            Self::Http { status, .. } => Some(Outcome::response(*status)),
+            Self::Provider { status, code, .. } => {
+                Some(Outcome::response(*status).with_provider_code(Some(code.clone())))
+            }
+            Self::Decode { status, .. } => Some(Outcome::response(*status).with_unreadable_body()),
+            _ => None,
+        }
+    }
+
     /// The client's own refusal of a result fetch the provider would refuse, made without a
     /// call (by the in-memory ledger or the transaction store).
     pub(crate) fn refused_locally(tx_id: &TxId, limit: ResultLimit) -> Self {
@@ -402,6 +417,14 @@ impl Error {
             refused_locally: true,
         }
     }
+}
+
+/// Whether a classifier's verdict says the call may pass when made again.
+pub(crate) fn transient(action: RetryAction) -> bool {
+    matches!(
+        action,
+        RetryAction::RetryIndicated(RetryReason::Transient | RetryReason::Throttled)
+    )
 }
 
 fn describe(code: &ErrorCode, reason: Option<&str>) -> String {

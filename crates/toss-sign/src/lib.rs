@@ -4,7 +4,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod clock;
 mod crash;
 mod credentials;
 mod error;
@@ -15,9 +14,6 @@ mod signed;
 mod token;
 
 pub use client::{Client, ClientBuilder, TossCertClient};
-#[cfg(any(test, feature = "test-util"))]
-pub use clock::ManualClock;
-pub use clock::{Clock, SystemClock};
 pub use credentials::{ClientSecret, Environment};
 pub use error::{BoxError, Error, Operation, ResultLimit};
 pub use poll::PollPolicy;
@@ -27,11 +23,16 @@ pub use request::{
     Signer, Trigger,
 };
 pub use signed::{Person, SignedDoc, SignedDocument};
-pub use token::{AccessToken, InMemoryTokenStore, RefreshLock, TokenStore};
 
 pub use toss_crypto::{Algorithm, CryptoProvider, DataKey, DataKeyRing, Session, SessionGenerator};
 pub use toss_model::{ResultResponse, SignStatus, TxId};
+pub use toss_runtime as runtime;
+#[cfg(any(test, feature = "test-util"))]
+pub use toss_runtime::clock::ManualClock;
+pub use toss_runtime::clock::{Clock, SystemClock};
+pub use toss_runtime::retry::{RetryBudget, RetryPolicy};
+pub use toss_runtime::token::{AccessToken, InMemoryTokenStore, RefreshLock, TokenStore};
+pub use toss_runtime::tx::TxStore;
 pub use toss_signed_doc::TrustAnchors;
-pub use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};
+pub use toss_transport::{HttpTransport, SharedHttpTransport};
 pub use toss_tx_store as tx_store;
-pub use toss_tx_store::TxStore;

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 use toss_model::{SignStatus, TxId};
-use toss_tx_store::{ListFilter, TxRecord, TxState, TxStore};
+use toss_runtime::tx::{ListFilter, TxRecord, TxState, TxStore};
 
 use self::budget::Budget;
 use crate::client::Client;
@@ -497,9 +497,9 @@ impl Reconciler {
     async fn after_error(
         &self,
         store: &dyn TxStore,
-        lease: &toss_tx_store::Lease,
+        lease: &toss_runtime::tx::Lease,
         tx_id: &TxId,
-        stored_id: &toss_tx_store::TxId,
+        stored_id: &toss_runtime::tx::TxId,
         error: Error,
         status_call: bool,
     ) -> Outcome {
@@ -559,7 +559,7 @@ impl Reconciler {
     async fn defer(
         &self,
         store: &dyn TxStore,
-        lease: &toss_tx_store::Lease,
+        lease: &toss_runtime::tx::Lease,
         until: OffsetDateTime,
     ) {
         if let Err(error) = store.defer(lease, until, self.now()).await {
@@ -567,7 +567,7 @@ impl Reconciler {
         }
     }
 
-    async fn release(&self, store: &dyn TxStore, lease: &toss_tx_store::Lease) {
+    async fn release(&self, store: &dyn TxStore, lease: &toss_runtime::tx::Lease) {
         if let Err(error) = store.release_lease(lease).await {
             tracing::debug!(%error, "could not release a claim; it lapses by itself");
         }

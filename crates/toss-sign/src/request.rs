@@ -171,7 +171,7 @@ pub struct SignatureRequest {
     title: String,
     encrypt_document: bool,
     expires_in: Option<Duration>,
-    idempotency_key: Option<toss_tx_store::IdempotencyKey>,
+    idempotency_key: Option<toss_runtime::tx::IdempotencyKey>,
 }
 
 impl SignatureRequest {
@@ -180,10 +180,10 @@ impl SignatureRequest {
     pub fn idempotency_key(&self) -> Option<&str> {
         self.idempotency_key
             .as_ref()
-            .map(toss_tx_store::IdempotencyKey::as_str)
+            .map(toss_runtime::tx::IdempotencyKey::as_str)
     }
 
-    pub(crate) fn idempotency_key_value(&self) -> Option<&toss_tx_store::IdempotencyKey> {
+    pub(crate) fn idempotency_key_value(&self) -> Option<&toss_runtime::tx::IdempotencyKey> {
         self.idempotency_key.as_ref()
     }
 
@@ -415,7 +415,7 @@ impl SignatureRequestBuilder {
         let idempotency_key = self
             .idempotency_key
             .map(|key| {
-                toss_tx_store::IdempotencyKey::new(key).map_err(|_| {
+                toss_runtime::tx::IdempotencyKey::new(key).map_err(|_| {
                     Error::Config(
                         "the idempotency key must be 1 to 255 printable ASCII characters \
                          without spaces"

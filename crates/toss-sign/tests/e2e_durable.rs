@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use e2e::*;
 use toss_emulator::{EmulatorHandle, UserBehaviour};
-use toss_sign::tx_store::{IdempotencyKey, MemoryTxStore, TxState, TxStore};
+use toss_sign::runtime::tx::{IdempotencyKey, TxState, TxStore};
+use toss_sign::tx_store::MemoryTxStore;
 use toss_sign::{
     Client, DataKey, DataKeyRing, Document, Error, Reconciler, Schedule, SignatureRequest, Trigger,
     TxId,
@@ -51,9 +52,9 @@ fn results_served(handle: &EmulatorHandle, tx: &TxId) -> u32 {
         .unwrap()
 }
 
-async fn record(store: &dyn TxStore, tx: &TxId) -> toss_sign::tx_store::TxRecord {
+async fn record(store: &dyn TxStore, tx: &TxId) -> toss_sign::runtime::tx::TxRecord {
     store
-        .get_by_tx_id(&toss_sign::tx_store::TxId::new(tx.as_str()).unwrap())
+        .get_by_tx_id(&toss_sign::runtime::tx::TxId::new(tx.as_str()).unwrap())
         .await
         .unwrap()
         .unwrap()
@@ -212,7 +213,7 @@ async fn a_fetch_counted_but_not_stored_leaves_exactly_one_more() {
         .tx_id;
     wait_completed(&client, &tx).await;
     // A process counted a fetch and died before storing what came back.
-    let stored_id = toss_sign::tx_store::TxId::new(tx.as_str()).unwrap();
+    let stored_id = toss_sign::runtime::tx::TxId::new(tx.as_str()).unwrap();
     let now = time::OffsetDateTime::now_utc();
     let lease = store
         .acquire_lease(&stored_id, "dead", Duration::from_secs(1), now)

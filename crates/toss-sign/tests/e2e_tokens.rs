@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use e2e::*;
-use toss_emulator::{ManualClock, UserBehaviour};
+use toss_emulator::UserBehaviour;
+use toss_emulator::clock::ManualClock;
 use toss_sign::SignStatus;
 use toss_signed_doc::Expected;
 
@@ -98,7 +99,7 @@ async fn a_token_the_emulator_no_longer_accepts_is_replaced_for_every_call() {
     .await;
     // The client's clock stands still: it believes every token it has is fresh.
     let client = builder_for(&handle)
-        .clock(Arc::new(EmulatorTime(ManualClock::new())))
+        .clock(Arc::new(ManualClock::new()))
         .build()
         .unwrap();
     let expire_tokens = || emulator_clock.advance(LIFETIME + Duration::from_secs(1));
@@ -163,7 +164,7 @@ async fn concurrent_callers_with_a_refused_token_fetch_one_new_token() {
     )
     .await;
     let client = builder_for(&handle)
-        .clock(Arc::new(EmulatorTime(ManualClock::new())))
+        .clock(Arc::new(ManualClock::new()))
         .build()
         .unwrap();
     let tx = client

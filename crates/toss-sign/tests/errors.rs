@@ -40,12 +40,19 @@ const CODES: [&str; 13] = [
 async fn each_provider_code_is_a_provider_error_with_its_code() {
     for code in CODES {
         let provider = Provider::new();
-        provider.respond(STATUS, fail(200, code));
+        // A status call is idempotent: the codes marked retryable are sent again up to the
+        // policy's 3 attempts, every other code is final.
+        let retryable = ["CE0001", "CE0002"].contains(&code);
+        let attempts = if retryable { 3 } else { 1 };
+        for _ in 0..attempts {
+            provider.respond(STATUS, fail(200, code));
+        }
         let error = client(&provider).status(&tx()).await.unwrap_err();
         assert!(error.is_api(), "{code}: {error:?}");
         assert_eq!(error.code().map(|c| c.as_str()), Some(code));
         assert_eq!(error.tx_id(), Some(&tx()));
-        assert_eq!(provider.requests(STATUS).len(), 1, "{code} is not resent");
+        assert_eq!(error.is_transient(), retryable, "{code}");
+        assert_eq!(provider.requests(STATUS).len(), attempts, "{code}");
         let Error::Provider { reason, .. } = &error else {
             panic!("{code}: {error:?}");
         };
@@ -104,9 +111,16 @@ async fn malformed_json_is_a_decode_error() {
         "",
     ] {
         let provider = Provider::new();
-        provider.respond(STATUS, raw(200, body));
+        for _ in 0..3 {
+            provider.respond(STATUS, raw(200, body));
+        }
         let error = client(&provider).status(&tx()).await.unwrap_err();
         assert!(error.is_decode(), "{body}: {error:?}");
+        assert_eq!(
+            provider.requests(STATUS).len(),
+            3,
+            "idempotent: sent 3 times"
+        );
         assert_eq!(error.status(), Some(200));
     }
 }
@@ -114,18 +128,32 @@ async fn malformed_json_is_a_decode_error() {
 #[tokio::test]
 async fn http_500_with_a_fail_body_keeps_the_providers_code() {
     let provider = Provider::new();
-    provider.respond(STATUS, fail(500, "CE0001"));
+    for _ in 0..3 {
+        provider.respond(STATUS, fail(500, "CE0001"));
+    }
     let error = client(&provider).status(&tx()).await.unwrap_err();
     assert_eq!(error.code().map(|c| c.as_str()), Some("CE0001"));
     assert_eq!(error.status(), Some(500));
+    assert_eq!(
+        provider.requests(STATUS).len(),
+        3,
+        "idempotent: sent 3 times"
+    );
 }
 
 #[tokio::test]
 async fn http_500_without_a_body_is_an_http_error() {
     for body in ["", "<html>Internal Server Error</html>"] {
         let provider = Provider::new();
-        provider.respond(STATUS, raw(500, body));
+        for _ in 0..3 {
+            provider.respond(STATUS, raw(500, body));
+        }
         let error = client(&provider).status(&tx()).await.unwrap_err();
+        assert_eq!(
+            provider.requests(STATUS).len(),
+            3,
+            "idempotent: sent 3 times"
+        );
         assert!(
             matches!(error, Error::Http { status: 500, .. }),
             "{error:?}"

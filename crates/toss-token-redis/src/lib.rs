@@ -1,4 +1,4 @@
-//! A [`TokenStore`](toss_sign::TokenStore) on Redis, so that every process of a service
+//! A [`TokenStore`](toss_runtime::token::TokenStore) on Redis, so that every process of a service
 //! shares one Toss Cert access token.
 //!
 //! The provider asks clients not to issue a new token while one is valid. With the
@@ -34,7 +34,7 @@
 //! - Refreshing takes the lock `toss-cert:<namespace>:token-lock` with
 //!   `SET NX PX <ttl>` and a random fencing value; only the holder releases it (a Lua
 //!   script compares the value before deleting). A holder that dies leaves the lock to
-//!   expire after its TTL ([`toss_sign::ClientBuilder::token_lock_ttl`]), after which
+//!   expire after its TTL (the client's `token_lock_ttl`), after which
 //!   another process takes over.
 //! - Dropping a refused token is a compare-and-set (Lua), so a process never deletes a
 //!   newer token another one stored.
@@ -47,9 +47,9 @@
 //!   Linux a connection whose data goes unacknowledged (a peer gone without a reset) is
 //!   dropped after four timeouts (at least 4 s), and so replaced too.
 //! - A stored value this crate cannot read (another format, garbage) counts as no token:
-//!   [`get`](toss_sign::TokenStore::get) logs a warning (never the value) and answers
+//!   [`get`](toss_runtime::token::TokenStore::get) logs a warning (never the value) and answers
 //!   `None`, so that the client fetches a token and overwrites it, and
-//!   [`compare_and_set`](toss_sign::TokenStore::compare_and_set) from `None` replaces it.
+//!   [`compare_and_set`](toss_runtime::token::TokenStore::compare_and_set) from `None` replaces it.
 //! - The Redis expiry is computed from the system clock, as is the client's by default.
 //!
 //! # When Redis is down

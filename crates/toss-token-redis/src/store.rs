@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncConnectionConfig, Script};
 use time::OffsetDateTime;
-use toss_sign::{AccessToken, BoxError, RefreshLock, TokenStore};
+use toss_runtime::BoxError;
+use toss_runtime::token::{AccessToken, RefreshLock, TokenStore};
 
 use crate::error::Error;
 

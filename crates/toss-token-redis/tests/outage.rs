@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 use support::{RedisServer, namespace};
 use time::OffsetDateTime;
 use time::macros::date;
-use toss_emulator::{Emulator, ManualClock, UserBehaviour};
+use toss_emulator::clock::ManualClock;
+use toss_emulator::{Emulator, UserBehaviour};
 use toss_sign::{
     Client, Clock, Document, Environment, SignatureRequest, Signer, TokenStore, Trigger,
 };

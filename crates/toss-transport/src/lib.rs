@@ -13,14 +13,9 @@
 //! # #[cfg(feature = "reqwest")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), toss_transport::TransportError> {
-//! use toss_transport::{
-//!     HttpRequest, HttpTransport, ReqwestTransport, Retry, RetryPolicy, TransportSettings,
-//! };
+//! use toss_transport::{HttpRequest, HttpTransport, ReqwestTransport, TransportSettings};
 //!
-//! let transport = Retry::new(
-//!     ReqwestTransport::new(&TransportSettings::default())?,
-//!     RetryPolicy::default(),
-//! );
+//! let transport = ReqwestTransport::new(&TransportSettings::default())?;
 //! let request = HttpRequest::post("https://cert.toss.im/api/v2/sign/user/auth/id/status")
 //!     .bearer_auth("<access token>")
 //!     .json(r#"{"txId":"…"}"#)
@@ -40,10 +35,11 @@
 //!   was sent (DNS, connect, an invalid request); otherwise the server may have acted on
 //!   the request. Predicates ([`is_timeout`](TransportError::is_timeout),
 //!   [`is_connect`](TransportError::is_connect), …) refine it.
-//! - **Retries that cannot duplicate a signature push.** [`Retry`] resends a request
-//!   that never connected, any request answered 429 (after `Retry-After`), and, only
-//!   when the request is marked [idempotent](HttpRequestBuilder::idempotent), one that
-//!   timed out, was reset or was answered 502, 503 or 504.
+//! - **One attempt per send.** A transport never sends a request twice: whether to send
+//!   again is the caller's decision (the client's retry policy, in `toss-runtime`), made
+//!   from the error's phase, and the request carries its
+//!   [attempt number](HttpRequestBuilder::attempt) and
+//!   [idempotency](HttpRequestBuilder::idempotent) for the transport's span.
 //! - **No cleartext to remote hosts, no unbounded bodies.** Both backends refuse plain
 //!   `http` to any host but loopback (`127.0.0.0/8`, `::1`, `localhost`) before resolving
 //!   or connecting anything
@@ -80,8 +76,8 @@
 //!
 //! `http` and `bytes` for the request and response types (the vocabulary every Rust
 //! HTTP stack shares), `async-trait` for an object-safe async trait, `tokio` for timers,
-//! `tracing` for spans and `fastrand` for backoff jitter (no cryptographic randomness is
-//! needed there). The backends read bodies through `http-body-util`'s `Limited` (with
+//! `tracing` for spans and `fastrand` for the fault-injecting test transport's seeded
+//! draws. The backends read bodies through `http-body-util`'s `Limited` (with
 //! `http-body` for its trait), both already in the tree through reqwest and hyper.
 
 #![forbid(unsafe_code)]
@@ -94,7 +90,6 @@ mod error;
 pub mod mock;
 mod request;
 mod response;
-mod retry;
 mod settings;
 #[cfg(feature = "test-util")]
 pub mod test_util;
@@ -110,7 +105,6 @@ pub use error::{InvalidRequest, TransportError};
 pub use http;
 pub use request::{HttpRequest, HttpRequestBuilder};
 pub use response::HttpResponse;
-pub use retry::{Retry, RetryPolicy, RetryPolicyBuilder};
 pub use settings::{
     DEFAULT_MAX_RESPONSE_BODY, Proxy, TransportSettings, TransportSettingsBuilder, USER_AGENT,
 };

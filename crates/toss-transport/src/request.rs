@@ -85,13 +85,9 @@ impl HttpRequest {
         self.idempotent
     }
 
-    /// Which attempt this is, starting at 1; set by [`Retry`](crate::Retry).
+    /// Which attempt of its call this is, starting at 1 (recorded in the span).
     pub fn attempt(&self) -> u32 {
         self.attempt
-    }
-
-    pub(crate) fn set_attempt(&mut self, attempt: u32) {
-        self.attempt = attempt;
     }
 
     /// Method, URL, headers and body, for a backend that builds its own request from them.
@@ -178,6 +174,15 @@ impl HttpRequestBuilder {
     pub fn idempotent(self, idempotent: bool) -> Self {
         self.with(|request| {
             request.idempotent = idempotent;
+            Ok(())
+        })
+    }
+
+    /// Which attempt of its call this request is, from 1, for the transport's span. The
+    /// caller that sends again sets it. Defaults to 1.
+    pub fn attempt(self, attempt: u32) -> Self {
+        self.with(|request| {
+            request.attempt = attempt.max(1);
             Ok(())
         })
     }

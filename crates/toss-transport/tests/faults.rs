@@ -12,9 +12,7 @@ use toss_transport::http::StatusCode;
 use toss_transport::test_util::{
     Fault, FaultStats, FaultyTransport, FaultyTransportBuilder, FnTransport, transport_fn,
 };
-use toss_transport::{
-    HttpRequest, HttpResponse, HttpTransport, Retry, RetryPolicy, TransportError,
-};
+use toss_transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};
 
 const BODY: &str = "0123456789";
 
@@ -349,46 +347,4 @@ async fn clones_share_the_generator_and_the_counts() {
     assert_eq!(single.history(), faulty.history());
     assert!(format!("{faulty:?}").contains("FaultyTransport"));
     let _ = faulty.inner();
-}
-
-#[tokio::test(start_paused = true)]
-async fn the_retry_layer_above_it_resends_what_is_safe() {
-    let (inner, calls) = server();
-    let faulty = FaultyTransport::builder()
-        .seed(11)
-        .drop_rate(0.3)
-        .server_error_rate(0.3)
-        .reset_after_send_rate(0.3)
-        .build(inner);
-    let retry = Retry::new(
-        faulty.clone(),
-        RetryPolicy::builder()
-            .max_attempts(20)
-            .initial_backoff(Duration::from_millis(1))
-            .max_backoff(Duration::from_millis(2))
-            .build(),
-    );
-    // Idempotent: retried through every fault until it gets through.
-    let idempotent = HttpRequest::post("http://127.0.0.1:9/status")
-        .idempotent(true)
-        .build()
-        .unwrap();
-    for _ in 0..20 {
-        assert_eq!(retry.send(idempotent.clone()).await.unwrap().body(), BODY);
-    }
-    // Not idempotent: a reset after sending is never resent, so the server sees each
-    // request at most once.
-    let before = calls.load(Ordering::SeqCst);
-    let mut sent = 0;
-    for _ in 0..50 {
-        if let Err(error) = retry.send(request()).await {
-            assert!(error.may_have_been_sent() || error.never_connected());
-        }
-        sent += 1;
-    }
-    let delivered = calls.load(Ordering::SeqCst) - before;
-    assert!(
-        delivered <= sent,
-        "{delivered} deliveries for {sent} requests"
-    );
 }

@@ -7,9 +7,7 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use toss_transport::{
-    HttpRequest, HttpTransport, Proxy, ReqwestTransport, Retry, RetryPolicy, TransportSettings,
-};
+use toss_transport::{HttpRequest, HttpTransport, Proxy, ReqwestTransport, TransportSettings};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -46,10 +44,7 @@ async fn no_bearer_token_query_or_body_is_recorded() {
 
     let addr = support::http_server().await;
     let settings = TransportSettings::builder().proxy(Proxy::none()).build();
-    let transport = Retry::new(
-        ReqwestTransport::new(&settings).unwrap(),
-        RetryPolicy::default(),
-    );
+    let transport = ReqwestTransport::new(&settings).unwrap();
     let request = HttpRequest::post(&format!("http://{addr}/echo?clientSecret=QUERY-SECRET"))
         .bearer_auth("BEARER-SECRET-7f3a")
         .json(r#"{"userName":"PERSONAL-DATA"}"#)

@@ -1,38 +1,12 @@
-//! A durable store of Toss Cert signing transactions, so that nothing is lost across
-//! crashes, restarts and a fleet of processes.
+//! Durable stores of Toss Cert signing transactions — in memory, SQLite and PostgreSQL —
+//! so that nothing is lost across crashes, restarts and a fleet of processes.
 //!
-//! The provider's API document asks that every `txId`, and every `signedDoc` with its
-//! txId, be kept; it serves the result of a signature at most twice, within 60 minutes.
-//! This crate keeps, per signing transaction, what a client needs to never lose one:
-//!
-//! - the caller's **idempotency key** (unique), so that a retried handler finds its
-//!   transaction instead of sending the user a second request;
-//! - the **txId**, once the provider gave it, with the provider's **answer** to the sign
-//!   request (opaque bytes, so that a retry hands back the same app links), and a **state** with every change and its
-//!   time ([`TxState`], [`TxEvent`]); an intent whose send may have reached the provider
-//!   without its answer is marked [`TxState::OutcomeUnknown`] and never resent, and one
-//!   certainly never sent can be abandoned ([`TxStore::abandon_intent`]) to free its key;
-//! - the **result fetch count**, counted before each fetch is sent, under a fleet-wide
-//!   [`Lease`] with a fencing token, so no txId is fetched a third time;
-//! - the **result body as received** and a **request summary**, both opaque bytes;
-//! - the **proof** ([`Proof`]: signedDoc, document hash, completion time, verification
-//!   report), readable, and with it an **outbox** entry the application reads at least
-//!   once;
-//! - a **poll schedule** for the reconciler ([`TxStore::defer`], [`TxStore::wake`]):
-//!   [`TxStore::claim_unfinished`] skips a record until its next check is due;
-//! - created and updated times, and when personal data was purged.
-//!
-//! It depends on no other crate of this SDK: the client (`toss-sign`) writes through the
-//! [`TxStore`] trait, and a backend compiles without the client.
-//!
-//! # No plaintext personal data
-//!
-//! The store never sees plaintext personal data. The summary, the answer and the result
-//! body are bytes the caller has already sealed (encrypted under its own data key); the store
-//! keeps and returns them untouched, and [`Debug`] shows only their lengths.
-//! [`TxStore::purge_personal_data`] erases them after a retention period while keeping
-//! the proof. Keys, txIds and proofs are stored readable: keys must not carry personal
-//! data.
+//! The trait they implement, [`TxStore`], and the values it
+//! keeps ([`TxRecord`], [`TxState`],
+//! [`Lease`], …) live in `toss-runtime`'s
+//! [`tx`](toss_runtime::tx) module, beside the client's other runtime policy: this crate
+//! holds only the backends, and the client (`toss-sign`) writes through the trait. A
+//! backend compiles without the client.
 //!
 //! # Backends
 //!
@@ -85,10 +59,10 @@
 //!   aws-lc-rs: the TLS stack and the crypto library the rest of the workspace already uses
 //!   (reqwest, toss-crypto), so a fleet's database link is encrypted and verified without a
 //!   second TLS implementation.
-//! - `async-trait`: [`TxStore`] is used as `Arc<dyn TxStore>` by the client, which
-//!   native `async fn` in traits does not allow yet.
-//! - `thiserror` for the error type and `time` for [`time::OffsetDateTime`], as in the
-//!   rest of the workspace.
+//! - `toss-runtime`: the trait and its values.
+//! - `async-trait`: the backends implement the trait as it is declared (`Arc<dyn TxStore>`
+//!   needs it).
+//! - `time` for [`time::OffsetDateTime`], as in the rest of the workspace.
 //! - `tempfile` (optional, feature `test-util`): the directory of a
 //!   `testing::PostgresServer`, removed on drop.
 //! - Tests only: `tokio`, `tempfile` (a directory per SQLite file).
@@ -103,10 +77,11 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), toss_tx_store::Error> {
+//! # async fn main() -> Result<(), toss_runtime::tx::Error> {
 //! use std::time::Duration;
 //! use time::OffsetDateTime;
-//! use toss_tx_store::{Begin, IdempotencyKey, MemoryTxStore, TxId, TxState, TxStore};
+//! use toss_runtime::tx::{Begin, IdempotencyKey, TxId, TxState, TxStore};
+//! use toss_tx_store::MemoryTxStore;
 //!
 //! let store = MemoryTxStore::new();
 //! let now = OffsetDateTime::now_utc();
@@ -144,21 +119,19 @@
 mod backend;
 mod error;
 mod location;
-mod store;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod time_util;
-mod types;
+
+// The trait and its values, in scope for the backends as `crate::…`.
+use toss_runtime::tx::{
+    Begin, Error, IdempotencyKey, Lease, ListFilter, OutboxEntry, Proof, TxEvent, TxId, TxRecord,
+    TxState, TxStore,
+};
 
 pub use backend::memory::MemoryTxStore;
 #[cfg(feature = "postgres")]
 pub use backend::postgres::{PostgresTxStore, PostgresTxStoreBuilder};
 #[cfg(feature = "sqlite")]
 pub use backend::sqlite::{SqliteTxStore, SqliteTxStoreBuilder};
-pub use error::{ConflictKind, Error, InvalidKind};
 pub use location::open_location;
-pub use store::TxStore;
-pub use types::{
-    Begin, IdempotencyKey, Lease, ListFilter, MAX_KEY_LEN, MAX_TX_ID_LEN, OutboxEntry, Proof,
-    TxEvent, TxId, TxRecord, TxState,
-};

@@ -6,11 +6,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, InvalidKind};
 
-/// `t` without its sub-microsecond part.
-pub(crate) fn truncate(t: OffsetDateTime) -> OffsetDateTime {
-    let nanos = t.nanosecond();
-    t.replace_nanosecond(nanos - nanos % 1_000).unwrap_or(t)
-}
+pub(crate) use toss_runtime::tx::to_store_precision as truncate;
 
 /// Microseconds since the Unix epoch.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

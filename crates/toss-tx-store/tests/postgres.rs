@@ -8,8 +8,9 @@ mod support;
 
 use std::future::Future;
 
+use toss_runtime::tx::Error;
+use toss_tx_store::PostgresTxStore;
 use toss_tx_store::testing::PostgresServer;
-use toss_tx_store::{Error, PostgresTxStore};
 
 struct Postgres {
     server: PostgresServer,
@@ -94,7 +95,7 @@ async fn open_location_picks_postgres_for_a_url() {
     let store = toss_tx_store::open_location(&server.url()).await.unwrap();
     let t = support::requested(&*store, "a", support::at(0)).await;
     let direct = PostgresTxStore::connect(&server.url()).await.unwrap();
-    use toss_tx_store::TxStore as _;
+    use toss_runtime::tx::TxStore as _;
     assert!(direct.get_by_tx_id(&t).await.unwrap().is_some());
     assert!(format!("{store:?}").contains("PostgresTxStore"));
 }
@@ -155,7 +156,7 @@ async fn races_stay_clean_under_a_serializable_default() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_row_locked_elsewhere_fails_after_the_lock_timeout() {
     use sqlx::Connection as _;
-    use toss_tx_store::{TxState, TxStore as _};
+    use toss_runtime::tx::{TxState, TxStore as _};
     let server = PostgresServer::start().await;
     let store = PostgresTxStore::builder(&server.url())
         .lock_timeout(std::time::Duration::from_millis(200))
@@ -197,7 +198,7 @@ async fn a_row_locked_elsewhere_fails_after_the_lock_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_connections_are_encrypted_and_verified() {
     use sqlx::Row as _;
-    use toss_tx_store::TxStore as _;
+    use toss_runtime::tx::TxStore as _;
 
     let server = PostgresServer::start_with_tls().await;
     let url = format!(
@@ -206,7 +207,7 @@ async fn tls_connections_are_encrypted_and_verified() {
         server.ca_certificate().display()
     );
     let store = PostgresTxStore::connect(&url).await.unwrap();
-    let key = toss_tx_store::IdempotencyKey::new("tls-1").unwrap();
+    let key = toss_runtime::tx::IdempotencyKey::new("tls-1").unwrap();
     let begin = store
         .begin_intent(&key, b"sealed", time::OffsetDateTime::now_utc())
         .await

@@ -10,7 +10,8 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use sqlx::Connection as _;
-use toss_tx_store::{Error, SqliteTxStore, TxStore};
+use toss_runtime::tx::{Error, TxStore};
+use toss_tx_store::SqliteTxStore;
 
 struct Sqlite {
     _dir: tempfile::TempDir,

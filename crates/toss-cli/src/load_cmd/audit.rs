@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 use toss_emulator::{TransactionList, TransactionSummary};
-use toss_sign::tx_store::{ListFilter, TxRecord, TxState, TxStore};
+use toss_sign::runtime::tx::{ListFilter, TxRecord, TxState, TxStore};
 use toss_sign::{Client, Reconciler, Schedule, SignStatus, TxId};
 
 /// What the audit found. `lost`, `third_fetches`, `duplicate_sign_requests` and

@@ -22,7 +22,7 @@ use toss_model::{
 use zeroize::Zeroizing;
 
 use super::{Fail, answer, authorize, parse_json, timestamp};
-use crate::clock::add;
+use crate::clock::saturating_add as add;
 use crate::cms_sign::{self, Content};
 use crate::server::AppState;
 use crate::state::{

@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::Sha256;
 use toss_model::{FormError, GrantType, Scope, TokenRequest, TokenResponse};
 
-use crate::clock::add;
+use crate::clock::saturating_add as add;
 use crate::server::AppState;
 use crate::stats::Counter;
 

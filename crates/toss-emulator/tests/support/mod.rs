@@ -6,7 +6,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use toss_crypto::{Session, SessionGenerator};
-use toss_emulator::{Emulator, EmulatorHandle, ManualClock, UserBehaviour};
+use toss_emulator::clock::ManualClock;
+use toss_emulator::{Emulator, EmulatorHandle, UserBehaviour};
 use toss_model::{DocType, RequestType, SignRequest, SignatureType, TriggerType};
 
 /// The person most tests sign as.

@@ -2,21 +2,22 @@
 
 mod transport;
 
-pub(crate) use transport::{Transport, TransportConfig};
+pub(crate) use transport::{Transport, TransportConfig, transport_outcome};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use toss_model::{ApiError, Envelope, ErrorCode, TokenRequest, TokenResponse, TxId};
+use toss_runtime::retry::{Decision, Outcome};
+use toss_runtime::token::AccessToken;
 
 use self::transport::{Body, RawResponse};
 use super::Inner;
 use crate::error::{Error, Operation, ResultLimit};
-use crate::token::AccessToken;
 
 impl Inner {
     /// Sends `request` to `operation`'s endpoint with a bearer token and returns the
-    /// `success` object. A refused token (HTTP 401 or CE1000) is dropped, replaced and the
-    /// call sent once more; that refresh is not a retry of the transport's.
+    /// `success` object, sending it again as the retry strategy decides (a refused token
+    /// is replaced once, which is not a retry).
     pub(super) async fn call<Req, Resp>(
         &self,
         operation: Operation,
@@ -42,67 +43,111 @@ impl Inner {
         Req: Serialize + Sync,
         Resp: DeserializeOwned,
     {
-        // Shared, not copied, if the call is sent again with a new token.
-        let body = bytes::Bytes::from(
+        // Shared, not copied, by every attempt.
+        let body = Body::Json(bytes::Bytes::from(
             serde_json::to_vec(request)
                 .map_err(|e| Error::Config(format!("cannot encode the {operation}: {e}")))?,
-        );
+        ));
         let url = join(self.environment.api_base(), operation.path());
-        let mut refreshed = false;
+        let mut retries = self.transport.retry().call();
         loop {
             let token = self.tokens.token(|| self.fetch_token()).await?;
-            let response = self
+            let sent = self
                 .transport
                 .send(
                     operation,
                     &url,
                     Some(token.expose_secret()),
-                    Body::Json(body.clone()),
+                    body.clone(),
+                    retries.attempt(),
                 )
-                .await?;
-            match decode::<Resp>(operation, &response, tx_id) {
-                Decoded::TokenRefused(error) => {
-                    if refreshed {
-                        return Err(error);
-                    }
+                .await;
+            let (result, outcome) = match sent {
+                Ok(response) => {
+                    let (result, outcome) = decode::<Resp>(operation, &response, tx_id);
+                    (result.map(|success| (success, response.body)), outcome)
+                }
+                Err((error, outcome)) => (Err(error), outcome),
+            };
+            match retries.decide(operation.is_idempotent(), outcome) {
+                Decision::RefreshToken => {
                     tracing::debug!(%operation, "access token refused; fetching a new one");
                     self.tokens.invalidate(&token).await?;
-                    refreshed = true;
                 }
-                Decoded::Done(result) => return result.map(|success| (success, response.body)),
+                Decision::RetryAfter(delay) => {
+                    tracing::debug!(%operation, delay_ms = millis(delay), "sending again");
+                    tokio::time::sleep(delay).await;
+                }
+                _ => {
+                    if result.is_ok() {
+                        retries.succeeded();
+                    }
+                    return result;
+                }
             }
         }
     }
 
-    /// `POST /token` with the client credentials.
+    /// `POST /token` with the client credentials, sent again as the retry strategy
+    /// decides (it is idempotent).
     pub(super) async fn fetch_token(&self) -> Result<AccessToken, Error> {
         let form = TokenRequest::new(self.client_id.as_str(), self.client_secret.expose_secret())
             .to_form()
             .map_err(|e| Error::Config(format!("cannot encode the token request: {e}")))?;
+        let body = Body::Form(bytes::Bytes::copy_from_slice(form.as_bytes()));
         let url = join(self.environment.oauth_base(), Operation::Token.path());
-        let response = self
-            .transport
-            .send(
-                Operation::Token,
-                &url,
-                None,
-                Body::Form(bytes::Bytes::copy_from_slice(form.as_bytes())),
-            )
-            .await?;
-        match response.status {
-            200..=299 => {
-                let token: TokenResponse =
-                    serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
-                        operation: Operation::Token,
-                        status: response.status,
-                        source: Box::new(e),
-                    })?;
-                Ok(AccessToken::new(
+        let mut retries = self.transport.retry().call();
+        loop {
+            let sent = self
+                .transport
+                .send(
+                    Operation::Token,
+                    &url,
+                    None,
+                    body.clone(),
+                    retries.attempt(),
+                )
+                .await;
+            let (result, outcome) = match sent {
+                Ok(response) => self.read_token(&response),
+                Err((error, outcome)) => (Err(error), outcome),
+            };
+            match retries.decide(Operation::Token.is_idempotent(), outcome) {
+                // Refused credentials are final: there is no token to replace.
+                Decision::RetryAfter(delay) => {
+                    tracing::debug!(delay_ms = millis(delay), "asking for a token again");
+                    tokio::time::sleep(delay).await;
+                }
+                _ => {
+                    if result.is_ok() {
+                        retries.succeeded();
+                    }
+                    return result;
+                }
+            }
+        }
+    }
+
+    fn read_token(&self, response: &RawResponse) -> (Result<AccessToken, Error>, Outcome) {
+        let outcome = Outcome::response(response.status).with_retry_after(response.retry_after);
+        let result = match response.status {
+            200..=299 => match serde_json::from_slice::<TokenResponse>(&response.body) {
+                Ok(token) => Ok(AccessToken::new(
                     token.access_token(),
                     self.clock.now(),
                     token.expires_in(),
-                ))
-            }
+                )),
+                Err(e) => {
+                    return (
+                        Err(Error::Decode {
+                            operation: Operation::Token,
+                            status: response.status,
+                            source: Box::new(e),
+                        }),
+                        outcome.with_unreadable_body(),
+                    );
+                }
+            },
             400 | 401 | 403 => Err(Error::Auth {
                 status: response.status,
             }),
@@ -111,55 +156,60 @@ impl Inner {
                 status,
                 tx_id: None,
             }),
-        }
+        };
+        (result, outcome)
     }
 }
 
-pub(crate) enum Decoded<T> {
-    Done(Result<T, Error>),
-    TokenRefused(Error),
-}
-
-/// Reads a service response: the envelope when there is one, the HTTP status otherwise.
+/// Reads a service response: the envelope when there is one, the HTTP status otherwise;
+/// and what it came to, for the retry strategy.
 pub(crate) fn decode<T: DeserializeOwned>(
     operation: Operation,
     response: &RawResponse,
     tx_id: Option<&TxId>,
-) -> Decoded<T> {
+) -> (Result<T, Error>, Outcome) {
     let status = response.status;
+    let outcome = Outcome::response(status).with_retry_after(response.retry_after);
     match serde_json::from_slice::<Envelope<T>>(&response.body) {
         Ok(envelope) => match envelope.into_result() {
-            Ok(success) => Decoded::Done(Ok(success)),
+            Ok(success) => (Ok(success), outcome),
             Err(toss_model::EnvelopeError::Api(api)) => {
-                let error = provider_error(operation, status, api, tx_id);
-                if status == 401 || matches!(error.code(), Some(code) if code.needs_new_token()) {
-                    Decoded::TokenRefused(error)
-                } else {
-                    Decoded::Done(Err(error))
-                }
+                let code = api.error_code().clone();
+                (
+                    Err(provider_error(operation, status, api, tx_id)),
+                    outcome.with_provider_code(Some(code)),
+                )
             }
-            Err(other) => Decoded::Done(Err(Error::Decode {
+            Err(other) => (
+                Err(Error::Decode {
+                    operation,
+                    status,
+                    source: Box::new(other),
+                }),
+                outcome.with_unreadable_body(),
+            ),
+        },
+        Err(_) if !(200..300).contains(&status) => (
+            Err(Error::Http {
                 operation,
                 status,
-                source: Box::new(other),
-            })),
-        },
-        Err(_) if status == 401 => Decoded::TokenRefused(Error::Http {
-            operation,
-            status,
-            tx_id: tx_id.cloned(),
-        }),
-        Err(_) if !(200..300).contains(&status) => Decoded::Done(Err(Error::Http {
-            operation,
-            status,
-            tx_id: tx_id.cloned(),
-        })),
-        Err(e) => Decoded::Done(Err(Error::Decode {
-            operation,
-            status,
-            source: Box::new(e),
-        })),
+                tx_id: tx_id.cloned(),
+            }),
+            outcome,
+        ),
+        Err(e) => (
+            Err(Error::Decode {
+                operation,
+                status,
+                source: Box::new(e),
+            }),
+            outcome.with_unreadable_body(),
+        ),
     }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Maps the codes with a meaning of their own to their variants; keeps every other code

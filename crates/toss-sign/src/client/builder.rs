@@ -4,18 +4,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use toss_crypto::{Algorithm, CryptoProvider, DataKey, DataKeyRing, SessionGenerator};
-use toss_transport::{HttpTransport, RetryPolicy, SharedHttpTransport};
+use toss_runtime::clock::{Clock, SystemClock};
+use toss_runtime::retry::{RetryBudget, RetryPolicy};
+use toss_runtime::token::{InMemoryTokenStore, TokenStore};
+use toss_transport::{HttpTransport, SharedHttpTransport};
 
 use super::api::Transport;
 use super::ledger::ResultLedger;
 use super::{Client, Inner};
-use crate::clock::{Clock, SystemClock};
 use crate::credentials::{ClientSecret, Environment};
 use crate::error::Error;
 use crate::poll::PollPolicy;
-use crate::token::{
-    DEFAULT_LOCK_TTL, DEFAULT_STORE_TIMEOUT, InMemoryTokenStore, TokenManager, TokenStore,
-};
+use crate::token::{DEFAULT_LOCK_TTL, DEFAULT_STORE_TIMEOUT, TokenManager};
 
 /// Builds a [`Client`]. Setters take and return the builder; every error waits for
 /// [`build`](Self::build).
@@ -130,11 +130,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Which failed calls are sent again, and after how long. Defaults to
-    /// [`RetryPolicy::default`]: 3 attempts. Whatever the policy, a sign request or a
+    /// How many attempts a call may take, and how long to wait between them. Defaults to
+    /// [`RetryPolicy::default`]: 3 attempts. Which failures are sent again is the retry
+    /// classifiers' (`toss_runtime::retry`): whatever the policy, a sign request or a
     /// result fetch that may have reached the provider is never sent twice.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.transport.retry = policy;
+        self
+    }
+
+    /// The budget every retry of this client draws from: give several clients one to
+    /// bound their retries together. Defaults to a budget of the client's own
+    /// ([`RetryBudget::default`]: 500 tokens, 5 a retry, 10 after a timeout).
+    pub fn retry_budget(mut self, budget: Arc<RetryBudget>) -> Self {
+        self.transport.retry_budget = Some(budget);
         self
     }
 
@@ -216,7 +225,7 @@ impl ClientBuilder {
     /// recorded. Needs a [`data_key`](Self::data_key). Share one store between the
     /// processes of a fleet (`toss-tx-store`'s PostgreSQL backend) so they share its
     /// leases and counts.
-    pub fn store(mut self, store: Arc<dyn toss_tx_store::TxStore>) -> Self {
+    pub fn store(mut self, store: Arc<dyn toss_runtime::tx::TxStore>) -> Self {
         self.store = Some(super::durable::StoreHandle::Ready(store));
         self
     }

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use toss_model::{SignStatus, TxId};
-use toss_tx_store::TxState;
+use toss_runtime::tx::TxState;
 
 use crate::error::Error;
 
@@ -38,10 +38,10 @@ const WRITE_ATTEMPTS: u32 = 4;
 const WRITE_PAUSE: Duration = Duration::from_millis(250);
 
 /// Runs `write` until it succeeds or [`WRITE_ATTEMPTS`] are spent.
-pub(crate) async fn write_with_retry<T, F, Fut>(mut write: F) -> Result<T, toss_tx_store::Error>
+pub(crate) async fn write_with_retry<T, F, Fut>(mut write: F) -> Result<T, toss_runtime::tx::Error>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, toss_tx_store::Error>>,
+    Fut: Future<Output = Result<T, toss_runtime::tx::Error>>,
 {
     let mut attempt = 1;
     loop {
@@ -58,7 +58,7 @@ where
 }
 
 /// Whether a store error may pass by itself (the database, not the request, failed).
-fn is_retryable(error: &toss_tx_store::Error) -> bool {
+fn is_retryable(error: &toss_runtime::tx::Error) -> bool {
     error.is_database()
 }
 
@@ -75,14 +75,16 @@ pub(crate) fn state_of(status: &SignStatus) -> Option<TxState> {
 
 /// The store's txId of a provider txId; the store refuses ids with characters the provider
 /// never uses.
-pub(crate) fn store_tx_id(tx_id: &TxId) -> Result<toss_tx_store::TxId, Error> {
-    toss_tx_store::TxId::new(tx_id.as_str()).map_err(|source| Error::Store {
+pub(crate) fn store_tx_id(tx_id: &TxId) -> Result<toss_runtime::tx::TxId, Error> {
+    toss_runtime::tx::TxId::new(tx_id.as_str()).map_err(|source| Error::Store {
         tx_id: Some(tx_id.clone()),
         source,
     })
 }
 
-pub(crate) fn store_error(tx_id: Option<&TxId>) -> impl FnOnce(toss_tx_store::Error) -> Error + '_ {
+pub(crate) fn store_error(
+    tx_id: Option<&TxId>,
+) -> impl FnOnce(toss_runtime::tx::Error) -> Error + '_ {
     move |source| Error::Store {
         tx_id: tx_id.cloned(),
         source,
@@ -91,7 +93,7 @@ pub(crate) fn store_error(tx_id: Option<&TxId>) -> impl FnOnce(toss_tx_store::Er
 
 /// When the provider answered the sign request, as the store saw it: the `requested`
 /// event, or the intent's time for a record that never saw one.
-pub(crate) fn requested_at(record: &toss_tx_store::TxRecord) -> time::OffsetDateTime {
+pub(crate) fn requested_at(record: &toss_runtime::tx::TxRecord) -> time::OffsetDateTime {
     record
         .events
         .iter()

@@ -8,9 +8,9 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::{AccessToken, RefreshLock, TokenStore};
-use crate::clock::Clock;
 use crate::error::{BoxError, Error};
+use toss_runtime::clock::Clock;
+use toss_runtime::token::{AccessToken, RefreshLock, TokenStore};
 
 #[derive(Debug)]
 pub(crate) struct TokenManager {
@@ -323,8 +323,8 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::clock::ManualClock;
-    use crate::token::InMemoryTokenStore;
+    use toss_runtime::clock::ManualClock;
+    use toss_runtime::token::InMemoryTokenStore;
 
     fn manager(clock: Arc<ManualClock>) -> Arc<TokenManager> {
         Arc::new(TokenManager::new(
@@ -335,7 +335,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_hundred_cold_callers_share_one_fetch() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let manager = manager(clock.clone());
         let fetches = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
@@ -365,7 +365,7 @@ mod tests {
 
     #[tokio::test]
     async fn refreshes_ahead_of_expiry_and_after_invalidation() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let manager = manager(clock.clone());
         let fetches = AtomicUsize::new(0);
         let fetch = || async {
@@ -388,7 +388,7 @@ mod tests {
 
     #[tokio::test]
     async fn invalidating_an_old_token_keeps_a_newer_one() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let manager = manager(clock.clone());
         let old = AccessToken::new("old", clock.now(), Duration::from_secs(600));
         let new = manager
@@ -459,7 +459,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn waits_for_the_lock_holders_token_instead_of_fetching() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(LockedElsewhere::refusing_once());
         let manager = TokenManager::with_settings(
             store.clone(),
@@ -494,7 +494,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn takes_over_when_the_holder_dies() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(LockedElsewhere::refusing_once());
         let ttl = Duration::from_secs(5);
         let manager = TokenManager::with_settings(store, clock.clone(), ttl, DEFAULT_STORE_TIMEOUT);
@@ -587,7 +587,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_fresh_local_token_is_used_without_the_store() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(Probe::default());
         let manager = TokenManager::new(store.clone(), clock.clone());
         let fetches = AtomicUsize::new(0);
@@ -624,7 +624,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_token_is_not_taken_back_from_the_store() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(InMemoryTokenStore::new());
         let manager = TokenManager::new(store.clone(), clock.clone());
         // The store keeps times to the millisecond: the refused copy and the stored one
@@ -649,7 +649,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_failing_store_fails_no_call() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(Probe::default());
         store.failing.store(true, Ordering::SeqCst);
         let manager = TokenManager::new(store.clone(), clock.clone());
@@ -690,7 +690,7 @@ mod tests {
 
     /// A manager whose store hangs on every call, giving up on it after `timeout`.
     fn behind_a_hung_store(timeout: Duration) -> (Arc<ManualClock>, Arc<Probe>, Arc<TokenManager>) {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(Probe::default());
         store.hanging.store(true, Ordering::SeqCst);
         let manager = Arc::new(TokenManager::with_settings(
@@ -736,7 +736,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_store_failing_during_the_lock_wait_is_left_out() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         let store = Arc::new(LockedElsewhere::refusing_once());
         let ttl = Duration::from_secs(5);
         let manager =
@@ -817,7 +817,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_token_fetched_alone_never_replaces_a_stored_one() {
-        let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 00:00 UTC)));
+        let clock = Arc::new(ManualClock::starting_at(datetime!(2026-11-24 00:00 UTC)));
         for theirs in [None, Some("theirs")] {
             let store = Arc::new(LockedElsewhere {
                 inner: InMemoryTokenStore::new(),

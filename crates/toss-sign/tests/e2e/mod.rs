@@ -1,5 +1,5 @@
 //! Shared helpers of the end-to-end tests: a real `toss-emulator` on 127.0.0.1, a client
-//! pointed at it over real HTTP, a client clock that reads the emulator's manual clock, and
+//! pointed at it over real HTTP, the emulator's manual clock shared with the client, and
 //! the offline check of a `signedDoc` against the emulator's test CA.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -7,11 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use time::OffsetDateTime;
 use time::macros::date;
-use toss_emulator::{EmulatorBuilder, EmulatorHandle, ManualClock, UserBehaviour};
+use toss_emulator::clock::ManualClock;
+use toss_emulator::{EmulatorBuilder, EmulatorHandle, UserBehaviour};
 use toss_sign::{
-    Client, ClientBuilder, Clock, Document, Environment, PollPolicy, RetryPolicy, SignatureRequest,
+    Client, ClientBuilder, Document, Environment, PollPolicy, RetryPolicy, SignatureRequest,
     SignedDocument, Signer, Trigger,
 };
 use toss_signed_doc::{Expected, Report, TrustAnchors, Verifier};
@@ -25,17 +25,6 @@ pub(crate) const BIRTHDAY: time::Date = date!(1993 - 03 - 24);
 
 /// How long any single wait may take before a test gives up: generous, for a loaded machine.
 pub(crate) const WAIT_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The client's [`Clock`] reading the emulator's [`ManualClock`] (or any other manual clock),
-/// so that client and emulator agree on token lifetimes and the 60-minute window.
-#[derive(Debug, Clone)]
-pub(crate) struct EmulatorTime(pub(crate) ManualClock);
-
-impl Clock for EmulatorTime {
-    fn now(&self) -> OffsetDateTime {
-        toss_emulator::Clock::now(&self.0)
-    }
-}
 
 /// The session-key backend: aws-lc when compiled in (required when both are), RustCrypto
 /// otherwise.
@@ -90,7 +79,7 @@ pub(crate) fn builder_for(handle: &EmulatorHandle) -> ClientBuilder {
 pub(crate) fn client(handle: &EmulatorHandle) -> Client {
     let builder = builder_for(handle);
     match handle.clock() {
-        Some(clock) => builder.clock(Arc::new(EmulatorTime(clock.clone()))),
+        Some(clock) => builder.clock(Arc::new(clock.clone())),
         None => builder,
     }
     .build()

@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
-use time::OffsetDateTime;
 use time::macros::datetime;
 use toss_crypto::{Session, SessionOpener};
 use toss_model::{ApiError, Envelope, ErrorCode, PersonalData, ResultResponse, Timestamp};
-use toss_sign::{Client, Clock, Environment, RetryPolicy};
+use toss_sign::{Client, Environment, ManualClock, RetryPolicy};
 use toss_transport::http::StatusCode;
 use toss_transport::test_util::{FnTransport, transport_fn};
 use toss_transport::{HttpRequest, HttpResponse, TransportError};
@@ -132,24 +131,13 @@ impl Provider {
     }
 }
 
-/// A clock tests move by hand.
-#[derive(Debug)]
-pub struct TestClock(Mutex<OffsetDateTime>);
+/// A clock tests move by hand, at a fixed start.
+pub struct TestClock;
 
 impl TestClock {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self(Mutex::new(datetime!(2026-11-25 09:00 +09:00))))
-    }
-
-    pub fn advance(&self, by: Duration) {
-        let mut now = self.0.lock().unwrap();
-        *now += by;
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap()
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> Arc<ManualClock> {
+        Arc::new(ManualClock::starting_at(datetime!(2026-11-25 09:00 +09:00)))
     }
 }
 
@@ -157,7 +145,7 @@ pub fn client(provider: &Provider) -> Client {
     client_with_clock(provider, TestClock::new())
 }
 
-pub fn client_with_clock(provider: &Provider, clock: Arc<TestClock>) -> Client {
+pub fn client_with_clock(provider: &Provider, clock: Arc<ManualClock>) -> Client {
     Client::builder()
         .client_id("test_client")
         .client_secret("test_secret")

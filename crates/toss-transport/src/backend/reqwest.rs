@@ -44,7 +44,7 @@ impl ReqwestTransport {
             .timeout(settings.request_timeout())
             .user_agent(settings.user_agent())
             .redirect(reqwest::redirect::Policy::none())
-            // Retries are `Retry`'s, which knows what is idempotent; reqwest's own would
+            // Retries are the caller's, which knows what is idempotent; reqwest's own would
             // also copy every request in case it resends it.
             .retry(reqwest::retry::never());
         builder = match settings.proxy().kind() {

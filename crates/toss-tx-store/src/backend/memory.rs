@@ -417,7 +417,7 @@ impl TxStore for MemoryTxStore {
             .values()
             .rev()
             .filter(|r| filter.matches_record(&r.record))
-            .take(usize::try_from(filter.limit).unwrap_or(usize::MAX))
+            .take(usize::try_from(filter.limit_value()).unwrap_or(usize::MAX))
             .map(|r| r.record.clone())
             .collect())
     }

@@ -832,11 +832,11 @@ macro_rules! sql_store {
             async fn list(&self, filter: &ListFilter) -> Result<Vec<TxRecord>, Error> {
                 let mut conn = self.pool.acquire().await.map_err(db(READ))?;
                 let mut conditions = Vec::new();
-                if !filter.states.is_empty() {
-                    conditions.push(format!("state IN ({})", state_list(&filter.states)));
+                if !filter.states().is_empty() {
+                    conditions.push(format!("state IN ({})", state_list(filter.states())));
                 }
                 // `$2` is bound only when it is used: PostgreSQL refuses a bind too many.
-                let created_before = filter.created_before.map(to_micros).transpose()?;
+                let created_before = filter.created_before_value().map(to_micros).transpose()?;
                 if created_before.is_some() {
                     conditions.push("created_at < $2".to_owned());
                 }
@@ -846,7 +846,7 @@ macro_rules! sql_store {
                     format!("WHERE {}", conditions.join(" AND "))
                 };
                 let sql = format!("SELECT id FROM toss_tx {condition} ORDER BY id DESC LIMIT $1");
-                let mut query = sqlx::query(&sql).bind(limit_i64(filter.limit));
+                let mut query = sqlx::query(&sql).bind(limit_i64(filter.limit_value()));
                 if let Some(before) = created_before {
                     query = query.bind(before);
                 }

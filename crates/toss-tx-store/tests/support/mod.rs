@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 use time::macros::datetime;
-use toss_tx_store::{
+use toss_runtime::tx::{
     Begin, ConflictKind, Error, IdempotencyKey, InvalidKind, ListFilter, Proof, TxId, TxState,
     TxStore,
 };
@@ -1252,7 +1252,7 @@ pub async fn list_created_before<B: Backend>(b: &B) {
     s.begin_intent(&key("edge"), b"s", at(10)).await.unwrap();
     s.begin_intent(&key("young"), b"s", at(20)).await.unwrap();
     requested(&s, "sent", at(0)).await;
-    let keys = |records: Vec<toss_tx_store::TxRecord>| -> Vec<String> {
+    let keys = |records: Vec<toss_runtime::tx::TxRecord>| -> Vec<String> {
         records
             .iter()
             .map(|r| r.idempotency_key.as_str().to_owned())

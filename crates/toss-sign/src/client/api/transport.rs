@@ -1,13 +1,15 @@
-//! The client's view of `toss-transport`: one call in, status and body out, with the
-//! operation's idempotency deciding what the retry layer may resend.
+//! The client's view of `toss-transport`: one attempt in, status, body and `Retry-After`
+//! out, and what the attempt came to in the words of the retry policy.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use std::time::Duration;
-
+use toss_runtime::retry::{Outcome, RetryBudget, RetryPolicy, RetryStrategy, parse_retry_after};
 use toss_transport::http::Uri;
+use toss_transport::http::header::RETRY_AFTER;
 use toss_transport::{
-    HttpRequest, HttpTransport, Retry, RetryPolicy, SharedHttpTransport, TransportError,
-    TransportSettings,
+    HttpRequest, HttpTransport, SharedHttpTransport, TransportError, TransportSettings,
 };
 
 use crate::error::{Error, Operation};
@@ -19,6 +21,7 @@ pub(crate) struct TransportConfig {
     pub(crate) request_timeout: Duration,
     pub(crate) transport: Option<SharedHttpTransport>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) retry_budget: Option<Arc<RetryBudget>>,
     pub(crate) danger_allow_insecure_http: bool,
     pub(crate) max_response_body: usize,
 }
@@ -31,6 +34,7 @@ impl Default for TransportConfig {
             request_timeout: settings.request_timeout(),
             transport: None,
             retry: RetryPolicy::default(),
+            retry_budget: None,
             danger_allow_insecure_http: settings.danger_allow_insecure_http(),
             max_response_body: settings.max_response_body(),
         }
@@ -68,23 +72,28 @@ impl TransportConfig {
     }
 }
 
-/// The configured transport behind the retry layer.
+/// The configured transport and the retry strategy every call goes through.
 #[derive(Debug)]
 pub(crate) struct Transport {
-    http: Retry<SharedHttpTransport>,
+    http: SharedHttpTransport,
+    retry: RetryStrategy,
     request_timeout: Duration,
     settings: TransportSettings,
 }
 
+/// A call's body, shared (not copied) by its attempts.
+#[derive(Clone)]
 pub(crate) enum Body {
     Json(Bytes),
     Form(Bytes),
 }
 
-/// A response's status and body; headers are not needed above this point.
+/// A response's status, body and `Retry-After`; other headers are not needed above this
+/// point.
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
     pub(crate) body: Bytes,
+    pub(crate) retry_after: Option<Duration>,
 }
 
 impl Transport {
@@ -99,22 +108,36 @@ impl Transport {
             Some(transport) => transport,
             None => default_transport(&settings)?,
         };
+        let mut retry = RetryStrategy::new(config.retry);
+        if let Some(budget) = config.retry_budget {
+            retry = retry.with_budget(budget);
+        }
         Ok(Self {
-            http: Retry::new(http, config.retry),
+            http,
+            retry,
             request_timeout: config.request_timeout,
             settings,
         })
     }
 
+    /// When a failed attempt is sent again.
+    pub(crate) fn retry(&self) -> &RetryStrategy {
+        &self.retry
+    }
+
+    /// Sends attempt `attempt` of a call; a failure comes with what it was in the retry
+    /// policy's words.
     pub(crate) async fn send(
         &self,
         operation: Operation,
         url: &str,
         bearer: Option<&str>,
         body: Body,
-    ) -> Result<RawResponse, Error> {
+        attempt: u32,
+    ) -> Result<RawResponse, (Error, Outcome)> {
         let mut request = HttpRequest::post(url)
             .idempotent(operation.is_idempotent())
+            .attempt(attempt)
             .timeout(self.request_timeout)
             .header("accept", "application/json");
         if let Some(token) = bearer {
@@ -135,19 +158,42 @@ impl Transport {
             .send(request)
             .await
             .map_err(|e| transport_error(operation, e))?;
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, SystemTime::now()));
         Ok(RawResponse {
             status: response.status().as_u16(),
             body: response.into_body(),
+            retry_after,
         })
     }
 }
 
-fn transport_error(operation: Operation, error: TransportError) -> Error {
-    Error::Transport {
+/// What a transport error was, in the retry policy's words.
+pub(crate) fn transport_outcome(error: &TransportError) -> Outcome {
+    if error.is_user() || error.is_cleartext_refused() || error.is_body_too_large() {
+        return Outcome::refused_by_rule();
+    }
+    let mut outcome = Outcome::no_response();
+    if error.never_connected() {
+        outcome = outcome.never_connected();
+    }
+    if error.is_timeout() {
+        outcome = outcome.timed_out();
+    }
+    outcome
+}
+
+fn transport_error(operation: Operation, error: TransportError) -> (Error, Outcome) {
+    let outcome = transport_outcome(&error);
+    let error = Error::Transport {
         operation,
         may_have_been_sent: error.may_have_been_sent(),
         source: Box::new(error),
-    }
+    };
+    (error, outcome)
 }
 
 #[cfg(any(feature = "reqwest", feature = "hyper"))]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use tokio::sync::OnceCell;
-use toss_tx_store::TxStore;
+use toss_runtime::tx::TxStore;
 
 use crate::error::Error;
 

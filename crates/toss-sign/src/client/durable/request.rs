@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use toss_model::{SignResponse, TxId};
-use toss_tx_store::{Begin, IdempotencyKey, TxRecord, TxState};
+use toss_runtime::tx::{Begin, IdempotencyKey, TxRecord, TxState};
 
 use super::{Durable, requested_at, store_error, write_with_retry};
 use crate::client::Client;

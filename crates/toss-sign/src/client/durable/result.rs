@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
 use toss_model::{ResultRequest, ResultResponse, SignStatus, TxId};
-use toss_tx_store::{IdempotencyKey, Lease, Proof, TxRecord, TxState, TxStore};
+use toss_runtime::tx::{IdempotencyKey, Lease, Proof, TxRecord, TxState, TxStore};
 
 use super::{Durable, store_error, store_tx_id, write_with_retry};
 use crate::client::Client;
@@ -86,21 +86,23 @@ impl Client {
         let stored_id = lease.tx_id().clone();
         match store.count_fetch(lease, self.inner.clock.now()).await {
             Ok(_) => {}
-            Err(toss_tx_store::Error::FetchLimit) => {
+            Err(toss_runtime::tx::Error::FetchLimit) => {
                 return Err(Error::refused_locally(tx_id, ResultLimit::FetchedTwice));
             }
-            Err(toss_tx_store::Error::Conflict(toss_tx_store::ConflictKind::ResultStored)) => {
+            Err(toss_runtime::tx::Error::Conflict(
+                toss_runtime::tx::ConflictKind::ResultStored,
+            )) => {
                 let record = store
                     .get_by_tx_id(&stored_id)
                     .await
                     .map_err(store_error(Some(tx_id)))?
                     .ok_or_else(|| Error::Store {
                         tx_id: Some(tx_id.clone()),
-                        source: toss_tx_store::Error::NotFound,
+                        source: toss_runtime::tx::Error::NotFound,
                     })?;
                 return self.serve_stored(durable, store, tx_id, &record).await;
             }
-            Err(toss_tx_store::Error::StaleLease) => {
+            Err(toss_runtime::tx::Error::StaleLease) => {
                 return Err(Error::ResultBusy {
                     tx_id: tx_id.clone(),
                 });
@@ -164,7 +166,7 @@ impl Client {
     ) -> Result<SignedDocument, Error> {
         let sealed = record.result_body.as_deref().ok_or_else(|| Error::Store {
             tx_id: Some(tx_id.clone()),
-            source: toss_tx_store::Error::NotFound,
+            source: toss_runtime::tx::Error::NotFound,
         })?;
         let (response, session) = durable.sealer.open_result(tx_id, sealed)?;
         let signed = SignedDocument::open(&response, &session)?;
@@ -181,7 +183,7 @@ impl Client {
     async fn keep_proof(
         &self,
         store: &dyn TxStore,
-        stored_id: &toss_tx_store::TxId,
+        stored_id: &toss_runtime::tx::TxId,
         signed: &SignedDocument,
     ) -> Result<(), Error> {
         let proof = self.proof_of(signed);
@@ -189,7 +191,7 @@ impl Client {
             .await
         {
             Ok(())
-            | Err(toss_tx_store::Error::Conflict(toss_tx_store::ConflictKind::ProofStored)) => {
+            | Err(toss_runtime::tx::Error::Conflict(toss_runtime::tx::ConflictKind::ProofStored)) => {
                 Ok(())
             }
             Err(source) => Err(Error::Store {
@@ -244,7 +246,7 @@ impl Client {
         &self,
         durable: &Durable,
         store: &dyn TxStore,
-        stored_id: &toss_tx_store::TxId,
+        stored_id: &toss_runtime::tx::TxId,
         tx_id: &TxId,
     ) -> Result<Leased, Error> {
         let ttl = durable.result_lease_ttl;
@@ -278,7 +280,7 @@ impl Client {
     async fn adopt(
         &self,
         store: &dyn TxStore,
-        stored_id: &toss_tx_store::TxId,
+        stored_id: &toss_runtime::tx::TxId,
         tx_id: &TxId,
     ) -> Result<TxRecord, Error> {
         let key = IdempotencyKey::new(format!("tx:{}", tx_id.as_str()))
@@ -320,7 +322,7 @@ fn refuse_spent(record: &TxRecord, tx_id: &TxId) -> Result<(), Error> {
 /// again), so it is logged, not returned.
 pub(crate) async fn record_state(
     store: &dyn TxStore,
-    tx_id: &toss_tx_store::TxId,
+    tx_id: &toss_runtime::tx::TxId,
     state: TxState,
     now: time::OffsetDateTime,
 ) {
@@ -328,7 +330,7 @@ pub(crate) async fn record_state(
         Ok(_) => {}
         // A transaction requested without this store (waited on, not fetched): nothing to
         // record it in.
-        Err(toss_tx_store::Error::NotFound) => {
+        Err(toss_runtime::tx::Error::NotFound) => {
             tracing::debug!(%state, "status of a transaction the store does not hold");
         }
         Err(error) => {

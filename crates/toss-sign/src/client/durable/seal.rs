@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use toss_crypto::{CryptoProvider, DataKeyRing, Session};
 use toss_model::{Envelope, ResultResponse, SignResponse, TxId};
-use toss_tx_store::IdempotencyKey;
+use toss_runtime::tx::IdempotencyKey;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Operation};

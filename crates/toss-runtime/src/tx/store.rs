@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::{
+use super::{
     Begin, Error, IdempotencyKey, Lease, ListFilter, OutboxEntry, Proof, TxId, TxRecord, TxState,
 };
 
@@ -123,7 +123,7 @@ pub trait TxStore: Send + Sync + Debug {
     /// Counts a result fetch, before it is sent, and returns the count (1 or 2).
     ///
     /// [`Error::StaleLease`] when `lease` is not in force at `now`,
-    /// [`Error::Conflict`] ([`ConflictKind::ResultStored`](crate::ConflictKind::ResultStored))
+    /// [`Error::Conflict`] ([`ConflictKind::ResultStored`](super::ConflictKind::ResultStored))
     /// when a result body is stored already (a second fetch would be wasted),
     /// [`Error::FetchLimit`] when two were counted already; checked in that order, and
     /// nothing is counted then.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// Attempts and delays for [`Retry`](crate::Retry).
+/// Attempts and delays for a [`RetryStrategy`](super::RetryStrategy).
 ///
 /// The delay before attempt `n + 1` is drawn uniformly from zero to
 /// `min(max_backoff, initial_backoff × 2ⁿ⁻¹)` ("full jitter"), so that many clients
@@ -24,6 +24,7 @@ impl RetryPolicy {
     }
 
     /// One attempt only.
+    #[must_use]
     pub fn disabled() -> Self {
         Self {
             max_attempts: 1,
@@ -32,27 +33,32 @@ impl RetryPolicy {
     }
 
     /// Attempts in all, the first included.
+    #[must_use]
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// The backoff bound before the second attempt.
+    #[must_use]
     pub fn initial_backoff(&self) -> Duration {
         self.initial_backoff
     }
 
     /// The cap on any backoff.
+    #[must_use]
     pub fn max_backoff(&self) -> Duration {
         self.max_backoff
     }
 
     /// The longest `Retry-After` honoured; a longer one ends the retries.
+    #[must_use]
     pub fn max_retry_after(&self) -> Duration {
         self.max_retry_after
     }
 
     /// The jittered delay after attempt `attempt` (1-based) failed.
-    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+    #[must_use]
+    pub fn backoff(&self, attempt: u32) -> Duration {
         let exponent = attempt.saturating_sub(1).min(31);
         let bound = self
             .initial_backoff
@@ -109,6 +115,7 @@ impl RetryPolicyBuilder {
     }
 
     /// Finishes the policy.
+    #[must_use]
     pub fn build(self) -> RetryPolicy {
         self.policy
     }

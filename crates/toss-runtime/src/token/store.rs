@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::AccessToken;
-use crate::error::BoxError;
+use crate::BoxError;
 
 /// Keeps the access token, so that one token can serve every client (and every process) that
 /// shares the store. The provider asks clients not to issue new tokens while one is valid.
@@ -23,7 +23,7 @@ use crate::error::BoxError;
 /// lock fetches a new token and stores it, and the others wait for it to appear.
 ///
 /// Store errors do not fail the client's calls, and no operation is waited for longer
-/// than [`ClientBuilder::token_store_timeout`](crate::ClientBuilder::token_store_timeout).
+/// than the client's token store timeout (`toss_sign::ClientBuilder::token_store_timeout`).
 /// While the store fails, a client goes on with its own token while it is fresh; when it
 /// needs a new one, it fetches one for its process alone, keeps it, and offers it to the
 /// store in the background with [`compare_and_set`](Self::compare_and_set) from `None`, so

@@ -4,7 +4,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-use crate::error::{Error, InvalidKind};
+use super::error::{Error, InvalidKind};
 
 /// The longest [`TxId`] accepted, in bytes.
 pub const MAX_TX_ID_LEN: usize = 128;
@@ -144,7 +144,7 @@ impl TxState {
     ];
 
     /// The states the reconciler picks up: a txId is known and nothing final happened.
-    /// [`TxStore::claim_unfinished`](crate::TxStore::claim_unfinished) also picks up
+    /// [`TxStore::claim_unfinished`](super::TxStore::claim_unfinished) also picks up
     /// [`TxState::ResultStored`] records whose proof is not stored yet.
     pub const UNFINISHED: [Self; 3] = [Self::Requested, Self::InProgress, Self::Completed];
 
@@ -198,7 +198,9 @@ impl fmt::Display for TxState {
 
 /// One state change and when it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
+// Every backend fills every field: a field added is a change for each of them, which
+// `non_exhaustive` would hide rather than prevent.
+#[allow(clippy::exhaustive_structs)]
 pub struct TxEvent {
     /// The state entered.
     pub state: TxState,
@@ -207,9 +209,11 @@ pub struct TxEvent {
 }
 
 /// The proof of a signature: readable, never sealed, kept by
-/// [`purge_personal_data`](crate::TxStore::purge_personal_data).
+/// [`purge_personal_data`](super::TxStore::purge_personal_data).
 #[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
+// Every backend fills every field: a field added is a change for each of them, which
+// `non_exhaustive` would hide rather than prevent.
+#[allow(clippy::exhaustive_structs)]
 pub struct Proof {
     /// The provider's `signedDoc`, base64 as received.
     pub signed_doc: String,
@@ -232,7 +236,7 @@ impl Proof {
         Self {
             signed_doc: signed_doc.into(),
             document_hash: document_hash.into(),
-            completed_at: crate::time_util::truncate(completed_at),
+            completed_at: super::to_store_precision(completed_at),
             verification_report: verification_report.into(),
         }
     }
@@ -264,7 +268,9 @@ pub struct Lease {
 }
 
 impl Lease {
-    pub(crate) fn new(tx_id: TxId, holder: String, token: u64, expires_at: OffsetDateTime) -> Self {
+    /// A lease as a store hands it out: for store implementations.
+    #[must_use]
+    pub fn new(tx_id: TxId, holder: String, token: u64, expires_at: OffsetDateTime) -> Self {
         Self {
             tx_id,
             holder,
@@ -296,7 +302,9 @@ impl Lease {
 
 /// A stored signing transaction.
 #[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
+// Every backend fills every field: a field added is a change for each of them, which
+// `non_exhaustive` would hide rather than prevent.
+#[allow(clippy::exhaustive_structs)]
 pub struct TxRecord {
     /// The caller's key, unique in the store.
     pub idempotency_key: IdempotencyKey,
@@ -328,8 +336,8 @@ pub struct TxRecord {
     /// When its summary, answer and result body were erased.
     pub purged_at: Option<OffsetDateTime>,
     /// When the reconciler should look at the record next, set by
-    /// [`defer`](crate::TxStore::defer) and [`wake`](crate::TxStore::wake);
-    /// [`claim_unfinished`](crate::TxStore::claim_unfinished) leaves it alone until then.
+    /// [`defer`](super::TxStore::defer) and [`wake`](super::TxStore::wake);
+    /// [`claim_unfinished`](super::TxStore::claim_unfinished) leaves it alone until then.
     /// `None`: at once.
     pub next_check_at: Option<OffsetDateTime>,
 }
@@ -355,7 +363,7 @@ impl fmt::Debug for TxRecord {
     }
 }
 
-/// What [`begin_intent`](crate::TxStore::begin_intent) found.
+/// What [`begin_intent`](super::TxStore::begin_intent) found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 // Callers match on both cases; a third would change the contract.
 #[allow(clippy::exhaustive_enums)]
@@ -390,9 +398,11 @@ impl Begin {
 /// A completion to hand to the application: written with the proof, delivered at least
 /// once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
+// Every backend fills every field: a field added is a change for each of them, which
+// `non_exhaustive` would hide rather than prevent.
+#[allow(clippy::exhaustive_structs)]
 pub struct OutboxEntry {
-    /// The entry's id, for [`outbox_ack`](crate::TxStore::outbox_ack).
+    /// The entry's id, for [`outbox_ack`](super::TxStore::outbox_ack).
     pub id: u64,
     /// The transaction's txId.
     pub tx_id: TxId,
@@ -404,7 +414,7 @@ pub struct OutboxEntry {
     pub claims: u32,
 }
 
-/// Which records [`list`](crate::TxStore::list) returns: newest first.
+/// Which records [`list`](super::TxStore::list) returns: newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListFilter {
     pub(crate) states: Vec<TxState>,
@@ -449,7 +459,7 @@ impl ListFilter {
     #[must_use]
     pub fn created_before(mut self, t: OffsetDateTime) -> Self {
         // Truncated like every stored time, so that memory and the databases agree.
-        self.created_before = Some(crate::time_util::truncate(t));
+        self.created_before = Some(super::to_store_precision(t));
         self
     }
 
@@ -468,11 +478,16 @@ impl ListFilter {
         self.limit
     }
 
-    pub(crate) fn matches(&self, state: TxState) -> bool {
+    /// Whether a record in `state` is one this filter asks for (its states only).
+    #[must_use]
+    pub fn matches(&self, state: TxState) -> bool {
         self.states.is_empty() || self.states.contains(&state)
     }
 
-    pub(crate) fn matches_record(&self, record: &TxRecord) -> bool {
+    /// Whether `record` is one this filter asks for (states and creation time), for stores
+    /// that filter in memory.
+    #[must_use]
+    pub fn matches_record(&self, record: &TxRecord) -> bool {
         self.matches(record.state)
             && self
                 .created_before
