@@ -7,17 +7,64 @@ pub(crate) mod token;
 
 use std::borrow::Cow;
 
+use std::sync::Arc;
+
 use axum::Json;
+use axum::Router;
+use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::{OffsetDateTime, UtcOffset};
-use toss_model::{ApiError, Envelope, ErrorCode, Timestamp};
+use toss_model::esign::{GetResult, GetStatus, RequestSign};
+use toss_model::{
+    ApiError, Endpoint, Envelope, ErrorCode, IssueToken, Timestamp, ValidateCertificate,
+};
 
 use crate::server::AppState;
 use crate::state::ClientIndex;
 use crate::stats::Counter;
+
+/// The provider's API, each endpoint at the path and method its operation gives.
+pub(crate) fn provider_api() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(
+            IssueToken::OPERATION.path(),
+            endpoint::<IssueToken, _, _>(token::issue),
+        )
+        .route(
+            RequestSign::OPERATION.path(),
+            endpoint::<RequestSign, _, _>(sign::request),
+        )
+        .route(
+            GetStatus::OPERATION.path(),
+            endpoint::<GetStatus, _, _>(sign::status),
+        )
+        .route(
+            GetResult::OPERATION.path(),
+            endpoint::<GetResult, _, _>(sign::result),
+        )
+        .route(
+            ValidateCertificate::OPERATION.path(),
+            endpoint::<ValidateCertificate, _, _>(certificate::validate),
+        )
+}
+
+/// `handler` on endpoint `E`'s method.
+fn endpoint<E, H, T>(handler: H) -> axum::routing::MethodRouter<Arc<AppState>>
+where
+    E: Endpoint,
+    H: Handler<T, Arc<AppState>>,
+    T: 'static,
+{
+    let method = axum::http::Method::from_bytes(E::OPERATION.method().as_str().as_bytes())
+        .ok()
+        .and_then(|method| MethodFilter::try_from(method).ok())
+        .unwrap_or(MethodFilter::POST);
+    on(method, handler)
+}
 
 /// The provider writes its date-times in Korea Standard Time.
 const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {

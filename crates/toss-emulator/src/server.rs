@@ -34,7 +34,7 @@ use crate::config::{
 };
 use crate::error::Error;
 use crate::listing::{self, TransactionList, TransactionSummary};
-use crate::routes::{certificate, control, sign, token};
+use crate::routes::{self, control};
 use crate::state::{Action, ControlFailure, Tokens, Transactions};
 use crate::stats::{ClientCounters, Counters, Stats};
 
@@ -384,12 +384,7 @@ pub(crate) fn control_allowed(access: ControlAccess, peer: IpAddr) -> Result<(),
 }
 
 fn router(state: Arc<AppState>, limits: &ServerLimits) -> Router {
-    Router::new()
-        .route("/token", post(token::issue))
-        .route("/api/v2/sign/doc/request", post(sign::request))
-        .route("/api/v2/sign/doc/status", post(sign::status))
-        .route("/api/v2/sign/doc/result", post(sign::result))
-        .route("/api/v1/certificate/validate", post(certificate::validate))
+    routes::provider_api()
         .route("/emulator/v1/tx/{tx_id}/{action}", post(control::act))
         .route("/emulator/v1/stats", get(control::stats))
         .route("/emulator/v1/transactions", get(control::transactions))

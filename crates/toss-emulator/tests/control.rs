@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use toss_emulator::{Error, Stats, UserBehaviour, VERSION_HEADER};
 use toss_model::SignStatus;
 
-use support::{error_code, start};
+use support::{STATUS, VALIDATE, error_code, start};
 
 async fn control(env: &support::Env, tx_id: &str, action: &str) -> (StatusCode, Value) {
     let response = env
@@ -110,7 +110,7 @@ async fn stats_count_every_call() {
     env.result(&token, &tx_id).await;
     env.result(&token, &tx_id).await;
     env.result(&token, &tx_id).await; // CE3101
-    env.post("/api/v2/sign/doc/status", "bad", &json!({})).await; // CE1000
+    env.post(STATUS, "bad", &json!({})).await; // CE1000
     let (_, answer, _) = env.result(&token, &tx_id).await; // CE3101 again
     assert_eq!(error_code(&answer), "CE3101");
 
@@ -152,11 +152,7 @@ async fn certificate_validate_knows_its_own_certificates() {
     let pem = signer_certificate_pem(signed_doc);
 
     let (status, answer) = env
-        .post(
-            "/api/v1/certificate/validate",
-            &token,
-            &json!({"certificate": pem}),
-        )
+        .post(VALIDATE, &token, &json!({"certificate": pem}))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -182,11 +178,7 @@ async fn certificate_validate_knows_its_own_certificates() {
         "hello".to_owned(),
     ] {
         let (status, answer) = env
-            .post(
-                "/api/v1/certificate/validate",
-                &token,
-                &json!({"certificate": foreign}),
-            )
+            .post(VALIDATE, &token, &json!({"certificate": foreign}))
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(answer["success"], json!({"valid": false, "enabled": false}));
@@ -196,17 +188,11 @@ async fn certificate_validate_knows_its_own_certificates() {
     env.advance(Duration::from_secs(4 * 366 * 24 * 3600));
     let token = env.token().await;
     let (_, answer) = env
-        .post(
-            "/api/v1/certificate/validate",
-            &token,
-            &json!({"certificate": pem}),
-        )
+        .post(VALIDATE, &token, &json!({"certificate": pem}))
         .await;
     assert_eq!(answer["success"]["valid"], false);
 
-    let (status, answer) = env
-        .post("/api/v1/certificate/validate", &token, &json!({"cert": 1}))
-        .await;
+    let (status, answer) = env.post(VALIDATE, &token, &json!({"cert": 1})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&answer), "CE3000");
     assert_eq!(env.emulator.stats().certificate_validations, 5);
@@ -237,12 +223,7 @@ async fn public_key_endpoint_and_unknown_paths() {
     let answer: Value = response.json().await.unwrap();
     assert_eq!(error_code(&answer), "CE3000");
 
-    let response = env
-        .http
-        .get(env.url("/api/v2/sign/doc/status"))
-        .send()
-        .await
-        .unwrap();
+    let response = env.http.get(env.url(STATUS)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(response.headers().contains_key(VERSION_HEADER));
     let answer: Value = response.json().await.unwrap();

@@ -10,16 +10,14 @@ use reqwest::StatusCode;
 use serde_json::json;
 use toss_emulator::UserBehaviour;
 
-use support::{error_code, start};
+use support::{REQUEST, RESULT, STATUS, error_code, start};
 
 #[tokio::test]
 async fn unknown_tx_id_is_ce3100() {
     let env = start(UserBehaviour::default()).await;
     let token = env.token().await;
     let unknown = "60940525-9a59-47db-b0eb-4f029b9faf1e";
-    let (status, answer) = env
-        .post("/api/v2/sign/doc/status", &token, &json!({"txId": unknown}))
-        .await;
+    let (status, answer) = env.post(STATUS, &token, &json!({"txId": unknown})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(error_code(&answer), "CE3100");
     assert_eq!(answer["error"]["reason"], "존재하지 않는 요청입니다");
@@ -100,9 +98,7 @@ async fn failed_result_calls_do_not_count_towards_the_two() {
     let (body, _) = env.personal_request();
     let tx_id = env.sign(&token, &body).await;
 
-    let (_, answer) = env
-        .post("/api/v2/sign/doc/result", &token, &json!({"txId": tx_id}))
-        .await;
+    let (_, answer) = env.post(RESULT, &token, &json!({"txId": tx_id})).await;
     assert_eq!(error_code(&answer), "CE3000", "no sessionKey");
     for _ in 0..2 {
         let (status, _, _) = env.result(&token, &tx_id).await;
@@ -148,7 +144,7 @@ async fn tampered_or_foreign_session_keys_are_refused() {
     let last = key.len() - 5;
     let flipped = if &key[last..=last] == "A" { "B" } else { "A" };
     body["sessionKey"] = json!(format!("{}{}{}", &key[..last], flipped, &key[last + 1..]));
-    let (status, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+    let (status, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&answer), "CE3001");
 
@@ -161,13 +157,13 @@ async fn tampered_or_foreign_session_keys_are_refused() {
         .unwrap();
     let (mut body, _) = env.personal_request();
     body["sessionKey"] = json!(provider.session_key().unwrap());
-    let (_, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+    let (_, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(error_code(&answer), "CE3001");
 
     // A field encrypted with another session.
     let (mut body, _) = env.personal_request();
     body["userName"] = json!(env.session().encrypt("홍길동").unwrap());
-    let (_, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+    let (_, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(error_code(&answer), "CE3001");
     assert!(
         answer["error"]["reason"]
@@ -180,7 +176,7 @@ async fn tampered_or_foreign_session_keys_are_refused() {
     // Garbage that only looks like an envelope.
     let (mut body, _) = env.personal_request();
     body["userPhone"] = json!("v1$x$not-base64!");
-    let (_, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+    let (_, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(error_code(&answer), "CE3001");
 }
 
@@ -192,7 +188,7 @@ async fn the_result_call_needs_its_own_new_session() {
     let tx_id = env.sign(&token, &body).await;
     let (status, answer) = env
         .post(
-            "/api/v2/sign/doc/result",
+            RESULT,
             &token,
             &json!({"txId": tx_id, "sessionKey": request_session.session_key().unwrap()}),
         )
@@ -202,7 +198,7 @@ async fn the_result_call_needs_its_own_new_session() {
 
     let (_, answer) = env
         .post(
-            "/api/v2/sign/doc/result",
+            RESULT,
             &token,
             &json!({"txId": tx_id, "sessionKey": "v1$abc$def"}),
         )
@@ -251,7 +247,7 @@ async fn request_rules_are_the_models() {
     for (what, mutate) in mutations {
         let (mut body, _) = env.personal_request();
         mutate(&mut body);
-        let (status, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+        let (status, answer) = env.post(REQUEST, &token, &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {answer}");
         assert_eq!(error_code(&answer), "CE3000", "{what}");
         assert!(!answer.to_string().contains("홍길동"), "{what}");
@@ -260,17 +256,17 @@ async fn request_rules_are_the_models() {
     // Decrypted values are checked too.
     let (mut body, session) = env.personal_request();
     body["userPhone"] = json!(session.encrypt("010-1234-5678").unwrap());
-    let (_, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+    let (_, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(error_code(&answer), "CE3000");
     let (mut body, session) = env.personal_request();
     body["userBirthday"] = json!(session.encrypt("19991399").unwrap());
-    let (_, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+    let (_, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(error_code(&answer), "CE3000");
 
     // Not JSON at all.
     let response = env
         .http
-        .post(env.url("/api/v2/sign/doc/request"))
+        .post(env.url(REQUEST))
         .bearer_auth(&token)
         .header("content-type", "application/json")
         .body("{not json")
@@ -281,9 +277,7 @@ async fn request_rules_are_the_models() {
     let answer: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&answer), "CE3000");
 
-    let (_, answer) = env
-        .post("/api/v2/sign/doc/status", &token, &json!({"tx": 1}))
-        .await;
+    let (_, answer) = env.post(STATUS, &token, &json!({"tx": 1})).await;
     assert_eq!(error_code(&answer), "CE3000");
     assert_eq!(env.emulator.stats().sign_requests, 0);
 }

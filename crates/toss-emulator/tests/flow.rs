@@ -151,7 +151,7 @@ async fn user_ci_gets_the_fixed_test_person_without_ci_or_di() {
         .unwrap();
     let (status, answer) = env
         .post(
-            "/api/v2/sign/doc/request",
+            support::REQUEST,
             &token,
             &serde_json::to_value(request).unwrap(),
         )

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use toss_emulator::{ControlAccess, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, UserBehaviour};
 
-use support::{error_code, start_with};
+use support::{REQUEST, RESULT, STATUS, error_code, start_with};
 
 #[tokio::test]
 async fn a_client_sees_only_its_own_transactions() {
@@ -39,14 +39,12 @@ async fn a_client_sees_only_its_own_transactions() {
     let tx_a = env.sign(&a, &body).await;
 
     // Client B gets what it would for a txId that does not exist.
-    let (status, answer) = env
-        .post("/api/v2/sign/doc/status", &b, &json!({ "txId": tx_a }))
-        .await;
+    let (status, answer) = env.post(STATUS, &b, &json!({ "txId": tx_a })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(error_code(&answer), "CE3100");
     let (_, unknown) = env
         .post(
-            "/api/v2/sign/doc/status",
+            STATUS,
             &b,
             &json!({ "txId": "00000000-0000-4000-8000-000000000000" }),
         )
@@ -67,9 +65,7 @@ async fn a_client_sees_only_its_own_transactions() {
     let (body, _) = env.personal_request();
     let tx_b = env.sign(&b, &body).await;
     assert_eq!(env.status(&b, &tx_b).await, "COMPLETED");
-    let (_, answer) = env
-        .post("/api/v2/sign/doc/status", &a, &json!({ "txId": tx_b }))
-        .await;
+    let (_, answer) = env.post(STATUS, &a, &json!({ "txId": tx_b })).await;
     assert_eq!(error_code(&answer), "CE3100");
 }
 
@@ -84,7 +80,7 @@ async fn a_reused_session_key_is_refused() {
     let tx_id = env.sign(&token, &body).await;
 
     // The same body again: same sessionKey.
-    let (status, answer) = env.post("/api/v2/sign/doc/request", &token, &body).await;
+    let (status, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&answer), "CE3000");
     assert!(
@@ -100,7 +96,7 @@ async fn a_reused_session_key_is_refused() {
     assert_eq!(first["resultType"], "SUCCESS", "{first}");
     let (status, answer) = env
         .post(
-            "/api/v2/sign/doc/result",
+            RESULT,
             &token,
             &json!({ "txId": tx_id, "sessionKey": result_session.session_key().unwrap() }),
         )
@@ -112,7 +108,7 @@ async fn a_reused_session_key_is_refused() {
     // RSA-OAEP ciphertext of the same key): the same session, refused all the same.
     let (mut other, _) = env.personal_request();
     other["sessionKey"] = json!(session.session_key().unwrap());
-    let (status, answer) = env.post("/api/v2/sign/doc/request", &token, &other).await;
+    let (status, answer) = env.post(REQUEST, &token, &other).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(error_code(&answer), "CE3000");
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use toss_emulator::{Stats, UserBehaviour};
 
-use support::{Env, error_code, start_with};
+use support::{Env, STATUS, error_code, start_with};
 
 const RETENTION: Duration = Duration::from_secs(120);
 /// Longer than the default expireSeconds, so that retirements 300 s apart can be told apart.
@@ -42,9 +42,7 @@ async fn wait_for(env: &Env, what: &str, done: impl Fn(&Stats) -> bool) -> Stats
 }
 
 async fn status_answer(env: &Env, token: &str, tx_id: &str) -> Value {
-    env.post("/api/v2/sign/doc/status", token, &json!({ "txId": tx_id }))
-        .await
-        .1
+    env.post(STATUS, token, &json!({ "txId": tx_id })).await.1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,9 +112,7 @@ async fn twenty_thousand_transactions_are_freed_after_retention() {
     );
     let (_, answer, _) = env.result(&fresh, &last).await;
     assert_eq!(error_code(&answer), "CE3100");
-    let (_, answer) = env
-        .post("/api/v2/sign/doc/status", &token, &json!({ "txId": first }))
-        .await;
+    let (_, answer) = env.post(STATUS, &token, &json!({ "txId": first })).await;
     assert_eq!(error_code(&answer), "CE1000", "the old token expired");
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{error_code, start, start_with};
+use support::{REQUEST, RESULT, STATUS, VALIDATE, error_code, start, start_with};
 use toss_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, UserBehaviour, VERSION_HEADER};
 
 #[tokio::test]
@@ -37,9 +37,7 @@ async fn issues_tokens_for_the_published_test_credentials() {
     assert_eq!(token.split('.').count(), 3, "JWT-shaped");
 
     // The token opens the service endpoints (an unknown txId proves the call got through).
-    let (status, answer) = env
-        .post("/api/v2/sign/doc/status", token, &json!({"txId": "nope"}))
-        .await;
+    let (status, answer) = env.post(STATUS, token, &json!({"txId": "nope"})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(error_code(&answer), "CE3100");
     assert_eq!(env.emulator.stats().tokens_issued, 1);
@@ -137,13 +135,13 @@ async fn unknown_missing_and_expired_tokens_get_ce1000_and_401() {
     let token = env.token().await;
     let body = json!({"txId": "00000000-0000-4000-8000-000000000000"});
 
-    let (status, answer) = env.post("/api/v2/sign/doc/status", "forged", &body).await;
+    let (status, answer) = env.post(STATUS, "forged", &body).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&answer), "CE1000");
 
     let response = env
         .http
-        .post(env.url("/api/v2/sign/doc/status"))
+        .post(env.url(STATUS))
         .json(&body)
         .send()
         .await
@@ -153,22 +151,17 @@ async fn unknown_missing_and_expired_tokens_get_ce1000_and_401() {
     assert_eq!(error_code(&answer), "CE1000");
 
     env.advance(Duration::from_secs(59));
-    let (status, _) = env.post("/api/v2/sign/doc/status", &token, &body).await;
+    let (status, _) = env.post(STATUS, &token, &body).await;
     assert_eq!(status, StatusCode::OK);
 
     env.advance(Duration::from_secs(1));
-    for path in [
-        "/api/v2/sign/doc/request",
-        "/api/v2/sign/doc/status",
-        "/api/v2/sign/doc/result",
-        "/api/v1/certificate/validate",
-    ] {
+    for path in [REQUEST, STATUS, RESULT, VALIDATE] {
         let (status, answer) = env.post(path, &token, &body).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(error_code(&answer), "CE1000", "{path}");
     }
     // A new token works again.
     let fresh = env.token().await;
-    let (status, _) = env.post("/api/v2/sign/doc/status", &fresh, &body).await;
+    let (status, _) = env.post(STATUS, &fresh, &body).await;
     assert_eq!(status, StatusCode::OK);
 }

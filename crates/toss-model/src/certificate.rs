@@ -69,3 +69,23 @@ impl CertificateValidateResponse {
         Self { valid, enabled }
     }
 }
+
+/// `POST /api/v1/certificate/validate`: whether the provider holds the signer
+/// certificate valid and enabled now. Idempotent.
+#[allow(clippy::exhaustive_structs)] // a marker: there is nothing to add
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ValidateCertificate;
+
+impl crate::Endpoint for ValidateCertificate {
+    type Request = CertificateValidateRequest;
+    type Response = CertificateValidateResponse;
+    const OPERATION: crate::Operation = crate::Operation {
+        spec: &crate::endpoint::Spec::post_json(
+            crate::Host::Api,
+            "/api/v1/certificate/validate",
+            "certificate check",
+            "toss_cert.validate_signer",
+        )
+        .idempotent(),
+    };
+}

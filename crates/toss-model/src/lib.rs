@@ -47,14 +47,20 @@
 //!
 //! # Concepts
 //!
-//! | call | request | `success` object |
-//! |---|---|---|
-//! | `POST /token` (form, not enveloped) | [`TokenRequest`] | [`TokenResponse`] |
-//! | `POST /api/v2/sign/doc/request` | [`SignRequest`] | [`SignResponse`] |
-//! | `POST /api/v2/sign/doc/status` | [`StatusRequest`] | [`StatusResponse`] |
-//! | `POST /api/v2/sign/doc/result` | [`ResultRequest`] | [`ResultResponse`] with [`PersonalData`] |
-//! | `POST /api/v1/certificate/validate` | [`CertificateValidateRequest`] | [`CertificateValidateResponse`] |
+//! | endpoint | call | request | `success` object |
+//! |---|---|---|---|
+//! | [`IssueToken`] | `POST /token` (form, not enveloped) | [`TokenRequest`] | [`TokenResponse`] |
+//! | [`esign::RequestSign`] | `POST /api/v2/sign/doc/request` | [`SignRequest`] | [`SignResponse`] |
+//! | [`esign::GetStatus`] | `POST /api/v2/sign/doc/status` | [`StatusRequest`] | [`StatusResponse`] |
+//! | [`esign::GetResult`] | `POST /api/v2/sign/doc/result` | [`ResultRequest`] | [`ResultResponse`] with [`PersonalData`] |
+//! | [`ValidateCertificate`] | `POST /api/v1/certificate/validate` | [`CertificateValidateRequest`] | [`CertificateValidateResponse`] |
 //!
+//! - **The operation model.** Each endpoint is a type implementing [`Endpoint`]: its
+//!   [`Operation`] (host, method, path, idempotency, body format, the names errors and
+//!   spans use) and its request and response types. The client's calls, the emulator's
+//!   router and the test helpers all read an endpoint's facts from there, so each path
+//!   of the provider's API is written once, here. A family of calls is a module of
+//!   endpoint types ([`esign`]).
 //! - **Envelopes.** Every service response is an [`Envelope`]: `resultType` `SUCCESS` with the
 //!   call's `success` object, or `FAIL` with an [`ApiError`] (`errorType`, [`ErrorCode`],
 //!   `reason`, `data`, `title`). [`Envelope::into_result`] turns one into a `Result`.
@@ -105,10 +111,12 @@
 
 mod api_error;
 mod certificate;
+mod endpoint;
 mod enums;
 mod envelope;
 mod error;
 mod error_code;
+pub mod esign;
 mod redact;
 mod result;
 mod serde_util;
@@ -121,7 +129,10 @@ mod tx_id;
 mod wire_enum;
 
 pub use api_error::ApiError;
-pub use certificate::{CertificateValidateRequest, CertificateValidateResponse};
+pub use certificate::{
+    CertificateValidateRequest, CertificateValidateResponse, ValidateCertificate,
+};
+pub use endpoint::{BodyFormat, Endpoint, Host, Method, Operation};
 pub use enums::{
     DocType, Gender, GrantType, Nationality, RequestType, ResultType, Scope, SignStatus,
     SignatureType, TokenType, TriggerType,
@@ -137,6 +148,6 @@ pub use sign_request::{
 pub use sign_response::SignResponse;
 pub use status::{StatusRequest, StatusResponse};
 pub use timestamp::Timestamp;
-pub use token::{TokenRequest, TokenResponse};
+pub use token::{IssueToken, TokenRequest, TokenResponse};
 pub use tx_id::TxId;
 pub use zeroize;

@@ -199,3 +199,24 @@ impl TokenForm {
         })
     }
 }
+
+/// `POST /token` on the OAuth host: an access token for the client credentials (a form,
+/// answered without an envelope). Idempotent: a second token request asks again.
+#[allow(clippy::exhaustive_structs)] // a marker: there is nothing to add
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IssueToken;
+
+impl crate::Endpoint for IssueToken {
+    type Request = TokenRequest;
+    type Response = TokenResponse;
+    const OPERATION: crate::Operation = crate::Operation {
+        spec: &crate::endpoint::Spec::post_json(
+            crate::Host::OAuth,
+            "/token",
+            "token request",
+            "toss_cert.token",
+        )
+        .form_unenveloped()
+        .idempotent(),
+    };
+}

@@ -1,6 +1,7 @@
 //! Client credentials, with the secret kept out of `Debug` and wiped on drop.
 
 use std::fmt;
+use toss_model::{Host, Operation};
 
 use zeroize::Zeroizing;
 
@@ -59,9 +60,9 @@ pub enum Environment {
 
 impl Environment {
     /// The provider's token host.
-    pub const PRODUCTION_OAUTH_BASE: &'static str = "https://oauth2.cert.toss.im";
+    pub const PRODUCTION_OAUTH_BASE: &'static str = Host::OAuth.production_base();
     /// The provider's API host.
-    pub const PRODUCTION_API_BASE: &'static str = "https://cert.toss.im";
+    pub const PRODUCTION_API_BASE: &'static str = Host::Api.production_base();
 
     /// One base URL for both hosts, as the emulator serves them.
     pub fn single_host(base: impl Into<String>) -> Self {
@@ -72,18 +73,22 @@ impl Environment {
         }
     }
 
-    pub(crate) fn oauth_base(&self) -> &str {
-        match self {
-            Self::Production => Self::PRODUCTION_OAUTH_BASE,
-            Self::Custom { oauth_base, .. } => oauth_base,
+    /// The base URL of `host` in this environment.
+    pub(crate) fn base(&self, host: Host) -> &str {
+        match (self, host) {
+            (Self::Production, host) => host.production_base(),
+            (Self::Custom { oauth_base, .. }, Host::OAuth) => oauth_base,
+            (Self::Custom { api_base, .. }, _) => api_base,
         }
     }
 
-    pub(crate) fn api_base(&self) -> &str {
-        match self {
-            Self::Production => Self::PRODUCTION_API_BASE,
-            Self::Custom { api_base, .. } => api_base,
-        }
+    /// The URL of `operation` in this environment.
+    pub(crate) fn url(&self, operation: Operation) -> String {
+        format!(
+            "{}{}",
+            self.base(operation.host()).trim_end_matches('/'),
+            operation.path()
+        )
     }
 }
 

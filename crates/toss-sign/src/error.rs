@@ -3,59 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use toss_model::{ErrorCode, TxId};
+use toss_model::{ErrorCode, Operation, TxId};
 use toss_runtime::retry::{Attempt, Outcome, RetryAction, RetryClassifiers, RetryReason};
-
-/// What the client was doing when it failed.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// `POST /token`.
-    Token,
-    /// `POST /api/v2/sign/doc/request`.
-    SignRequest,
-    /// `POST /api/v2/sign/doc/status`.
-    Status,
-    /// `POST /api/v2/sign/doc/result`.
-    Result,
-    /// `POST /api/v1/certificate/validate`.
-    CertificateValidate,
-}
-
-impl Operation {
-    /// The provider's path for this operation.
-    #[must_use]
-    pub const fn path(self) -> &'static str {
-        match self {
-            Self::Token => "/token",
-            Self::SignRequest => "/api/v2/sign/doc/request",
-            Self::Status => "/api/v2/sign/doc/status",
-            Self::Result => "/api/v2/sign/doc/result",
-            Self::CertificateValidate => "/api/v1/certificate/validate",
-        }
-    }
-
-    /// Whether sending the call twice has the same effect as sending it once.
-    ///
-    /// A sign request pushes a notification to the user and a result fetch uses one of the
-    /// two fetches the provider allows, so neither is repeated after it may have been sent.
-    #[must_use]
-    pub const fn is_idempotent(self) -> bool {
-        matches!(self, Self::Token | Self::Status | Self::CertificateValidate)
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Token => "token request",
-            Self::SignRequest => "sign request",
-            Self::Status => "status request",
-            Self::Result => "result request",
-            Self::CertificateValidate => "certificate check",
-        })
-    }
-}
 
 /// Everything that can go wrong in the client, with what is needed to act on it.
 ///
@@ -436,6 +385,9 @@ fn describe(code: &ErrorCode, reason: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use toss_model::Endpoint as _;
+    use toss_model::esign::GetStatus;
+
     use super::*;
 
     #[test]
@@ -447,7 +399,7 @@ mod tests {
     #[test]
     fn provider_errors_name_the_code_and_reason() {
         let error = Error::Provider {
-            operation: Operation::Status,
+            operation: GetStatus::OPERATION,
             status: 200,
             code: ErrorCode::Ce3100,
             reason: Some("no such request".into()),
@@ -460,14 +412,5 @@ mod tests {
         assert!(error.is_api());
         assert_eq!(error.tx_id().map(TxId::as_str), Some("tx-1"));
         assert_eq!(error.code(), Some(&ErrorCode::Ce3100));
-    }
-
-    #[test]
-    fn only_status_token_and_certificate_calls_are_idempotent() {
-        assert!(Operation::Status.is_idempotent());
-        assert!(Operation::Token.is_idempotent());
-        assert!(Operation::CertificateValidate.is_idempotent());
-        assert!(!Operation::SignRequest.is_idempotent());
-        assert!(!Operation::Result.is_idempotent());
     }
 }

@@ -15,7 +15,7 @@ mod token;
 
 pub use client::{Client, ClientBuilder, TossCertClient};
 pub use credentials::{ClientSecret, Environment};
-pub use error::{BoxError, Error, Operation, ResultLimit};
+pub use error::{BoxError, Error, ResultLimit};
 pub use poll::PollPolicy;
 pub use reconciler::{Pass, Reconciler, ReconcilerBuilder, Schedule};
 pub use request::{
@@ -25,7 +25,7 @@ pub use request::{
 pub use signed::{Person, SignedDoc, SignedDocument};
 
 pub use toss_crypto::{Algorithm, CryptoProvider, DataKey, DataKeyRing, Session, SessionGenerator};
-pub use toss_model::{ResultResponse, SignStatus, TxId};
+pub use toss_model::{Operation, ResultResponse, SignStatus, TxId};
 pub use toss_runtime as runtime;
 #[cfg(any(test, feature = "test-util"))]
 pub use toss_runtime::clock::ManualClock;

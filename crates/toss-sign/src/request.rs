@@ -3,6 +3,8 @@
 
 use std::fmt;
 use std::time::Duration;
+use toss_model::Endpoint as _;
+use toss_model::esign::RequestSign;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,7 +16,7 @@ use toss_model::{
     TriggerType, TxId, ValidationError,
 };
 
-use crate::error::{Error, Operation};
+use crate::error::Error;
 
 /// Who must sign.
 #[non_exhaustive]
@@ -268,7 +270,7 @@ impl SignatureRequest {
     pub(crate) fn to_wire(&self, session: &Session) -> Result<SignRequest, Error> {
         let encrypt = |plain: &str| {
             session.encrypt(plain).map_err(|source| Error::Crypto {
-                operation: Operation::SignRequest,
+                operation: RequestSign::OPERATION,
                 source,
             })
         };

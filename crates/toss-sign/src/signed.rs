@@ -1,6 +1,8 @@
 //! The signed result: the proof to keep, and the person who signed.
 
 use std::fmt;
+use toss_model::Endpoint as _;
+use toss_model::esign::GetResult;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -9,7 +11,7 @@ use toss_crypto::Session;
 use toss_model::{Gender, Nationality, PersonalData, ResultResponse, SignatureType, TxId};
 use zeroize::Zeroizing;
 
-use crate::error::{BoxError, Error, Operation};
+use crate::error::{BoxError, Error};
 
 /// A completed signature, decrypted: keep [`signed_doc`](Self::signed_doc) with its
 /// [`tx_id`](Self::tx_id) as the proof of consent.
@@ -213,7 +215,7 @@ impl SignedDocument {
     pub fn open(response: &ResultResponse, session: &Session) -> Result<Self, Error> {
         let decrypt = |field: &str| {
             session.decrypt(field).map_err(|source| Error::Crypto {
-                operation: Operation::Result,
+                operation: GetResult::OPERATION,
                 source,
             })
         };
@@ -289,7 +291,7 @@ fn parse_wire<T: serde::de::DeserializeOwned>(text: &str, name: &'static str) ->
 
 fn decode_error(source: BoxError) -> Error {
     Error::Decode {
-        operation: Operation::Result,
+        operation: GetResult::OPERATION,
         status: 200,
         source,
     }

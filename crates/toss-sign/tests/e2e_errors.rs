@@ -7,6 +7,8 @@
 mod e2e;
 
 use std::time::Duration;
+use toss_model::esign::{GetResult, GetStatus, RequestSign};
+use toss_model::{Endpoint as _, IssueToken};
 
 use e2e::*;
 use toss_crypto::SessionOpener;
@@ -82,7 +84,7 @@ async fn a_session_key_sealed_for_another_key_is_a_typed_provider_error() {
             reason,
             tx_id,
         } => {
-            assert_eq!(*operation, Operation::SignRequest);
+            assert_eq!(*operation, RequestSign::OPERATION);
             assert_eq!(*status, 400);
             assert_eq!(*code, ErrorCode::Ce3001);
             assert!(reason.as_deref().is_some_and(|r| !r.is_empty()));
@@ -107,7 +109,7 @@ async fn a_session_key_sealed_for_another_key_is_a_typed_provider_error() {
     assert!(
         matches!(
             &error,
-            Error::Provider { operation: Operation::Result, code: ErrorCode::Ce3001, tx_id: Some(id), .. }
+            Error::Provider { operation: GetResult::OPERATION, code: ErrorCode::Ce3001, tx_id: Some(id), .. }
                 if *id == tx
         ),
         "{error:?}"
@@ -145,15 +147,15 @@ async fn an_unknown_tx_id_is_ce3100() {
     };
     check(
         client.status(&unknown).await.unwrap_err(),
-        Operation::Status,
+        GetStatus::OPERATION,
     );
     check(
         client.result(&unknown).await.unwrap_err(),
-        Operation::Result,
+        GetResult::OPERATION,
     );
     check(
         client.wait(&unknown, &poll(), |_| {}).await.unwrap_err(),
-        Operation::Status,
+        GetStatus::OPERATION,
     );
     assert_eq!(handle.stats().errors, 3);
 }
@@ -201,7 +203,7 @@ async fn an_emulator_that_is_gone_is_a_transport_error() {
         matches!(
             error,
             Error::Transport {
-                operation: Operation::Token,
+                operation: IssueToken::OPERATION,
                 may_have_been_sent: false,
                 ..
             }

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+use toss_model::esign::GetStatus;
+use toss_model::{Endpoint as _, IssueToken};
 use toss_sign::{Client, Environment, SignStatus, TxId};
 use toss_transport::HttpResponse;
 use toss_transport::http::StatusCode;
@@ -12,7 +14,7 @@ async fn status_through_the_mock() {
     let mut transport = MockHttpTransport::new();
     transport
         .expect_send()
-        .withf(|request| request.uri().path() == "/token")
+        .withf(|request| request.uri().path() == IssueToken::OPERATION.path())
         .times(1)
         .returning(|_| {
             Ok(HttpResponse::new(StatusCode::OK).with_body(
@@ -22,7 +24,7 @@ async fn status_through_the_mock() {
     transport
         .expect_send()
         .withf(|request| {
-            request.uri().path() == "/api/v2/sign/doc/status"
+            request.uri().path() == GetStatus::OPERATION.path()
                 && request.is_idempotent()
                 && request.body().as_ref() == br#"{"txId":"tx-m"}"#
         })

@@ -28,7 +28,7 @@ fn server() -> (FnTransport, Arc<AtomicUsize>) {
 }
 
 fn request() -> HttpRequest {
-    HttpRequest::post("http://127.0.0.1:9/api/v2/sign/doc/status")
+    HttpRequest::post("http://127.0.0.1:9/status")
         .build()
         .unwrap()
 }
@@ -96,7 +96,7 @@ async fn the_same_seed_gives_the_same_faults() {
     }
     let history = a.history();
     assert_eq!(history.len(), 300);
-    assert!(history.iter().all(|r| r.path == "/api/v2/sign/doc/status"));
+    assert!(history.iter().all(|r| r.path == "/status"));
     for record in &history {
         if let Some(delay) = record.delay {
             assert!(delay <= Duration::from_millis(50), "{delay:?}");

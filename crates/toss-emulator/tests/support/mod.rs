@@ -11,6 +11,15 @@ use toss_emulator::{Emulator, EmulatorHandle, UserBehaviour};
 use toss_model::{DocType, RequestType, SignRequest, SignatureType, TriggerType};
 
 /// The person most tests sign as.
+// The provider's paths, from the operation model.
+pub const TOKEN: &str = <toss_model::IssueToken as toss_model::Endpoint>::OPERATION.path();
+pub const REQUEST: &str =
+    <toss_model::esign::RequestSign as toss_model::Endpoint>::OPERATION.path();
+pub const STATUS: &str = <toss_model::esign::GetStatus as toss_model::Endpoint>::OPERATION.path();
+pub const RESULT: &str = <toss_model::esign::GetResult as toss_model::Endpoint>::OPERATION.path();
+pub const VALIDATE: &str =
+    <toss_model::ValidateCertificate as toss_model::Endpoint>::OPERATION.path();
+
 pub const NAME: &str = "홍길동";
 pub const PHONE: &str = "01012345678";
 pub const BIRTHDAY: &str = "19900101";

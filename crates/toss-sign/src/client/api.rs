@@ -4,51 +4,51 @@ mod transport;
 
 pub(crate) use transport::{Transport, TransportConfig, transport_outcome};
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use toss_model::{ApiError, Envelope, ErrorCode, TokenRequest, TokenResponse, TxId};
+use toss_model::{
+    ApiError, Endpoint, Envelope, ErrorCode, IssueToken, Operation, TokenRequest, TokenResponse,
+    TxId,
+};
 use toss_runtime::retry::{Decision, Outcome};
 use toss_runtime::token::AccessToken;
 
 use self::transport::{Body, RawResponse};
 use super::Inner;
-use crate::error::{Error, Operation, ResultLimit};
+use crate::error::{Error, ResultLimit};
 
 impl Inner {
-    /// Sends `request` to `operation`'s endpoint with a bearer token and returns the
-    /// `success` object, sending it again as the retry strategy decides (a refused token
-    /// is replaced once, which is not a retry).
-    pub(super) async fn call<Req, Resp>(
+    /// Sends `request` to endpoint `E` with a bearer token and returns the `success`
+    /// object, sending it again as the retry strategy decides (a refused token is replaced
+    /// once, which is not a retry).
+    pub(super) async fn call<E: Endpoint>(
         &self,
-        operation: Operation,
-        request: &Req,
+        request: &E::Request,
         tx_id: Option<&TxId>,
-    ) -> Result<Resp, Error>
+    ) -> Result<E::Response, Error>
     where
-        Req: Serialize + Sync,
-        Resp: DeserializeOwned,
+        E::Request: Sync,
     {
-        Ok(self.call_raw(operation, request, tx_id).await?.0)
+        Ok(self.call_raw::<E>(request, tx_id).await?.0)
     }
 
     /// [`call`](Self::call), also returning the response body exactly as received (what a
     /// transaction store keeps of a sign answer or a result).
-    pub(crate) async fn call_raw<Req, Resp>(
+    pub(crate) async fn call_raw<E: Endpoint>(
         &self,
-        operation: Operation,
-        request: &Req,
+        request: &E::Request,
         tx_id: Option<&TxId>,
-    ) -> Result<(Resp, bytes::Bytes), Error>
+    ) -> Result<(E::Response, bytes::Bytes), Error>
     where
-        Req: Serialize + Sync,
-        Resp: DeserializeOwned,
+        E::Request: Sync,
     {
+        let operation = E::OPERATION;
         // Shared, not copied, by every attempt.
-        let body = Body::Json(bytes::Bytes::from(
+        let body = Body::new(
+            operation.body_format(),
             serde_json::to_vec(request)
                 .map_err(|e| Error::Config(format!("cannot encode the {operation}: {e}")))?,
-        ));
-        let url = join(self.environment.api_base(), operation.path());
+        );
+        let url = self.environment.url(operation);
         let mut retries = self.transport.retry().call();
         loop {
             let token = self.tokens.token(|| self.fetch_token()).await?;
@@ -64,7 +64,7 @@ impl Inner {
                 .await;
             let (result, outcome) = match sent {
                 Ok(response) => {
-                    let (result, outcome) = decode::<Resp>(operation, &response, tx_id);
+                    let (result, outcome) = decode::<E::Response>(operation, &response, tx_id);
                     (result.map(|success| (success, response.body)), outcome)
                 }
                 Err((error, outcome)) => (Err(error), outcome),
@@ -94,25 +94,24 @@ impl Inner {
         let form = TokenRequest::new(self.client_id.as_str(), self.client_secret.expose_secret())
             .to_form()
             .map_err(|e| Error::Config(format!("cannot encode the token request: {e}")))?;
-        let body = Body::Form(bytes::Bytes::copy_from_slice(form.as_bytes()));
-        let url = join(self.environment.oauth_base(), Operation::Token.path());
+        let operation = IssueToken::OPERATION;
+        // The form holds the client secret: copied once, into the request that carries it.
+        let body = Body::new(
+            operation.body_format(),
+            bytes::Bytes::copy_from_slice(form.as_bytes()),
+        );
+        let url = self.environment.url(operation);
         let mut retries = self.transport.retry().call();
         loop {
             let sent = self
                 .transport
-                .send(
-                    Operation::Token,
-                    &url,
-                    None,
-                    body.clone(),
-                    retries.attempt(),
-                )
+                .send(operation, &url, None, body.clone(), retries.attempt())
                 .await;
             let (result, outcome) = match sent {
                 Ok(response) => self.read_token(&response),
                 Err((error, outcome)) => (Err(error), outcome),
             };
-            match retries.decide(Operation::Token.is_idempotent(), outcome) {
+            match retries.decide(operation.is_idempotent(), outcome) {
                 // Refused credentials are final: there is no token to replace.
                 Decision::RetryAfter(delay) => {
                     tracing::debug!(delay_ms = millis(delay), "asking for a token again");
@@ -140,7 +139,7 @@ impl Inner {
                 Err(e) => {
                     return (
                         Err(Error::Decode {
-                            operation: Operation::Token,
+                            operation: IssueToken::OPERATION,
                             status: response.status,
                             source: Box::new(e),
                         }),
@@ -152,7 +151,7 @@ impl Inner {
                 status: response.status,
             }),
             status => Err(Error::Http {
-                operation: Operation::Token,
+                operation: IssueToken::OPERATION,
                 status,
                 tx_id: None,
             }),
@@ -245,8 +244,4 @@ fn provider_error(operation: Operation, status: u16, api: ApiError, tx_id: Optio
         reason: api.reason().map(str::to_owned),
         tx_id: tx_id.cloned(),
     }
-}
-
-fn join(base: &str, path: &str) -> String {
-    format!("{}{path}", base.trim_end_matches('/'))
 }

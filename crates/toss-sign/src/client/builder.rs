@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use toss_crypto::{Algorithm, CryptoProvider, DataKey, DataKeyRing, SessionGenerator};
+use toss_model::Host;
 use toss_runtime::clock::{Clock, SystemClock};
 use toss_runtime::retry::{RetryBudget, RetryPolicy};
 use toss_runtime::token::{InMemoryTokenStore, TokenStore};
@@ -338,8 +339,8 @@ impl ClientBuilder {
             .ok_or_else(|| Error::Config("the client secret is required".into()))?;
         let environment = self.environment.unwrap_or(Environment::Production);
         for (which, base) in [
-            ("OAuth", environment.oauth_base()),
-            ("API", environment.api_base()),
+            ("OAuth", environment.base(Host::OAuth)),
+            ("API", environment.base(Host::Api)),
         ] {
             self.transport.check_base(which, base)?;
         }

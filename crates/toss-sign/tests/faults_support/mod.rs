@@ -21,9 +21,10 @@ use toss_transport::{
     HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError, TransportSettings,
 };
 
-pub const REQUEST: &str = "/api/v2/sign/doc/request";
-pub const STATUS: &str = "/api/v2/sign/doc/status";
-pub const RESULT: &str = "/api/v2/sign/doc/result";
+pub const REQUEST: &str =
+    <toss_model::esign::RequestSign as toss_model::Endpoint>::OPERATION.path();
+pub const STATUS: &str = <toss_model::esign::GetStatus as toss_model::Endpoint>::OPERATION.path();
+pub const RESULT: &str = <toss_model::esign::GetResult as toss_model::Endpoint>::OPERATION.path();
 
 /// Records every request that reaches it (path and body), then passes it on: below the
 /// faulty layer, it sees what actually went to the server.

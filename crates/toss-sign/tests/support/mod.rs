@@ -18,11 +18,14 @@ use toss_transport::http::StatusCode;
 use toss_transport::test_util::{FnTransport, transport_fn};
 use toss_transport::{HttpRequest, HttpResponse, TransportError};
 
-pub const TOKEN: &str = "/token";
-pub const REQUEST: &str = "/api/v2/sign/doc/request";
-pub const STATUS: &str = "/api/v2/sign/doc/status";
-pub const RESULT: &str = "/api/v2/sign/doc/result";
-pub const VALIDATE: &str = "/api/v1/certificate/validate";
+// The provider's paths, from the operation model.
+pub const TOKEN: &str = <toss_model::IssueToken as toss_model::Endpoint>::OPERATION.path();
+pub const REQUEST: &str =
+    <toss_model::esign::RequestSign as toss_model::Endpoint>::OPERATION.path();
+pub const STATUS: &str = <toss_model::esign::GetStatus as toss_model::Endpoint>::OPERATION.path();
+pub const RESULT: &str = <toss_model::esign::GetResult as toss_model::Endpoint>::OPERATION.path();
+pub const VALIDATE: &str =
+    <toss_model::ValidateCertificate as toss_model::Endpoint>::OPERATION.path();
 
 pub const BASE: &str = "https://provider.test";
 

@@ -215,8 +215,8 @@ pub fn namespace(test: &str) -> String {
 /// Loopback, which the client lets go out over plain http; the scripted transport answers
 /// it without a socket.
 pub const BASE: &str = "http://127.0.0.1:9";
-pub const TOKEN: &str = "/token";
-pub const STATUS: &str = "/api/v2/sign/doc/status";
+pub const TOKEN: &str = <toss_model::IssueToken as toss_model::Endpoint>::OPERATION.path();
+pub const STATUS: &str = <toss_model::esign::GetStatus as toss_model::Endpoint>::OPERATION.path();
 
 /// A provider that issues `token-<n>` after `token_delay` and answers every status
 /// call `REQUESTED`, shared by every client built on it.

@@ -12,7 +12,9 @@ use toss_transport::{
     HttpRequest, HttpTransport, SharedHttpTransport, TransportError, TransportSettings,
 };
 
-use crate::error::{Error, Operation};
+use toss_model::{BodyFormat, Operation};
+
+use crate::error::Error;
 
 /// What the builder collects for the transport.
 #[derive(Debug, Clone)]
@@ -81,11 +83,20 @@ pub(crate) struct Transport {
     settings: TransportSettings,
 }
 
-/// A call's body, shared (not copied) by its attempts.
+/// A call's body with its format, shared (not copied) by its attempts.
 #[derive(Clone)]
-pub(crate) enum Body {
-    Json(Bytes),
-    Form(Bytes),
+pub(crate) struct Body {
+    format: BodyFormat,
+    bytes: Bytes,
+}
+
+impl Body {
+    pub(crate) fn new(format: BodyFormat, bytes: impl Into<Bytes>) -> Self {
+        Self {
+            format,
+            bytes: bytes.into(),
+        }
+    }
 }
 
 /// A response's status, body and `Retry-After`; other headers are not needed above this
@@ -143,9 +154,9 @@ impl Transport {
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
-        request = match body {
-            Body::Json(bytes) => request.json(bytes),
-            Body::Form(bytes) => request.form(bytes),
+        request = match body.format {
+            BodyFormat::Form => request.form(body.bytes),
+            _ => request.json(body.bytes),
         };
         let request = request.build().map_err(|e| transport_error(operation, e))?;
         // Every call passes here, whatever the transport: a custom one given to the

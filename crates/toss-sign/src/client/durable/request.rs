@@ -1,14 +1,15 @@
 //! An idempotent sign request: the intent is stored before sending, the txId right after.
 
 use std::time::Duration;
+use toss_model::esign::RequestSign;
 
-use toss_model::{SignResponse, TxId};
+use toss_model::TxId;
 use toss_runtime::tx::{Begin, IdempotencyKey, TxRecord, TxState};
 
 use super::{Durable, requested_at, store_error, write_with_retry};
 use crate::client::Client;
 use crate::crash;
-use crate::error::{Error, Operation};
+use crate::error::Error;
 use crate::request::{SignatureRequest, SignatureRequested};
 
 impl Client {
@@ -42,11 +43,7 @@ impl Client {
         // Validation and encryption errors leave before anything is sent: the key is free
         // again.
         let sent = match self.prepare_sign_request(request) {
-            Ok(wire) => {
-                self.inner
-                    .call_raw::<_, SignResponse>(Operation::SignRequest, &wire, None)
-                    .await
-            }
+            Ok(wire) => self.inner.call_raw::<RequestSign>(&wire, None).await,
             Err(error) => Err(error),
         };
         let (response, body) = match sent {

@@ -2,15 +2,17 @@
 //! as received before it is decrypted, and served from the store ever after.
 
 use std::time::Duration;
+use toss_model::Endpoint as _;
+use toss_model::esign::GetResult;
 
 use sha2::{Digest as _, Sha256};
-use toss_model::{ResultRequest, ResultResponse, SignStatus, TxId};
+use toss_model::{ResultRequest, SignStatus, TxId};
 use toss_runtime::tx::{IdempotencyKey, Lease, Proof, TxRecord, TxState, TxStore};
 
 use super::{Durable, store_error, store_tx_id, write_with_retry};
 use crate::client::Client;
 use crate::crash;
-use crate::error::{Error, Operation, ResultLimit};
+use crate::error::{Error, ResultLimit};
 use crate::request::hex;
 use crate::signed::SignedDocument;
 
@@ -114,14 +116,14 @@ impl Client {
                 });
             }
         }
-        let session = self.new_session(Operation::Result)?;
+        let session = self.new_session(GetResult::OPERATION)?;
         let session_key = session.session_key().ok_or_else(|| {
             Error::Config("a result request needs a newly generated session".into())
         })?;
         let request = ResultRequest::new(tx_id.clone(), session_key);
         let answer = self
             .inner
-            .call_raw::<_, ResultResponse>(Operation::Result, &request, Some(tx_id))
+            .call_raw::<GetResult>(&request, Some(tx_id))
             .await;
         let (response, body) = match answer {
             Ok(answer) => answer,

@@ -5,11 +5,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use toss_crypto::{CryptoProvider, DataKeyRing, Session};
+use toss_model::Endpoint as _;
+use toss_model::Operation;
+use toss_model::esign::{GetResult, RequestSign};
 use toss_model::{Envelope, ResultResponse, SignResponse, TxId};
 use toss_runtime::tx::IdempotencyKey;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Operation};
+use crate::error::Error;
 use crate::request::RequestSummary;
 
 /// The application's data key ring, and the AADs that tie each sealed value to its place:
@@ -50,7 +53,7 @@ impl Sealer {
         summary: &RequestSummary,
     ) -> Result<Vec<u8>, Error> {
         let json = Zeroizing::new(serde_json::to_vec(summary).map_err(encode_error)?);
-        self.seal(&json, &aad("summary", key.as_str()), Operation::SignRequest)
+        self.seal(&json, &aad("summary", key.as_str()), RequestSign::OPERATION)
     }
 
     pub(crate) fn open_summary(
@@ -61,13 +64,13 @@ impl Sealer {
         let json = self.open(
             sealed,
             &aad("summary", key.as_str()),
-            Operation::SignRequest,
+            RequestSign::OPERATION,
         )?;
-        serde_json::from_slice(&json).map_err(|e| stored_error(Operation::SignRequest, e))
+        serde_json::from_slice(&json).map_err(|e| stored_error(RequestSign::OPERATION, e))
     }
 
     pub(crate) fn seal_answer(&self, key: &IdempotencyKey, body: &[u8]) -> Result<Vec<u8>, Error> {
-        self.seal(body, &aad("answer", key.as_str()), Operation::SignRequest)
+        self.seal(body, &aad("answer", key.as_str()), RequestSign::OPERATION)
     }
 
     pub(crate) fn open_answer(
@@ -75,8 +78,8 @@ impl Sealer {
         key: &IdempotencyKey,
         sealed: &[u8],
     ) -> Result<SignResponse, Error> {
-        let body = self.open(sealed, &aad("answer", key.as_str()), Operation::SignRequest)?;
-        success(Operation::SignRequest, &body)
+        let body = self.open(sealed, &aad("answer", key.as_str()), RequestSign::OPERATION)?;
+        success(RequestSign::OPERATION, &body)
     }
 
     pub(crate) fn seal_result(
@@ -90,7 +93,7 @@ impl Sealer {
             body: STANDARD.encode(body),
         };
         let json = Zeroizing::new(serde_json::to_vec(&stored).map_err(encode_error)?);
-        self.seal(&json, &aad("result", tx_id.as_str()), Operation::Result)
+        self.seal(&json, &aad("result", tx_id.as_str()), GetResult::OPERATION)
     }
 
     /// The stored result, decoded, with the session it was fetched with.
@@ -99,21 +102,21 @@ impl Sealer {
         tx_id: &TxId,
         sealed: &[u8],
     ) -> Result<(ResultResponse, Session), Error> {
-        let json = self.open(sealed, &aad("result", tx_id.as_str()), Operation::Result)?;
+        let json = self.open(sealed, &aad("result", tx_id.as_str()), GetResult::OPERATION)?;
         let stored: StoredResult =
-            serde_json::from_slice(&json).map_err(|e| stored_error(Operation::Result, e))?;
+            serde_json::from_slice(&json).map_err(|e| stored_error(GetResult::OPERATION, e))?;
         let session = Session::deserialize_with_provider(&stored.session, self.provider).map_err(
             |source| Error::Crypto {
-                operation: Operation::Result,
+                operation: GetResult::OPERATION,
                 source,
             },
         )?;
         let body = Zeroizing::new(
             STANDARD
                 .decode(stored.body.as_bytes())
-                .map_err(|e| stored_error(Operation::Result, e))?,
+                .map_err(|e| stored_error(GetResult::OPERATION, e))?,
         );
-        Ok((success(Operation::Result, &body)?, session))
+        Ok((success(GetResult::OPERATION, &body)?, session))
     }
 
     fn seal(&self, plaintext: &[u8], aad: &[u8], operation: Operation) -> Result<Vec<u8>, Error> {
