@@ -14,8 +14,9 @@ const CRYPTO_FEATURE_SETS: [&[&str]; 3] = [
 
 /// Packages whose feature-gated suites (both transports, mocks, test utilities, the
 /// PostgreSQL store) run only with every feature on.
-const ALL_FEATURE_PACKAGES: [&str; 5] = [
+const ALL_FEATURE_PACKAGES: [&str; 6] = [
     "toss-model",
+    "toss-runtime",
     "toss-transport",
     "toss-sign",
     "toss-signed-doc",
@@ -46,6 +47,7 @@ pub(crate) fn run() -> Result<(), String> {
         ("RUSTDOCFLAGS", "-D warnings"),
     ];
     cmd("cargo", &["fmt", "--all", "--", "--check"], &[])?;
+    crate::paths::check()?;
     cmd(
         "cargo",
         &[
@@ -81,11 +83,116 @@ pub(crate) fn run() -> Result<(), String> {
         args.extend_from_slice(features);
         cmd("cargo", &args, &deny)?;
     }
+    for features in WITHOUT_AWS_LC {
+        without_aws_lc(features)?;
+        cmd(
+            "cargo",
+            &[
+                "test",
+                "-p",
+                "toss-sign",
+                "--no-default-features",
+                "--features",
+                features,
+            ],
+            &deny,
+        )?;
+    }
+    each_feature(&deny)?;
     cmd("cargo", &["test", "--workspace"], &deny)?;
     cmd(
         "cargo",
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &deny,
     )?;
+    cmd("cargo", &["doc", "--workspace", "--no-deps"], &deny)?;
+    // Every crate packaged and built as crates.io would (unpublished workspace crates
+    // through cargo's local overlay), in dependency order.
+    cmd(
+        "cargo",
+        &[
+            "publish",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--dry-run",
+            "--allow-dirty",
+        ],
+        &[],
+    )?;
+    Ok(())
+}
+
+/// The client's feature sets that must build without aws-lc-rs: pure Rust crypto, TLS on
+/// ring, either HTTP backend.
+const WITHOUT_AWS_LC: [&str; 2] = ["rustcrypto,hyper", "rustcrypto,reqwest"];
+
+/// The library crates whose features are checked one at a time.
+const LIBRARIES: [&str; 9] = [
+    "toss-crypto",
+    "toss-model",
+    "toss-runtime",
+    "toss-transport",
+    "toss-signed-doc",
+    "toss-sign",
+    "toss-token-redis",
+    "toss-tx-store",
+    "toss-emulator",
+];
+
+/// Fails if `cargo tree` of toss-sign with `features` (and no default ones) names an
+/// aws-lc crate among its normal dependencies.
+fn without_aws_lc(features: &str) -> Result<(), String> {
+    let output = std::process::Command::new("cargo")
+        .args([
+            "tree",
+            "-p",
+            "toss-sign",
+            "--no-default-features",
+            "--features",
+            features,
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(crate::run::root())
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo tree failed for toss-sign {features}"));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let aws_lc: Vec<&str> = tree
+        .lines()
+        .filter(|line| line.contains("aws-lc"))
+        .collect();
+    if aws_lc.is_empty() {
+        eprintln!("toss-sign --features {features}: no aws-lc crate in the tree");
+        Ok(())
+    } else {
+        Err(format!(
+            "toss-sign --no-default-features --features {features} links aws-lc: {aws_lc:?}"
+        ))
+    }
+}
+
+/// Each feature of each library alone builds without a warning (`cargo hack`, from
+/// crates.io; `.ci/run` installs it).
+fn each_feature(deny: &[(&str, &str)]) -> Result<(), String> {
+    for package in LIBRARIES {
+        cmd(
+            "cargo",
+            &[
+                "hack",
+                "check",
+                "-p",
+                package,
+                "--each-feature",
+                "--no-dev-deps",
+            ],
+            deny,
+        )?;
+    }
     Ok(())
 }

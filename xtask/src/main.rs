@@ -17,6 +17,7 @@ mod bench_peers;
 mod bench_session;
 mod ci;
 mod fuzz;
+mod paths;
 mod regen;
 mod run;
 

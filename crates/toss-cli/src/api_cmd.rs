@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Date;
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
+use toss_model::plain::Birthday;
 use toss_sign::{
     Client, Document, Person, SignStatus, SignatureRequest, SignatureRequested, SignedDocument,
     Signer, Trigger, TxId,
@@ -98,8 +98,8 @@ impl SignerFields {
                 name,
                 phone,
                 parse_birthday(&birthday, birthday_source)?,
-            )),
-            (None, None, None, Some(ci)) => Ok(Signer::ci(ci)),
+            )?),
+            (None, None, None, Some(ci)) => Ok(Signer::ci(ci)?),
             _ => Err(usage.into()),
         }
     }
@@ -152,11 +152,11 @@ fn signature_request(args: RequestArgs) -> Result<SignatureRequest, Box<dyn Erro
         )?,
     };
     let document = if let Some(text) = args.doc_text {
-        Document::text(text)
+        Document::text(text)?
     } else if let Some(path) = &args.doc_file {
-        Document::text(read_text(path)?)
+        Document::text(read_text(path)?)?
     } else if let Some(path) = &args.html_file {
-        Document::html(read_text(path)?)
+        Document::html(read_text(path)?)?
     } else if let Some(path) = &args.pdf_file {
         Document::pdf(&std::fs::read(path).map_err(|e| read_error(path, e))?)
     } else {
@@ -253,7 +253,8 @@ pub(crate) fn person_json(person: &Person) -> Value {
 
 /// The birthday; the error names `source` and the format, never the value (personal data).
 fn parse_birthday(text: &str, source: &str) -> Result<Date, Box<dyn Error>> {
-    Date::parse(text, format_description!("[year][month][day]"))
+    Birthday::parse(text)
+        .map(|birthday| birthday.date())
         .map_err(|_| format!("{source} must be a date as YYYYMMDD").into())
 }
 

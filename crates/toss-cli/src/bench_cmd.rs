@@ -113,15 +113,15 @@ impl Fixtures {
         let generator = SessionGenerator::builder()
             .crypto_provider(crypto_provider())
             .build()?;
-        let session = generator.generate()?;
+        let session = generator.generate()?.into_session();
         let ci_envelope = session.encrypt(CI)?;
         let request = SignatureRequest::builder()
             .signer(Signer::personal(
                 NAME,
                 "010-1234-5678",
                 date!(1993 - 03 - 24),
-            ))
-            .document(Document::text(SIGNED_DOC_TEXT))
+            )?)
+            .document(Document::text(SIGNED_DOC_TEXT)?)
             .service_name("토스 출금이체")
             .title("출금이체 동의문")
             .build()?;

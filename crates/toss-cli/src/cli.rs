@@ -80,6 +80,13 @@ pub(crate) enum Command {
     /// median of the batches' nanoseconds per operation. Operations: session_new,
     /// encrypt_name, decrypt_ci, prepare_sign_request, open_result, verify_signed_doc.
     Bench(BenchArgs),
+    /// Prints a completion script for `shell` (bash, elvish, fish, powershell, zsh).
+    ///
+    /// For bash: `tosscert completions bash > ~/.local/share/bash-completion/completions/tosscert`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]

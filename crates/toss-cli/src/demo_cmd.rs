@@ -1,7 +1,6 @@
 //! `tosscert demo`: the whole flow against an embedded emulator, step by step.
 
 use std::error::Error;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -13,8 +12,9 @@ use toss_sign::{
 };
 use toss_signed_doc::{TrustAnchors, Verifier};
 
-use crate::backend::crypto_provider;
+use crate::backend::{choices, crypto_provider};
 use crate::cli::DemoArgs;
+use toss_sign::HttpBackend;
 
 type CommandResult = Result<String, Box<dyn Error>>;
 
@@ -60,9 +60,9 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
             "홍길동",
             "010-0000-0000",
             date!(1990 - 01 - 01),
-        ))
+        )?)
         .trigger(Trigger::Push)
-        .document(Document::text(DOCUMENT))
+        .document(Document::text(DOCUMENT)?)
         .service_name("토스증권")
         .title("계좌 개설 동의서")
         .expires_in(Duration::from_secs(300))
@@ -197,12 +197,11 @@ fn demo_client(
     store: &str,
     data_key: &DataKey,
 ) -> Result<Client, Box<dyn Error>> {
-    Ok(Client::builder()
+    Ok(choices(Client::builder(), HttpBackend::Reqwest)
         .client_id(emulator.client_id())
         .client_secret(emulator.client_secret())
         .environment(Environment::single_host(emulator.base_url()))
         .public_key(emulator.public_key_base64())
-        .crypto_provider(crypto_provider())
         .store_location(store)
         .data_key(data_key.clone())
         .build()?)
@@ -265,38 +264,20 @@ fn step(n: usize, name: &str, detail: &str) {
     say!("[{n}/{STEPS}] {name:<13} {detail}");
 }
 
-/// Polls, printing each status as it arrives; on a terminal a spinner shows the wait.
+/// Polls, printing each status as it arrives; on a terminal a spinner (indicatif, which
+/// draws nothing when stderr is not a terminal) shows the wait.
 async fn wait_with_progress(client: &Client, tx_id: &TxId) -> Result<(), Box<dyn Error>> {
-    let spinner = std::io::stderr().is_terminal();
+    let spinner = indicatif::ProgressBar::new_spinner().with_message("waiting for the user…");
+    spinner.enable_steady_tick(Duration::from_millis(100));
     let policy = PollPolicy::new()
         .initial_interval(Duration::from_millis(200))
         .max_interval(Duration::from_millis(500))
         .timeout(Duration::from_secs(120));
+    let shown = spinner.clone();
     let on_change = move |status: &SignStatus| {
-        if spinner {
-            eprint!("\r\x1b[2K");
-        }
-        say!("{:>20} status {status}", "");
+        shown.suspend(|| say!("{:>20} status {status}", ""));
     };
-    let waiting = client.wait(tx_id, &policy, on_change);
-    tokio::pin!(waiting);
-    let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    let mut ticks = tokio::time::interval(Duration::from_millis(100));
-    let mut frame = 0usize;
-    loop {
-        tokio::select! {
-            outcome = &mut waiting => {
-                if spinner {
-                    eprint!("\r\x1b[2K");
-                    let _ = std::io::stderr().flush();
-                }
-                return Ok(outcome?);
-            }
-            _ = ticks.tick(), if spinner => {
-                frame = (frame + 1) % frames.len();
-                eprint!("\r{} waiting for the user…", frames[frame]);
-                let _ = std::io::stderr().flush();
-            }
-        }
-    }
+    let outcome = client.wait(tx_id, &policy, on_change).await;
+    spinner.finish_and_clear();
+    Ok(outcome?)
 }

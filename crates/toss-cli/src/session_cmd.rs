@@ -59,7 +59,7 @@ fn new_session(
     let session = builder.build()?.generate_with(algorithm)?;
     let serialized = session.serialize();
     let output = NewSession {
-        session_key: session.session_key().unwrap_or_default(),
+        session_key: session.session_key(),
         session: &serialized,
     };
     Ok(serde_json::to_string(&output)?)

@@ -8,12 +8,14 @@ use zeroize::Zeroizing;
 
 use crate::key_text::{TOSS_CERT_PUBLIC_KEY, decode_key_text};
 use crate::provider::{CryptoProvider, OaepEncryptingKey, default_provider};
+use crate::session::NewSession;
 use crate::{Algorithm, Error, RsaKeyError, Session, version};
 
 /// The smallest RSA key this crate seals a session key with.
 const MIN_RSA_BITS: usize = 2048;
 
-/// Makes [`Session`]s and seals each one's key with the provider's RSA public key.
+/// Makes [`Session`]s and seals each one's key with the provider's RSA public key (a
+/// [`NewSession`] carries both).
 ///
 /// Build it once and share it: the public key is parsed at build time, and the generator is
 /// cheap to clone (`Arc` inside), `Send` and `Sync`.
@@ -25,7 +27,7 @@ const MIN_RSA_BITS: usize = 2048;
 ///
 /// let generator = SessionGenerator::new()?; // the provider's embedded public key
 /// let session = generator.generate()?; // AES_GCM, the default
-/// let session_key = session.session_key().expect("a new session is sealed");
+/// let session_key = session.session_key(); // a new session always has one
 /// assert!(session_key.starts_with(&format!("v1${}$", session.id())));
 ///
 /// let name = session.encrypt("김토스")?;
@@ -62,7 +64,7 @@ impl SessionGenerator {
     /// # Errors
     ///
     /// [`Error::Random`] when the random number generator fails, or a backend failure.
-    pub fn generate(&self) -> Result<Session, Error> {
+    pub fn generate(&self) -> Result<NewSession, Error> {
         self.generate_with(Algorithm::AesGcm)
     }
 
@@ -71,7 +73,7 @@ impl SessionGenerator {
     /// # Errors
     ///
     /// As [`generate`](Self::generate).
-    pub fn generate_with(&self, algorithm: Algorithm) -> Result<Session, Error> {
+    pub fn generate_with(&self, algorithm: Algorithm) -> Result<NewSession, Error> {
         // One draw for id, key and IV, in that order, so a scripted generator in tests can
         // reproduce the provider's vectors.
         let mut random = Zeroizing::new([0u8; 16 + 32 + 16]);
@@ -88,13 +90,12 @@ impl SessionGenerator {
             .hyphenated()
             .to_string();
 
-        let mut session = Session::from_parts(
+        let session = Session::from_parts(
             version::CURRENT.to_owned(),
             id,
             algorithm,
             Zeroizing::new(key.to_vec()),
             Zeroizing::new(iv.to_vec()),
-            None,
             self.provider,
         );
         let sealed = self.public_key.encrypt(session.key_payload().as_bytes())?;
@@ -106,8 +107,7 @@ impl SessionGenerator {
         session_key.push_str(session.id());
         session_key.push('$');
         STANDARD.encode_string(&sealed, &mut session_key);
-        session.set_session_key(session_key);
-        Ok(session)
+        Ok(NewSession::new(session, session_key))
     }
 
     /// The crypto provider in use.

@@ -166,5 +166,5 @@ pub use provider::{
     AesCbc, AesCbcKey, AesGcm, AesGcmKey, CryptoProvider, HmacSha256, HmacSha256Key,
     OaepDecryptingKey, OaepEncryptingKey, RsaOaep, SecureRandom,
 };
-pub use session::Session;
+pub use session::{NewSession, Session};
 pub use zeroize;

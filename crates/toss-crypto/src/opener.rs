@@ -152,7 +152,6 @@ impl SessionOpener {
             algorithm,
             key,
             iv,
-            None,
             self.provider,
         ))
     }

@@ -13,8 +13,8 @@ use crate::{Algorithm, DecryptError, EnvelopeError, Error, SessionFormatError, v
 
 /// The symmetric key, IV and id of one request or one result call.
 ///
-/// Made by [`SessionGenerator::generate`](crate::SessionGenerator::generate) (which also
-/// seals it for the provider, see [`session_key`](Self::session_key)), by
+/// Made by [`SessionGenerator::generate`](crate::SessionGenerator::generate) (as a
+/// [`NewSession`], which also carries the session key sealed for the provider), by
 /// [`Session::deserialize`], or on the server side by
 /// [`SessionOpener::open`](crate::SessionOpener::open).
 ///
@@ -34,7 +34,6 @@ pub struct Session {
     iv: Zeroizing<Vec<u8>>,
     /// The key as base64 text: the HMAC key of `AES_CBC` and a part of the serialized form.
     key_base64: Zeroizing<String>,
-    session_key: Option<String>,
     provider: &'static CryptoProvider,
     /// The keys the provider prepared at the first field, for the others.
     prepared: OnceLock<Prepared>,
@@ -54,8 +53,8 @@ impl Session {
     /// `<version>$<id>$<ALG>$<base64 key>$<base64 iv>` (the official Java SDK's
     /// `serializeSession()`), with the provider the crate features name.
     ///
-    /// A restored session has no [`session_key`](Self::session_key): it is used to decrypt
-    /// what the provider sent back under it.
+    /// A restored session has no session key (only the generator that sealed it knows
+    /// it): it is used to decrypt what the provider sent back under it.
     ///
     /// # Errors
     ///
@@ -95,18 +94,8 @@ impl Session {
             algorithm,
             key,
             iv,
-            None,
             provider,
         ))
-    }
-
-    /// The session key to send to the provider, `v1$<id>$<base64 RSA-OAEP ciphertext>`.
-    ///
-    /// `None` for a session restored with [`deserialize`](Self::deserialize) or opened on the
-    /// server side: only the generator that sealed it knows it.
-    #[must_use]
-    pub fn session_key(&self) -> Option<&str> {
-        self.session_key.as_deref()
     }
 
     /// The session id (a lowercase hyphenated UUID for new sessions).
@@ -258,7 +247,6 @@ impl Session {
         algorithm: Algorithm,
         key: Zeroizing<Vec<u8>>,
         iv: Zeroizing<Vec<u8>>,
-        session_key: Option<String>,
         provider: &'static CryptoProvider,
     ) -> Self {
         let key_base64 = Zeroizing::new(STANDARD.encode(&*key));
@@ -269,14 +257,9 @@ impl Session {
             key,
             iv,
             key_base64,
-            session_key,
             provider,
             prepared: OnceLock::new(),
         }
-    }
-
-    pub(crate) fn set_session_key(&mut self, session_key: String) {
-        self.session_key = Some(session_key);
     }
 
     /// The keys the provider prepares for this session's algorithm, made at the first use.
@@ -340,6 +323,62 @@ impl Session {
             out.push_str(&hex::encode(mac));
         }
         out
+    }
+}
+
+/// A session just made by a [`SessionGenerator`](crate::SessionGenerator), with its
+/// session key: the key and IV sealed for the provider, which the request or result call
+/// sends as `sessionKey`. Derefs to its [`Session`] to encrypt and decrypt.
+///
+/// Only a new session has a session key; a [`Session`] restored or opened has none, so a
+/// request cannot be sealed with one by mistake.
+#[derive(Clone)]
+pub struct NewSession {
+    session: Session,
+    session_key: String,
+}
+
+impl NewSession {
+    pub(crate) fn new(session: Session, session_key: String) -> Self {
+        Self {
+            session,
+            session_key,
+        }
+    }
+
+    /// The session key to send to the provider, `v1$<id>$<base64 RSA-OAEP ciphertext>`.
+    #[must_use]
+    pub fn session_key(&self) -> &str {
+        &self.session_key
+    }
+
+    /// The session.
+    #[must_use]
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The session, without its session key (to keep for decrypting the answer).
+    #[must_use]
+    pub fn into_session(self) -> Session {
+        self.session
+    }
+}
+
+impl std::ops::Deref for NewSession {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSession")
+            .field("session", &self.session)
+            .field("session_key_len", &self.session_key.len())
+            .finish()
     }
 }
 

@@ -22,7 +22,10 @@ fn sessions() -> &'static Vec<(&'static str, Session)> {
         for (name, provider) in support::providers() {
             let generator = generator(provider);
             for algorithm in ALGORITHMS {
-                all.push((name, generator.generate_with(algorithm).unwrap()));
+                all.push((
+                    name,
+                    generator.generate_with(algorithm).unwrap().into_session(),
+                ));
             }
         }
         all

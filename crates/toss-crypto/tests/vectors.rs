@@ -81,7 +81,7 @@ macro_rules! vector_tests {
                         .build()
                         .unwrap();
                     let session = generator.generate().unwrap();
-                    let session_key = session.session_key().unwrap();
+                    let session_key = session.session_key();
                     assert_eq!(&session_key[..40], &provider_session_key[..40], "row {n}");
                     assert_eq!(session_key.len(), provider_session_key.len(), "row {n}");
                     assert_eq!(
@@ -132,7 +132,7 @@ macro_rules! vector_tests {
                 let opener = test_opener();
                 for algorithm in [Algorithm::AesGcm, Algorithm::AesCbc, Algorithm::AesCbc128] {
                     let client = generator.generate_with(algorithm).unwrap();
-                    let server = opener.open(client.session_key().unwrap()).unwrap();
+                    let server = opener.open(client.session_key()).unwrap();
                     assert_eq!(server.algorithm(), algorithm);
                     assert_eq!(*server.serialize(), *client.serialize());
                     let sealed = server.encrypt("CI0110000000001").unwrap();
@@ -169,7 +169,7 @@ mod cross_backend {
             for algorithm in [Algorithm::AesGcm, Algorithm::AesCbc, Algorithm::AesCbc128] {
                 let client = generator.generate_with(algorithm).unwrap();
                 let envelope = client.encrypt("토스 인증서").unwrap();
-                let server = opener.open(client.session_key().unwrap()).unwrap();
+                let server = opener.open(client.session_key()).unwrap();
                 assert_eq!(*server.decrypt(&envelope).unwrap(), "토스 인증서");
                 let restored =
                     Session::deserialize_with_provider(&client.serialize(), opener_provider)

@@ -140,7 +140,7 @@ async fn tampered_or_foreign_session_keys_are_refused() {
 
     // Flip a character of the RSA ciphertext.
     let (mut body, session) = env.personal_request();
-    let key = session.session_key().unwrap().to_owned();
+    let key = session.session_key().to_owned();
     let last = key.len() - 5;
     let flipped = if &key[last..=last] == "A" { "B" } else { "A" };
     body["sessionKey"] = json!(format!("{}{}{}", &key[..last], flipped, &key[last + 1..]));
@@ -156,7 +156,7 @@ async fn tampered_or_foreign_session_keys_are_refused() {
         .generate()
         .unwrap();
     let (mut body, _) = env.personal_request();
-    body["sessionKey"] = json!(provider.session_key().unwrap());
+    body["sessionKey"] = json!(provider.session_key());
     let (_, answer) = env.post(REQUEST, &token, &body).await;
     assert_eq!(error_code(&answer), "CE3001");
 
@@ -190,7 +190,7 @@ async fn the_result_call_needs_its_own_new_session() {
         .post(
             RESULT,
             &token,
-            &json!({"txId": tx_id, "sessionKey": request_session.session_key().unwrap()}),
+            &json!({"txId": tx_id, "sessionKey": request_session.session_key()}),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -98,7 +98,7 @@ async fn a_reused_session_key_is_refused() {
         .post(
             RESULT,
             &token,
-            &json!({ "txId": tx_id, "sessionKey": result_session.session_key().unwrap() }),
+            &json!({ "txId": tx_id, "sessionKey": result_session.session_key() }),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -107,7 +107,7 @@ async fn a_reused_session_key_is_refused() {
     // A new sign request whose sessionKey seals the earlier request's session again (a new
     // RSA-OAEP ciphertext of the same key): the same session, refused all the same.
     let (mut other, _) = env.personal_request();
-    other["sessionKey"] = json!(session.session_key().unwrap());
+    other["sessionKey"] = json!(session.session_key());
     let (status, answer) = env.post(REQUEST, &token, &other).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(error_code(&answer), "CE3000");

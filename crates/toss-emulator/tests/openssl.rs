@@ -95,7 +95,7 @@ async fn signed_doc(
         .user_name(session.encrypt(NAME).unwrap())
         .user_phone(session.encrypt(PHONE).unwrap())
         .user_birthday(session.encrypt(BIRTHDAY).unwrap())
-        .session_key(session.session_key().unwrap())
+        .session_key(session.session_key())
         .service_name("토스 출금이체")
         .doc_title("출금이체 동의문");
     let request = configure(builder).build().unwrap();

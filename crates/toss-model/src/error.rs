@@ -86,13 +86,38 @@ pub enum ValidationError {
     #[error("docTitle is empty")]
     EmptyDocTitle,
 
+    /// `serviceName` is empty or only white space.
+    #[error("serviceName is empty")]
+    EmptyServiceName,
+
     /// The signer's phone number is not all digits once hyphens and spaces are removed (the
     /// API document: digits only, "문자 포함없이 순수한 숫자형태로"), or is empty.
     ///
-    /// `userPhone` travels encrypted, so this crate cannot see it: a client checks the
-    /// plain number before encrypting it (`toss-sign` does, in its request builder).
+    /// `userPhone` travels encrypted: [`Phone::parse`](crate::plain::Phone::parse) checks
+    /// the plain number before it is encrypted.
     #[error("userPhone must be digits only (hyphens and spaces aside)")]
     InvalidUserPhone,
+
+    /// The signer's name is empty or only white space.
+    #[error("userName is empty")]
+    EmptyUserName,
+
+    /// The signer's birthday is not eight digits `YYYYMMDD` of a real date.
+    #[error("userBirthday must be a date as YYYYMMDD")]
+    InvalidUserBirthday,
+
+    /// The signer's CI is empty or only white space.
+    #[error("userCi is empty")]
+    EmptyUserCi,
+
+    /// `docType=PDF` with a `doc` that decodes to something other than a SHA-256 digest
+    /// (32 bytes).
+    #[error("docType PDF needs doc to be the base64 of a SHA-256 digest (32 bytes)")]
+    PdfDigestNotSha256,
+
+    /// A `docType` this crate does not know, for a document it must read.
+    #[error("docType is not TEXT, HTML or PDF")]
+    UnknownDocType,
 }
 
 /// A response envelope that holds no usable answer.

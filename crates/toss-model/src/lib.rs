@@ -64,6 +64,12 @@
 //! - **Envelopes.** Every service response is an [`Envelope`]: `resultType` `SUCCESS` with the
 //!   call's `success` object, or `FAIL` with an [`ApiError`] (`errorType`, [`ErrorCode`],
 //!   `reason`, `data`, `title`). [`Envelope::into_result`] turns one into a `Result`.
+//! - **Plaintext parsed before encryption.** [`plain`] holds the values of a sign request
+//!   before they are encrypted — [`plain::Signer`] (name, [`plain::Phone`],
+//!   [`plain::Birthday`], or CI), [`plain::Document`], [`plain::ServiceName`],
+//!   [`plain::DocTitle`], [`plain::Expiry`] — each with one parser that applies the API
+//!   document's rule, and [`plain::PlainSignRequest`], which seals into the wire request
+//!   without a rule left to break.
 //! - **Validated requests.** [`SignRequest::builder`] refuses what the provider refuses, with
 //!   one [`ValidationError`] variant per rule, and reports a document longer than the
 //!   recommended 2,000 characters as a [`SignRequestWarning`]. Deserializing a
@@ -96,7 +102,8 @@
 //! `serde` and `serde_json` are the standard for JSON; `serde_urlencoded` is the form
 //! encoding reqwest and axum use, so the token form is encoded exactly as they would; `time`
 //! is the workspace's one date-time crate and parses and writes offsets exactly; `base64`
-//! checks that a PDF hash is base64; `zeroize` wipes secrets; `thiserror` writes the errors.
+//! checks that a PDF hash is base64; `sha2` (RustCrypto) hashes a PDF for
+//! [`plain::Document::pdf`]; `zeroize` wipes secrets; `thiserror` writes the errors.
 //!
 //! # Testing
 //!
@@ -117,6 +124,7 @@ mod envelope;
 mod error;
 mod error_code;
 pub mod esign;
+pub mod plain;
 mod redact;
 mod result;
 mod serde_util;

@@ -1,6 +1,6 @@
 //! The sign request (`POST /api/v2/sign/doc/request`) and its builder.
 
-mod rules;
+pub(crate) mod rules;
 
 use std::fmt;
 
@@ -47,34 +47,34 @@ pub const DOC_RECOMMENDED_MAX_CHARS: usize = 2000;
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "SignRequestBuilder")]
 pub struct SignRequest {
-    request_type: RequestType,
-    trigger_type: TriggerType,
+    pub(crate) request_type: RequestType,
+    pub(crate) trigger_type: TriggerType,
     #[serde(skip_serializing_if = "Option::is_none")]
-    user_name: Option<String>,
+    pub(crate) user_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    user_phone: Option<String>,
+    pub(crate) user_phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    user_birthday: Option<String>,
+    pub(crate) user_birthday: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    user_ci: Option<String>,
+    pub(crate) user_ci: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    session_key: Option<String>,
-    service_name: String,
-    doc_title: String,
-    doc: String,
-    doc_type: DocType,
+    pub(crate) session_key: Option<String>,
+    pub(crate) service_name: String,
+    pub(crate) doc_title: String,
+    pub(crate) doc: String,
+    pub(crate) doc_type: DocType,
     #[serde(skip_serializing_if = "Option::is_none")]
-    doc_encrypted: Option<bool>,
+    pub(crate) doc_encrypted: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    signature_type: Option<SignatureType>,
+    pub(crate) signature_type: Option<SignatureType>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    expire_seconds: Option<u32>,
+    pub(crate) expire_seconds: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    success_callback_url: Option<String>,
+    pub(crate) success_callback_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    fail_callback_url: Option<String>,
+    pub(crate) fail_callback_url: Option<String>,
     #[serde(skip)]
-    warnings: Vec<SignRequestWarning>,
+    pub(crate) warnings: Vec<SignRequestWarning>,
 }
 
 impl SignRequest {

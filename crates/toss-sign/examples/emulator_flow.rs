@@ -46,9 +46,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "홍길동",
             "010-1234-5678",
             date!(1993 - 03 - 24),
-        ))
+        )?)
         .trigger(Trigger::Push)
-        .document(Document::text(text))
+        .document(Document::text(text)?)
         .encrypt_document(true)
         .service_name("토스 출금이체 (emulator)")
         .title("출금이체 동의서")

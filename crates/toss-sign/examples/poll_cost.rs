@@ -84,8 +84,8 @@ fn request(i: usize, keyed: bool) -> Result<SignatureRequest, toss_sign::Error> 
             "김토스",
             "01012345678",
             date!(1993 - 03 - 24),
-        ))
-        .document(Document::text(format!("동의서 {i}")))
+        )?)
+        .document(Document::text(format!("동의서 {i}"))?)
         .service_name("poll cost")
         .title(format!("poll cost {i}"))
         .expires_in(Duration::from_secs(600));

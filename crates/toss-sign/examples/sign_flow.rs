@@ -33,9 +33,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
 
     let request = SignatureRequest::builder()
-        .signer(Signer::personal(name, phone, birthday))
+        .signer(Signer::personal(name, phone, birthday)?)
         .trigger(Trigger::Push)
-        .document(Document::text("출금이체에 동의합니다."))
+        .document(Document::text("출금이체에 동의합니다.")?)
         .service_name("토스 출금이체")
         .title("출금이체 동의문")
         .expires_in(Duration::from_secs(600))

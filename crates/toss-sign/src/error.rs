@@ -76,7 +76,7 @@ pub enum Error {
 
     /// The request breaks one of the provider's rules; nothing was sent.
     #[error("invalid signature request")]
-    Validation(#[source] toss_model::ValidationError),
+    Validation(#[from] toss_model::ValidationError),
 
     /// Encrypting or decrypting personal data failed.
     #[error("{operation}: encryption failed")]

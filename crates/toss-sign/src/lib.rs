@@ -18,11 +18,9 @@ pub use credentials::{ClientSecret, Environment};
 pub use error::{BoxError, Error, ResultLimit};
 pub use poll::PollPolicy;
 pub use reconciler::{Pass, Reconciler, ReconcilerBuilder, Schedule};
-pub use request::{
-    Document, SignatureRequest, SignatureRequestBuilder, SignatureRequested, SignatureStatus,
-    Signer, Trigger,
-};
+pub use request::{SignatureRequest, SignatureRequestBuilder, SignatureRequested, SignatureStatus};
 pub use signed::{Person, SignedDoc, SignedDocument};
+pub use toss_model::plain::{Document, Signer, Trigger};
 
 pub use toss_crypto::{Algorithm, CryptoProvider, DataKey, DataKeyRing, Session, SessionGenerator};
 pub use toss_model::{Operation, ResultResponse, SignStatus, TxId};
@@ -34,5 +32,5 @@ pub use toss_runtime::retry::{RetryBudget, RetryPolicy};
 pub use toss_runtime::token::{AccessToken, InMemoryTokenStore, RefreshLock, TokenStore};
 pub use toss_runtime::tx::TxStore;
 pub use toss_signed_doc::TrustAnchors;
-pub use toss_transport::{HttpTransport, SharedHttpTransport};
+pub use toss_transport::{HttpBackend, HttpTransport, SharedHttpTransport, TlsProvider};
 pub use toss_tx_store as tx_store;

@@ -6,149 +6,21 @@ use std::time::Duration;
 use toss_model::Endpoint as _;
 use toss_model::esign::RequestSign;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
-use time::{Date, OffsetDateTime};
-use toss_crypto::Session;
-use toss_model::{
-    DocType, RequestType, SignRequest, SignResponse, SignStatus, SignatureType, StatusResponse,
-    TriggerType, TxId, ValidationError,
+use time::OffsetDateTime;
+use toss_crypto::NewSession;
+#[cfg(test)]
+use toss_model::ValidationError;
+use toss_model::plain::{
+    DocTitle, Document, Expiry, PlainSignRequest, SealedSignRequest, ServiceName, Signer, Trigger,
 };
+use toss_model::{SignResponse, SignStatus, StatusResponse, TxId};
 
 use crate::error::Error;
 
-/// Who must sign.
-#[non_exhaustive]
-#[derive(Clone)]
-pub enum Signer {
-    /// A person identified by name, mobile phone number and birthday (`USER_PERSONAL`).
-    Personal {
-        /// The name as registered with the phone carrier.
-        name: String,
-        /// The mobile number: digits, written with or without hyphens and spaces, which
-        /// are removed (the provider takes digits only). Anything else (`010.1234.5678`,
-        /// `+82 10 …`) is refused by [`SignatureRequestBuilder::build`].
-        phone: String,
-        /// The birthday.
-        birthday: Date,
-    },
-    /// A person identified by their CI (`USER_CI`); the result then carries no CI or DI.
-    Ci(String),
-}
-
-impl Signer {
-    /// A person identified by name, mobile phone number and birthday.
-    pub fn personal(name: impl Into<String>, phone: impl Into<String>, birthday: Date) -> Self {
-        Self::Personal {
-            name: name.into(),
-            phone: phone.into(),
-            birthday,
-        }
-    }
-
-    /// A person identified by their CI.
-    pub fn ci(ci: impl Into<String>) -> Self {
-        Self::Ci(ci.into())
-    }
-}
-
-impl fmt::Debug for Signer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Personal { .. } => f.write_str("Signer::Personal(<redacted>)"),
-            Self::Ci(_) => f.write_str("Signer::Ci(<redacted>)"),
-        }
-    }
-}
-
-/// How the user is asked to sign.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Trigger {
-    /// A push notification to the user's Toss app.
-    #[default]
-    Push,
-    /// The service opens the Toss app itself with the returned app scheme or URIs, and the
-    /// app returns to these URLs.
-    AppScheme {
-        /// Where the app returns after signing.
-        success_url: Option<String>,
-        /// Where the app returns after a failure or cancellation.
-        fail_url: Option<String>,
-    },
-}
-
-/// What the user signs.
-#[derive(Clone)]
-pub struct Document(DocumentKind);
-
-#[derive(Clone)]
-enum DocumentKind {
-    Text(String),
-    Html(String),
-    PdfSha256([u8; 32]),
-}
-
-impl Document {
-    /// Plain text, signed with the text embedded in the signature (`PKCS7`).
-    pub fn text(text: impl Into<String>) -> Self {
-        Self(DocumentKind::Text(text.into()))
-    }
-
-    /// HTML, signed with the markup embedded in the signature (`PKCS7`).
-    pub fn html(html: impl Into<String>) -> Self {
-        Self(DocumentKind::Html(html.into()))
-    }
-
-    /// A PDF: only its SHA-256 travels and is signed (`PKCS7_NO_CONTENT_WITH_ATTR`); the
-    /// document itself never leaves your service.
-    #[must_use]
-    pub fn pdf(bytes: &[u8]) -> Self {
-        Self(DocumentKind::PdfSha256(Sha256::digest(bytes).into()))
-    }
-
-    /// A PDF given by its SHA-256 digest.
-    #[must_use]
-    pub fn pdf_sha256(digest: [u8; 32]) -> Self {
-        Self(DocumentKind::PdfSha256(digest))
-    }
-
-    fn doc_type(&self) -> DocType {
-        match self.0 {
-            DocumentKind::Text(_) => DocType::Text,
-            DocumentKind::Html(_) => DocType::Html,
-            DocumentKind::PdfSha256(_) => DocType::Pdf,
-        }
-    }
-
-    fn signature_type(&self) -> SignatureType {
-        match self.0 {
-            DocumentKind::Text(_) | DocumentKind::Html(_) => SignatureType::Pkcs7,
-            DocumentKind::PdfSha256(_) => SignatureType::Pkcs7NoContentWithAttr,
-        }
-    }
-
-    /// The `doc` field before any encryption.
-    fn wire_text(&self) -> String {
-        match &self.0 {
-            DocumentKind::Text(text) | DocumentKind::Html(text) => text.clone(),
-            DocumentKind::PdfSha256(digest) => STANDARD.encode(digest),
-        }
-    }
-}
-
-impl fmt::Debug for Document {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            DocumentKind::Text(text) => write!(f, "Document::Text({} chars)", text.chars().count()),
-            DocumentKind::Html(html) => write!(f, "Document::Html({} chars)", html.chars().count()),
-            DocumentKind::PdfSha256(_) => f.write_str("Document::Pdf(sha256)"),
-        }
-    }
-}
-
-/// A request for one signature. Build it with [`SignatureRequest::builder`].
+/// A request for one signature. Build it with [`SignatureRequest::builder`]: every rule
+/// of the API document is applied there, before anything is encrypted, so a request that
+/// exists can always be sealed and sent.
 ///
 /// ```
 /// use std::time::Duration;
@@ -156,23 +28,18 @@ impl fmt::Debug for Document {
 /// use toss_sign::{Document, SignatureRequest, Signer};
 ///
 /// let request = SignatureRequest::builder()
-///     .signer(Signer::personal("김토스", "010-1234-5678", date!(1993 - 03 - 24)))
-///     .document(Document::text("출금이체에 동의합니다."))
+///     .signer(Signer::personal("김토스", "010-1234-5678", date!(1993 - 03 - 24))?)
+///     .document(Document::text("출금이체에 동의합니다.")?)
 ///     .service_name("토스 출금이체")
 ///     .title("출금이체 동의문")
 ///     .expires_in(Duration::from_secs(600))
-///     .build();
+///     .build()?;
 /// # let _ = request;
+/// # Ok::<(), toss_sign::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SignatureRequest {
-    signer: Signer,
-    trigger: Trigger,
-    document: Document,
-    service_name: String,
-    title: String,
-    encrypt_document: bool,
-    expires_in: Option<Duration>,
+    plain: PlainSignRequest,
     idempotency_key: Option<toss_runtime::tx::IdempotencyKey>,
 }
 
@@ -189,152 +56,104 @@ impl SignatureRequest {
         self.idempotency_key.as_ref()
     }
 
+    /// The request in plain text, as parsed.
+    #[must_use]
+    pub fn plain(&self) -> &PlainSignRequest {
+        &self.plain
+    }
+
     /// What the transaction store keeps of the request (sealed): what was asked, the
     /// document's hash, and a fingerprint of the whole request (signer included) that
     /// tells a retry of the same request from another request under the same key.
     pub(crate) fn summary(&self) -> RequestSummary {
+        let plain = &self.plain;
         let mut fingerprint = Sha256::new();
         let mut field = |bytes: &[u8]| {
             // Length-prefixed, so that no two requests hash the same fields alike.
             fingerprint.update((bytes.len() as u64).to_be_bytes());
             fingerprint.update(bytes);
         };
-        match &self.signer {
+        match plain.signer() {
             Signer::Personal {
                 name,
                 phone,
                 birthday,
             } => {
                 field(b"personal");
-                field(name.as_bytes());
-                field(phone.as_bytes());
-                field(birthday.to_string().as_bytes());
+                field(name.as_str().as_bytes());
+                field(phone.as_str().as_bytes());
+                field(birthday.date().to_string().as_bytes());
             }
             Signer::Ci(ci) => {
                 field(b"ci");
-                field(ci.as_bytes());
+                field(ci.as_str().as_bytes());
             }
+            _ => field(b"other"),
         }
-        let (trigger, success, fail) = match &self.trigger {
-            Trigger::Push => ("PUSH", None, None),
+        let (trigger, success, fail) = match plain.trigger() {
             Trigger::AppScheme {
                 success_url,
                 fail_url,
             } => ("APP_SCHEME", success_url.as_deref(), fail_url.as_deref()),
+            _ => ("PUSH", None, None),
         };
         field(trigger.as_bytes());
         field(success.unwrap_or_default().as_bytes());
         field(fail.unwrap_or_default().as_bytes());
-        let doc = self.document.wire_text();
-        field(self.document.doc_type().as_str().as_bytes());
+        let document = plain.document();
+        let doc = document.wire_text();
+        field(document.doc_type().as_str().as_bytes());
         field(doc.as_bytes());
-        field(self.service_name.as_bytes());
-        field(self.title.as_bytes());
-        field(&[u8::from(self.encrypt_document)]);
-        field(&self.expires_in.map_or(0, |d| d.as_secs()).to_be_bytes());
+        field(plain.service_name().as_str().as_bytes());
+        field(plain.title().as_str().as_bytes());
+        field(&[u8::from(plain.is_document_encrypted())]);
+        let expires_in = plain.expiry().map(|expiry| u64::from(expiry.as_secs()));
+        field(&expires_in.unwrap_or(0).to_be_bytes());
         RequestSummary {
             fingerprint: hex(&fingerprint.finalize()),
-            service_name: self.service_name.clone(),
-            title: self.title.clone(),
-            doc_type: self.document.doc_type().as_str().to_owned(),
-            signature_type: self.document.signature_type().as_str().to_owned(),
+            service_name: plain.service_name().as_str().to_owned(),
+            title: plain.title().as_str().to_owned(),
+            doc_type: document.doc_type().as_str().to_owned(),
+            signature_type: document.signature_type().as_str().to_owned(),
             trigger: trigger.to_owned(),
             document_sha256: hex(&Sha256::digest(doc.as_bytes())),
-            expires_in_seconds: self.expires_in.map(|d| d.as_secs()),
+            expires_in_seconds: expires_in,
         }
     }
 
-    /// A builder; the provider's rules are checked when the request is sent.
+    /// A builder.
     pub fn builder() -> SignatureRequestBuilder {
         SignatureRequestBuilder::default()
     }
 
     /// The JSON body of the sign request, with the personal fields (and the document, when
-    /// asked) encrypted with `session` and the provider's rules checked: what
+    /// asked) encrypted with `session`: what
     /// [`Client::request_signature`](crate::Client::request_signature) sends. For services
     /// that make the call themselves, or log what they send.
     ///
     /// # Errors
     ///
-    /// [`Error::Validation`] when the request breaks a provider rule, [`Error::Crypto`]
-    /// when encryption fails, [`Error::Config`] when `session` was deserialized rather
-    /// than generated (it has no session key to send).
-    pub fn seal(&self, session: &Session) -> Result<Vec<u8>, Error> {
-        let wire = self.to_wire(session)?;
-        serde_json::to_vec(&wire)
+    /// [`Error::Crypto`] when encryption fails; no rule can fail here.
+    pub fn seal(&self, session: &NewSession) -> Result<Vec<u8>, Error> {
+        let sealed = self.to_wire(session)?;
+        serde_json::to_vec(&sealed)
             .map_err(|e| Error::Config(format!("cannot encode the sign request: {e}")))
     }
 
     /// The wire request: personal fields (and the document, when asked) encrypted with
-    /// `session`, validated by `toss-model`.
-    pub(crate) fn to_wire(&self, session: &Session) -> Result<SignRequest, Error> {
-        let encrypt = |plain: &str| {
-            session.encrypt(plain).map_err(|source| Error::Crypto {
+    /// `session`, with its session key.
+    pub(crate) fn to_wire(&self, session: &NewSession) -> Result<SealedSignRequest, Error> {
+        self.plain
+            .seal(session.session_key(), |plain| session.encrypt(plain))
+            .map_err(|source| Error::Crypto {
                 operation: RequestSign::OPERATION,
                 source,
             })
-        };
-        let session_key = session.session_key().ok_or_else(|| {
-            Error::Config("a signature request needs a newly generated session".into())
-        })?;
-        let mut wire = SignRequest::builder()
-            .trigger_type(match self.trigger {
-                Trigger::Push => TriggerType::Push,
-                Trigger::AppScheme { .. } => TriggerType::AppScheme,
-            })
-            .session_key(session_key)
-            .service_name(self.service_name.as_str())
-            .doc_title(self.title.as_str())
-            .doc_type(self.document.doc_type())
-            .signature_type(self.document.signature_type())
-            .doc_encrypted(self.encrypt_document);
-        wire = match &self.signer {
-            Signer::Personal {
-                name,
-                phone,
-                birthday,
-            } => {
-                // `build` normalised the phone already.
-                let birthday = format!(
-                    "{:04}{:02}{:02}",
-                    birthday.year(),
-                    u8::from(birthday.month()),
-                    birthday.day()
-                );
-                wire.request_type(RequestType::UserPersonal)
-                    .user_name(encrypt(name)?)
-                    .user_phone(encrypt(phone)?)
-                    .user_birthday(encrypt(&birthday)?)
-            }
-            Signer::Ci(ci) => wire.request_type(RequestType::UserCi).user_ci(encrypt(ci)?),
-        };
-        let doc = self.document.wire_text();
-        wire = if self.encrypt_document {
-            wire.doc(encrypt(&doc)?)
-        } else {
-            wire.doc(doc)
-        };
-        if let Some(expires_in) = self.expires_in {
-            let seconds = u32::try_from(expires_in.as_secs()).unwrap_or(u32::MAX);
-            wire = wire.expire_seconds(seconds);
-        }
-        if let Trigger::AppScheme {
-            success_url,
-            fail_url,
-        } = &self.trigger
-        {
-            if let Some(url) = success_url {
-                wire = wire.success_callback_url(url.as_str());
-            }
-            if let Some(url) = fail_url {
-                wire = wire.fail_callback_url(url.as_str());
-            }
-        }
-        wire.build().map_err(Error::Validation)
     }
 }
 
-/// Builds a [`SignatureRequest`].
+/// Builds a [`SignatureRequest`]; the provider's rules are applied in
+/// [`build`](Self::build).
 #[must_use]
 #[derive(Debug, Clone, Default)]
 pub struct SignatureRequestBuilder {
@@ -349,7 +168,7 @@ pub struct SignatureRequestBuilder {
 }
 
 impl SignatureRequestBuilder {
-    /// Who must sign. Required.
+    /// Who must sign ([`Signer::personal`] or [`Signer::ci`], parsed already). Required.
     pub fn signer(mut self, signer: Signer) -> Self {
         self.signer = Some(signer);
         self
@@ -361,19 +180,20 @@ impl SignatureRequestBuilder {
         self
     }
 
-    /// What the user signs. Required.
+    /// What the user signs ([`Document::text`], [`Document::html`], [`Document::pdf`]).
+    /// Required.
     pub fn document(mut self, document: Document) -> Self {
         self.document = Some(document);
         self
     }
 
-    /// The service name shown to the user, at most 50 characters. Required.
+    /// The service name shown to the user: not blank, at most 50 characters. Required.
     pub fn service_name(mut self, service_name: impl Into<String>) -> Self {
         self.service_name = service_name.into();
         self
     }
 
-    /// The document title shown to the user. Required.
+    /// The document title shown to the user: not blank. Required.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = title.into();
         self
@@ -385,7 +205,7 @@ impl SignatureRequestBuilder {
         self
     }
 
-    /// How long the user has to sign, at most 30 minutes. Defaults to the provider's
+    /// How long the user has to sign, 1 second to 30 minutes. Defaults to the provider's
     /// default.
     pub fn expires_in(mut self, expires_in: Duration) -> Self {
         self.expires_in = Some(expires_in);
@@ -402,17 +222,15 @@ impl SignatureRequestBuilder {
         self
     }
 
-    /// The request, with the signer's phone number reduced to its digits.
+    /// The request, every rule of the API document applied.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the signer or the document is missing;
-    /// [`Error::Validation`] with [`ValidationError::InvalidUserPhone`] when the phone
-    /// number holds anything but digits, hyphens and spaces, or no digit. The provider's
-    /// other rules are checked by `toss-model` when the request is sent, and break as
-    /// [`Error::Validation`] before anything leaves the process. [`Error::Config`] for an
-    /// idempotency key that is empty, longer than 255 bytes or holds a space or a
-    /// character outside printable ASCII.
+    /// [`Error::Config`] when the signer or the document is missing, or for an idempotency
+    /// key that is empty, longer than 255 bytes or holds a space or a character outside
+    /// printable ASCII; [`Error::Validation`] for a blank or too long service name
+    /// ([`ServiceName::parse`]), a blank title ([`DocTitle::parse`]) or an expiry outside
+    /// 1 s to 30 minutes ([`Expiry::from_duration`]).
     pub fn build(self) -> Result<SignatureRequest, Error> {
         let idempotency_key = self
             .idempotency_key
@@ -426,29 +244,23 @@ impl SignatureRequestBuilder {
                 })
             })
             .transpose()?;
-        let signer = match self.signer {
-            Some(Signer::Personal {
-                name,
-                phone,
-                birthday,
-            }) => Signer::Personal {
-                name,
-                phone: digits_only_phone(&phone).map_err(Error::Validation)?,
-                birthday,
-            },
-            Some(signer) => signer,
-            None => return Err(Error::Config("a signature request needs a signer".into())),
-        };
-        Ok(SignatureRequest {
+        let signer = self
+            .signer
+            .ok_or_else(|| Error::Config("a signature request needs a signer".into()))?;
+        let document = self
+            .document
+            .ok_or_else(|| Error::Config("a signature request needs a document".into()))?;
+        let plain = PlainSignRequest::new(
             signer,
-            trigger: self.trigger,
-            document: self
-                .document
-                .ok_or_else(|| Error::Config("a signature request needs a document".into()))?,
-            service_name: self.service_name,
-            title: self.title,
-            encrypt_document: self.encrypt_document,
-            expires_in: self.expires_in,
+            document,
+            ServiceName::parse(self.service_name)?,
+            DocTitle::parse(self.title)?,
+        )
+        .with_trigger(self.trigger)
+        .with_encrypted_document(self.encrypt_document)
+        .with_expiry(self.expires_in.map(Expiry::from_duration).transpose()?);
+        Ok(SignatureRequest {
+            plain,
             idempotency_key,
         })
     }
@@ -485,17 +297,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
             let _ = write!(out, "{b:02x}");
             out
         })
-}
-
-/// The phone number as the provider takes it: its digits, without the hyphens and spaces
-/// people write. Anything else is refused rather than guessed at: a dot or a `+82` prefix
-/// may mean a number written for another purpose, and full-width digits are not ASCII.
-fn digits_only_phone(phone: &str) -> Result<String, ValidationError> {
-    let digits: String = phone.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ValidationError::InvalidUserPhone);
-    }
-    Ok(digits)
 }
 
 /// What the provider answered to a signature request.
@@ -578,66 +379,52 @@ mod tests {
 
     use super::*;
 
-    fn with_phone(phone: &str) -> Result<SignatureRequest, Error> {
+    fn builder() -> SignatureRequestBuilder {
         SignatureRequest::builder()
-            .signer(Signer::personal("김토스", phone, date!(1993 - 03 - 24)))
-            .document(Document::text("동의합니다"))
+            .signer(Signer::personal("김토스", "010-1234-5678", date!(1993 - 03 - 24)).unwrap())
+            .document(Document::text("동의합니다").unwrap())
             .service_name("토스")
             .title("동의서")
-            .build()
-    }
-
-    fn phone_of(request: &SignatureRequest) -> &str {
-        match &request.signer {
-            Signer::Personal { phone, .. } => phone,
-            Signer::Ci(_) => panic!("a personal signer"),
-        }
     }
 
     #[test]
-    fn phones_with_hyphens_or_spaces_are_reduced_to_their_digits() {
-        for phone in [
-            "01000000000",
-            "010-0000-0000",
-            "010 0000 0000",
-            " 010 - 0000 - 0000 ",
+    fn every_rule_is_applied_when_the_request_is_built() {
+        assert!(builder().build().is_ok());
+        for (built, rule) in [
+            (
+                builder().service_name(" ").build(),
+                ValidationError::EmptyServiceName,
+            ),
+            (
+                builder().service_name("가".repeat(51)).build(),
+                ValidationError::ServiceNameTooLong { chars: 51 },
+            ),
+            (builder().title("").build(), ValidationError::EmptyDocTitle),
+            (
+                builder().expires_in(Duration::from_secs(1801)).build(),
+                ValidationError::ExpireSecondsOutOfRange { value: 1801 },
+            ),
         ] {
-            let request = with_phone(phone).unwrap();
-            assert_eq!(phone_of(&request), "01000000000", "{phone}");
-        }
-    }
-
-    #[test]
-    fn phones_with_anything_else_are_refused_before_a_request_exists() {
-        for phone in [
-            "010.0000.0000",
-            "+82 10 0000 0000",
-            "+821000000000",
-            "(010) 0000-0000",
-            "010-0000-000O",
-            "０１０００００００００",
-            "010\t0000\t0000",
-            "",
-            " - ",
-        ] {
-            let error = with_phone(phone).unwrap_err();
             assert!(
-                matches!(error, Error::Validation(ValidationError::InvalidUserPhone)),
-                "{phone}: {error:?}"
+                matches!(&built, Err(Error::Validation(found)) if *found == rule),
+                "{built:?}"
             );
-            let shown = format!("{error} / {error:?}");
-            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-            assert!(digits.len() < 4 || !shown.contains(&digits[..4]), "{shown}");
         }
+        let no_signer = SignatureRequest::builder()
+            .document(Document::text("동의합니다").unwrap())
+            .build();
+        assert!(no_signer.unwrap_err().is_config());
     }
 
     #[test]
-    fn a_ci_signer_is_left_as_is() {
-        let request = SignatureRequest::builder()
-            .signer(Signer::ci("CI-value"))
-            .document(Document::text("동의합니다"))
-            .build()
-            .unwrap();
-        assert!(matches!(&request.signer, Signer::Ci(ci) if ci == "CI-value"));
+    fn the_fingerprint_tells_requests_apart_and_keeps_retries_alike() {
+        let one = builder().build().unwrap().summary();
+        assert_eq!(
+            one.fingerprint,
+            builder().build().unwrap().summary().fingerprint
+        );
+        let other = builder().title("다른 동의서").build().unwrap().summary();
+        assert_ne!(one.fingerprint, other.fingerprint);
+        assert!(!format!("{one:?}").contains("김토스"));
     }
 }

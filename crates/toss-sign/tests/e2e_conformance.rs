@@ -29,7 +29,7 @@ async fn signed_by(handle: &EmulatorHandle, client: &Client, signer: Signer) -> 
         .request_signature(&request(
             signer,
             Trigger::Push,
-            Document::text("동의합니다"),
+            Document::text("동의합니다").unwrap(),
         ))
         .await
         .unwrap();
@@ -73,7 +73,12 @@ async fn phones_written_with_hyphens_or_spaces_reach_the_provider_as_the_same_di
     // provider received the same phone number.
     let mut cis = Vec::new();
     for phone in ["01012345678", "010-1234-5678", "010 1234 5678"] {
-        let signed = signed_by(&handle, &client, Signer::personal(NAME, phone, BIRTHDAY)).await;
+        let signed = signed_by(
+            &handle,
+            &client,
+            Signer::personal(NAME, phone, BIRTHDAY).unwrap(),
+        )
+        .await;
         let ci = signed.person.unwrap().ci.unwrap();
         cis.push(ci.as_str().to_owned());
     }
@@ -81,7 +86,7 @@ async fn phones_written_with_hyphens_or_spaces_reach_the_provider_as_the_same_di
     let other = signed_by(
         &handle,
         &client,
-        Signer::personal(NAME, "010-1234-5679", BIRTHDAY),
+        Signer::personal(NAME, "010-1234-5679", BIRTHDAY).unwrap(),
     )
     .await;
     assert_ne!(other.person.unwrap().ci.unwrap().as_str(), cis[0]);

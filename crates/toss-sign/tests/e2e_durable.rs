@@ -32,7 +32,7 @@ fn durable_client(handle: &EmulatorHandle, store: Arc<dyn TxStore>, keys: &DataK
 }
 
 fn keyed(key: &str, text: &str) -> SignatureRequest {
-    request_builder(personal(), Trigger::Push, Document::text(text))
+    request_builder(personal(), Trigger::Push, Document::text(text).unwrap())
         .idempotency_key(key)
         .build()
         .unwrap()
@@ -297,7 +297,7 @@ async fn configuration_mistakes_are_refused_before_anything_is_sent() {
     assert!(
         SignatureRequest::builder()
             .signer(personal())
-            .document(Document::text("x"))
+            .document(Document::text("x").unwrap())
             .idempotency_key("has space")
             .build()
             .is_err()

@@ -163,20 +163,20 @@ async fn an_unknown_tx_id_is_ce3100() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_rules_are_refused_before_anything_is_sent() {
     let (handle, _clock) = manual_emulator(UserBehaviour::Manual).await;
-    let client = client(&handle);
-    let too_long = request_builder(personal(), Trigger::Push, Document::text("문서"))
+    // The rules run when the request is built: a request that breaks one never exists,
+    // so it cannot be sent.
+    let too_long = request_builder(personal(), Trigger::Push, Document::text("문서").unwrap())
         .expires_in(Duration::from_secs(31 * 60))
-        .build()
-        .unwrap();
-    let untitled = request_builder(personal(), Trigger::Push, Document::text("문서"))
+        .build();
+    let untitled = request_builder(personal(), Trigger::Push, Document::text("문서").unwrap())
         .title(" ")
-        .build()
-        .unwrap();
-    for request in [too_long, untitled] {
-        let error = client.request_signature(&request).await.unwrap_err();
+        .build();
+    for built in [too_long, untitled] {
+        let error = built.unwrap_err();
         assert!(matches!(error, Error::Validation(_)), "{error:?}");
         assert!(!error.may_have_been_sent());
     }
+
     assert_eq!(
         handle.stats(),
         toss_emulator::Stats::default(),

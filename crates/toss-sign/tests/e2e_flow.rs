@@ -118,7 +118,11 @@ async fn app_scheme_with_callbacks_html() {
     let html = "<html><body><h1>약관</h1><p>개인정보 수집·이용에 동의합니다.</p></body></html>";
 
     let requested = client
-        .request_signature(&request(personal(), app_scheme(), Document::html(html)))
+        .request_signature(&request(
+            personal(),
+            app_scheme(),
+            Document::html(html).unwrap(),
+        ))
         .await
         .unwrap();
     let tx = requested.tx_id.clone();
@@ -155,7 +159,7 @@ async fn user_ci_pdf_is_a_detached_signature_over_the_pdf() {
     let ci = "Ci9mZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZm";
     let digest: [u8; 32] = Sha256::digest(PDF).into();
 
-    let request = request_builder(Signer::ci(ci), Trigger::Push, Document::pdf(PDF))
+    let request = request_builder(Signer::ci(ci).unwrap(), Trigger::Push, Document::pdf(PDF))
         .expires_in(Duration::from_secs(600))
         .build()
         .unwrap();
@@ -196,7 +200,7 @@ async fn encrypted_documents_come_back_decrypted() {
     let client = client(&handle);
 
     let text = "암호화된 문서: 대출 약정서 제3조에 동의합니다.";
-    let request = request_builder(personal(), Trigger::Push, Document::text(text))
+    let request = request_builder(personal(), Trigger::Push, Document::text(text).unwrap())
         .encrypt_document(true)
         .build()
         .unwrap();
@@ -274,14 +278,14 @@ async fn every_trigger_signer_document_and_encryption() {
             for encrypt in [false, true] {
                 let signer = || {
                     if by_ci {
-                        Signer::ci("matrix-ci-value")
+                        Signer::ci("matrix-ci-value").unwrap()
                     } else {
                         personal()
                     }
                 };
                 let documents = [
-                    (Document::text(text), Expected::Text(text)),
-                    (Document::html(html), Expected::Text(html)),
+                    (Document::text(text).unwrap(), Expected::Text(text)),
+                    (Document::html(html).unwrap(), Expected::Text(html)),
                     (Document::pdf(PDF), Expected::Content(PDF)),
                 ];
                 for (document, expected) in documents {
@@ -391,7 +395,7 @@ async fn cbc_sessions_work_like_gcm_ones() {
             .build()
             .unwrap();
         let text = format!("{} 세션으로 암호화된 문서", algorithm.wire_name());
-        let request = request_builder(personal(), Trigger::Push, Document::text(&text))
+        let request = request_builder(personal(), Trigger::Push, Document::text(&text).unwrap())
             .encrypt_document(true)
             .build()
             .unwrap();

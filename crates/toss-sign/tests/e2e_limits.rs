@@ -52,10 +52,14 @@ async fn result_before_completion_is_not_completed_and_spends_nothing() {
 async fn a_request_nobody_answers_expires() {
     let (handle, clock) = manual_emulator(UserBehaviour::NeverAnswers).await;
     let client = client(&handle);
-    let request = request_builder(personal(), Trigger::Push, Document::text("만료 문서"))
-        .expires_in(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let request = request_builder(
+        personal(),
+        Trigger::Push,
+        Document::text("만료 문서").unwrap(),
+    )
+    .expires_in(Duration::from_secs(60))
+    .build()
+    .unwrap();
     let tx = client.request_signature(&request).await.unwrap().tx_id;
 
     // The client sees REQUESTED; then a minute and a second pass on the emulator's clock.

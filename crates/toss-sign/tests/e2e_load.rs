@@ -94,7 +94,7 @@ async fn two_hundred_concurrent_flows_through_one_client() {
 async fn stats_over_http(base_url: &str) -> toss_emulator::Stats {
     use toss_transport::HttpTransport as _;
     let transport =
-        toss_transport::default_transport(&toss_transport::TransportSettings::default()).unwrap();
+        toss_transport::default_transport(&choice::transport_settings().build()).unwrap();
     let request = toss_transport::HttpRequest::get(&format!("{base_url}/emulator/v1/stats"))
         .build()
         .unwrap();

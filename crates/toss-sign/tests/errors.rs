@@ -18,13 +18,9 @@ fn tx() -> TxId {
 
 fn signature() -> SignatureRequest {
     SignatureRequest::builder()
-        .signer(Signer::personal(
-            "홍길동",
-            "01012345678",
-            date!(1993 - 03 - 24),
-        ))
+        .signer(Signer::personal("홍길동", "01012345678", date!(1993 - 03 - 24)).unwrap())
         .trigger(Trigger::Push)
-        .document(Document::text("동의합니다"))
+        .document(Document::text("동의합니다").unwrap())
         .service_name("토스증권")
         .title("동의서")
         .build()
@@ -210,29 +206,26 @@ async fn a_result_fetch_that_may_have_arrived_is_not_resent() {
 #[tokio::test]
 async fn invalid_requests_are_refused_before_sending() {
     let provider = Provider::new();
-    let client = client(&provider);
     let too_long = SignatureRequest::builder()
-        .signer(Signer::ci("CI"))
+        .signer(Signer::ci("CI").unwrap())
         .trigger(Trigger::Push)
-        .document(Document::text("동의합니다"))
+        .document(Document::text("동의합니다").unwrap())
         .service_name("가".repeat(51))
         .title("동의서")
         .expires_in(Duration::from_secs(600))
         .build()
-        .unwrap();
-    let error = client.request_signature(&too_long).await.unwrap_err();
-    assert!(matches!(error, Error::Validation(_)), "{error:?}");
+        .unwrap_err();
+    assert!(matches!(too_long, Error::Validation(_)), "{too_long:?}");
     let too_late = SignatureRequest::builder()
-        .signer(Signer::ci("CI"))
+        .signer(Signer::ci("CI").unwrap())
         .trigger(Trigger::Push)
-        .document(Document::text("동의합니다"))
+        .document(Document::text("동의합니다").unwrap())
         .service_name("토스")
         .title("동의서")
         .expires_in(Duration::from_secs(1801))
         .build()
-        .unwrap();
-    let error = client.request_signature(&too_late).await.unwrap_err();
-    assert!(matches!(error, Error::Validation(_)), "{error:?}");
+        .unwrap_err();
+    assert!(matches!(too_late, Error::Validation(_)), "{too_late:?}");
     assert!(
         provider.all_requests().is_empty(),
         "nothing was sent, not even a token request"

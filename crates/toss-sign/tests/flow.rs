@@ -16,7 +16,7 @@ use time::macros::date;
 use toss_sign::{Document, PollPolicy, SignStatus, SignatureRequest, Signer, Trigger, TxId};
 
 fn personal() -> Signer {
-    Signer::personal("홍길동", "010-1234-5678", date!(1993 - 03 - 24))
+    Signer::personal("홍길동", "010-1234-5678", date!(1993 - 03 - 24)).unwrap()
 }
 
 fn request(signer: Signer, trigger: Trigger, document: Document) -> SignatureRequest {
@@ -40,7 +40,7 @@ async fn push_personal_text_encrypts_the_person_for_the_provider() {
         .request_signature(&request(
             personal(),
             Trigger::Push,
-            Document::text("동의합니다"),
+            Document::text("동의합니다").unwrap(),
         ))
         .await
         .unwrap();
@@ -92,9 +92,9 @@ async fn app_scheme_with_ci_and_html() {
     };
     client
         .request_signature(&request(
-            Signer::ci("CI-0123456789"),
+            Signer::ci("CI-0123456789").unwrap(),
             trigger,
-            Document::html("<p>동의</p>"),
+            Document::html("<p>동의</p>").unwrap(),
         ))
         .await
         .unwrap();
@@ -143,7 +143,7 @@ async fn an_encrypted_document_is_encrypted_both_ways() {
     let signature = SignatureRequest::builder()
         .signer(personal())
         .trigger(Trigger::Push)
-        .document(Document::text("비밀 문서"))
+        .document(Document::text("비밀 문서").unwrap())
         .service_name("토스증권")
         .title("대출 약정")
         .encrypt_document(true)
@@ -172,7 +172,7 @@ async fn result_uses_a_new_session_and_decrypts_the_person() {
         .request_signature(&request(
             personal(),
             Trigger::Push,
-            Document::text("동의합니다"),
+            Document::text("동의합니다").unwrap(),
         ))
         .await
         .unwrap();
@@ -232,7 +232,11 @@ async fn sign_and_wait_reports_each_status_once() {
     let policy = PollPolicy::new().initial_interval(Duration::from_millis(500));
     let signed = client
         .sign_and_wait(
-            &request(personal(), Trigger::Push, Document::text("동의합니다")),
+            &request(
+                personal(),
+                Trigger::Push,
+                Document::text("동의합니다").unwrap(),
+            ),
             &policy,
             move |status: &SignStatus| record.lock().unwrap().push(status.clone()),
         )
@@ -304,9 +308,13 @@ fn a_request_seals_to_the_json_the_client_sends() {
         .build()
         .unwrap();
     let session = generator.generate().unwrap();
-    let body = request(personal(), Trigger::Push, Document::text("동의합니다"))
-        .seal(&session)
-        .unwrap();
+    let body = request(
+        personal(),
+        Trigger::Push,
+        Document::text("동의합니다").unwrap(),
+    )
+    .seal(&session)
+    .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let opened = opener().open(json["sessionKey"].as_str().unwrap()).unwrap();
     let name = opened.decrypt(json["userName"].as_str().unwrap()).unwrap();

@@ -20,12 +20,8 @@ use toss_transport::http::{HeaderMap, HeaderValue, StatusCode};
 
 fn signature() -> SignatureRequest {
     SignatureRequest::builder()
-        .signer(Signer::personal(
-            "홍길동",
-            "01012345678",
-            date!(1993 - 03 - 24),
-        ))
-        .document(Document::text("동의합니다"))
+        .signer(Signer::personal("홍길동", "01012345678", date!(1993 - 03 - 24)).unwrap())
+        .document(Document::text("동의합니다").unwrap())
         .service_name("토스증권")
         .title("동의서")
         .build()

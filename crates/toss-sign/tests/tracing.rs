@@ -55,13 +55,9 @@ async fn a_whole_flow_logs_tx_ids_and_nothing_personal() {
     );
     let client = client(&provider);
     let request = SignatureRequest::builder()
-        .signer(Signer::personal(
-            "홍길동",
-            "01012345678",
-            date!(1993 - 03 - 24),
-        ))
+        .signer(Signer::personal("홍길동", "01012345678", date!(1993 - 03 - 24)).unwrap())
         .trigger(Trigger::Push)
-        .document(Document::text("개인정보 동의서 본문"))
+        .document(Document::text("개인정보 동의서 본문").unwrap())
         .service_name("토스증권")
         .title("동의서")
         .encrypt_document(true)

@@ -18,7 +18,7 @@ use toss_sign::{Client, ClientBuilder, Environment, Error};
 use toss_transport::TransportError;
 
 fn builder(environment: Environment) -> ClientBuilder {
-    Client::builder()
+    support::choice::transport_choice(Client::builder())
         .client_id("test_client")
         .client_secret("test_secret_never_in_clear")
         .environment(environment)
@@ -178,8 +178,7 @@ fn from_env_in_child_process() {
     );
     // With both crypto backends compiled in, from_env's build would stop at the provider
     // choice first; the builder it fills is what is checked.
-    let error = ClientBuilder::from_env()
-        .unwrap()
+    let error = support::choice::transport_choice(ClientBuilder::from_env().unwrap())
         .crypto_provider(support::crypto())
         .build()
         .expect_err("from_env must refuse the cleartext OAuth base");

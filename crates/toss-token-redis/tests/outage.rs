@@ -168,6 +168,8 @@ async fn run_worker(
         .environment(Environment::single_host(config.base_url))
         .public_key(config.public_key)
         .crypto_provider(&toss_crypto::backend::aws_lc::PROVIDER)
+        .http_backend(toss_sign::HttpBackend::Reqwest)
+        .tls_provider(toss_sign::TlsProvider::AwsLc)
         .timeout_request(REQUEST_TIMEOUT)
         .clock(clock)
         .token_store(Arc::new(store) as Arc<dyn TokenStore>)
@@ -175,13 +177,9 @@ async fn run_worker(
         .unwrap();
     let request = Arc::new(
         SignatureRequest::builder()
-            .signer(Signer::personal(
-                "홍길동",
-                "010-0000-0000",
-                date!(1990 - 01 - 01),
-            ))
+            .signer(Signer::personal("홍길동", "010-0000-0000", date!(1990 - 01 - 01)).unwrap())
             .trigger(Trigger::Push)
-            .document(Document::text("장애 시험용 동의서"))
+            .document(Document::text("장애 시험용 동의서").unwrap())
             .service_name("toss-token-redis outage test")
             .title("동의서")
             .build()

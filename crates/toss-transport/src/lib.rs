@@ -63,14 +63,22 @@
 //! - `test-util`: `test_util`'s replay, closure, silent and fault-injecting
 //!   (`FaultyTransport`) transports. Not for production.
 //!
-//! Both backends use rustls with the aws-lc-rs provider (the crypto library toss-crypto
-//! already links, rather than a second one) and Mozilla's root certificates from
-//! `webpki-roots`, so behaviour does not depend on the host's certificate store. Both
-//! send `User-Agent: toss-cert-rs/<version>`, honour `HTTPS_PROXY`, `HTTP_PROXY`,
-//! `ALL_PROXY` and `NO_PROXY`, and do not follow redirects. Building a backend installs
-//! aws-lc-rs as rustls's process-wide default provider unless the application installed
-//! one first, so that other reqwest clients in the process (which this crate's reqwest
-//! features leave without a provider of their own) keep working.
+//! - `aws-lc` (default): TLS cryptography from aws-lc-rs (AWS-LC: C and assembly, needs a
+//!   C compiler) — the library `toss-crypto` already links by default, so one rather than
+//!   two.
+//! - `ring`: TLS cryptography from ring (needs a C compiler too, for its C and assembly),
+//!   for builds without aws-lc-rs.
+//!
+//! Both backends use rustls with the [`TlsProvider`] the settings name (or the only one
+//! compiled in), given to each client's own TLS configuration: this crate installs nothing
+//! process-wide. Roots are Mozilla's from `webpki-roots`, so behaviour does not depend on
+//! the host's certificate store. Both send `User-Agent: toss-cert-rs/<version>`, honour
+//! `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, and do not follow redirects.
+//!
+//! A feature never changes behaviour by itself: with both backends (or both TLS
+//! providers) compiled in, [`default_transport`] asks which one
+//! ([`TransportSettingsBuilder::backend`], [`TransportSettingsBuilder::tls_provider`])
+//! instead of picking.
 //!
 //! # Dependencies
 //!
@@ -85,6 +93,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
+mod choice;
 mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
@@ -101,6 +110,7 @@ mod transport;
 pub use backend::hyper::HyperTransport;
 #[cfg(feature = "reqwest")]
 pub use backend::reqwest::ReqwestTransport;
+pub use choice::{ChoiceError, HttpBackend, TlsProvider};
 pub use error::{InvalidRequest, TransportError};
 pub use http;
 pub use request::{HttpRequest, HttpRequestBuilder};
@@ -110,18 +120,20 @@ pub use settings::{
 };
 pub use transport::{HttpTransport, SharedHttpTransport};
 
-/// The default transport for `settings`: `ReqwestTransport` when the `reqwest` feature
-/// is on, else `HyperTransport`.
+/// The transport for `settings`: on the backend they name, or the only one compiled in.
 ///
 /// # Errors
 ///
-/// As the backend's constructor.
-#[cfg(any(feature = "reqwest", feature = "hyper"))]
+/// An [`is_user`](TransportError::is_user) error whose source is a [`ChoiceError`] when
+/// both backends (or both TLS providers) are compiled in and the settings name none, or
+/// none is; otherwise as the backend's constructor.
 pub fn default_transport(
     settings: &TransportSettings,
 ) -> Result<SharedHttpTransport, TransportError> {
-    #[cfg(feature = "reqwest")]
-    return Ok(SharedHttpTransport::new(ReqwestTransport::new(settings)?));
-    #[cfg(not(feature = "reqwest"))]
-    return Ok(SharedHttpTransport::new(HyperTransport::new(settings)?));
+    match choice::backend(settings.backend()).map_err(TransportError::user)? {
+        #[cfg(feature = "reqwest")]
+        HttpBackend::Reqwest => Ok(SharedHttpTransport::new(ReqwestTransport::new(settings)?)),
+        #[cfg(feature = "hyper")]
+        HttpBackend::Hyper => Ok(SharedHttpTransport::new(HyperTransport::new(settings)?)),
+    }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::Uri;
 use http::uri::Scheme;
 
+use crate::choice::{HttpBackend, TlsProvider};
 use crate::error::{InvalidRequest, TransportError};
 
 /// Timeouts, user agent, proxy and the safety rules for a backend.
@@ -46,6 +47,8 @@ pub struct TransportSettings {
     proxy: Proxy,
     danger_allow_insecure_http: bool,
     max_response_body: usize,
+    backend: Option<HttpBackend>,
+    tls_provider: Option<TlsProvider>,
 }
 
 impl TransportSettings {
@@ -84,6 +87,16 @@ impl TransportSettings {
     /// The longest response body accepted, in bytes.
     pub fn max_response_body(&self) -> usize {
         self.max_response_body
+    }
+
+    /// The HTTP backend named, if any.
+    pub fn backend(&self) -> Option<HttpBackend> {
+        self.backend
+    }
+
+    /// The TLS provider named, if any.
+    pub fn tls_provider(&self) -> Option<TlsProvider> {
+        self.tls_provider
     }
 
     /// Whether these settings allow sending a request to `url`: `https` always, plain
@@ -166,6 +179,8 @@ impl Default for TransportSettings {
             proxy: Proxy::from_env(),
             danger_allow_insecure_http: false,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            backend: None,
+            tls_provider: None,
         }
     }
 }
@@ -221,6 +236,21 @@ impl TransportSettingsBuilder {
     /// further. Defaults to [`DEFAULT_MAX_RESPONSE_BODY`] (1 MiB).
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.settings.max_response_body = bytes;
+        self
+    }
+
+    /// Which HTTP stack [`default_transport`](crate::default_transport) builds. Needed
+    /// when both the `reqwest` and `hyper` features are on; defaults to the one compiled
+    /// in.
+    pub fn backend(mut self, backend: HttpBackend) -> Self {
+        self.settings.backend = Some(backend);
+        self
+    }
+
+    /// Where TLS gets its cryptography. Needed when both the `aws-lc` and `ring`
+    /// features are on; defaults to the one compiled in.
+    pub fn tls_provider(mut self, provider: TlsProvider) -> Self {
+        self.settings.tls_provider = Some(provider);
         self
     }
 

@@ -8,6 +8,8 @@
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -226,6 +228,7 @@ fn client_in_child_process() {
         parts.next().unwrap().parse::<usize>().unwrap(),
     );
     let settings = TransportSettings::builder()
+        .tls_provider(support::tls())
         .proxy(Proxy::none())
         .request_timeout(Duration::from_secs(30))
         .max_response_body(limit)

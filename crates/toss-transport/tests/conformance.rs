@@ -20,6 +20,7 @@ type Make = fn(TransportSettings) -> SharedHttpTransport;
 
 fn settings() -> toss_transport::TransportSettingsBuilder {
     TransportSettings::builder()
+        .tls_provider(support::tls())
         .proxy(Proxy::none())
         .connect_timeout(Duration::from_secs(2))
         .request_timeout(Duration::from_secs(5))
@@ -459,8 +460,58 @@ conformance! {
 #[test]
 fn bad_proxy_urls_are_refused_at_build() {
     let settings = TransportSettings::builder()
+        .tls_provider(support::tls())
         .proxy(Proxy::url("::not a url::"))
         .build();
     let error = ReqwestTransport::new(&settings).unwrap_err();
     assert!(error.is_user());
+}
+
+#[test]
+fn building_a_backend_installs_nothing_process_wide() {
+    let settings = settings().build();
+    let _reqwest = ReqwestTransport::new(&settings).unwrap();
+    let _hyper = HyperTransport::new(&settings).unwrap();
+    assert!(
+        rustls::crypto::CryptoProvider::get_default().is_none(),
+        "a library installed a process-wide rustls provider"
+    );
+}
+
+#[test]
+fn with_both_backends_compiled_in_the_settings_must_name_one() {
+    let unnamed = settings().build();
+    let error = toss_transport::default_transport(&unnamed).unwrap_err();
+    assert!(error.is_user());
+    let choice = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<toss_transport::ChoiceError>());
+    assert_eq!(choice, Some(&toss_transport::ChoiceError::AmbiguousBackend));
+    let named = settings()
+        .backend(toss_transport::HttpBackend::Hyper)
+        .build();
+    assert!(toss_transport::default_transport(&named).is_ok());
+}
+
+#[cfg(all(feature = "aws-lc", feature = "ring"))]
+#[test]
+fn with_both_tls_providers_compiled_in_the_settings_must_name_one() {
+    let unnamed = TransportSettings::builder().proxy(Proxy::none()).build();
+    let error = ReqwestTransport::new(&unnamed).unwrap_err();
+    let choice = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<toss_transport::ChoiceError>());
+    assert_eq!(
+        choice,
+        Some(&toss_transport::ChoiceError::AmbiguousTlsProvider)
+    );
+    for provider in [
+        toss_transport::TlsProvider::AwsLc,
+        toss_transport::TlsProvider::Ring,
+    ] {
+        let named = TransportSettings::builder()
+            .proxy(Proxy::none())
+            .tls_provider(provider)
+            .build();
+        assert!(ReqwestTransport::new(&named).is_ok(), "{provider:?}");
+        assert!(HyperTransport::new(&named).is_ok(), "{provider:?}");
+    }
 }

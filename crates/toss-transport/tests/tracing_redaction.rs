@@ -43,7 +43,10 @@ async fn no_bearer_token_query_or_body_is_recorded() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let addr = support::http_server().await;
-    let settings = TransportSettings::builder().proxy(Proxy::none()).build();
+    let settings = TransportSettings::builder()
+        .tls_provider(support::tls())
+        .proxy(Proxy::none())
+        .build();
     let transport = ReqwestTransport::new(&settings).unwrap();
     let request = HttpRequest::post(&format!("http://{addr}/echo?clientSecret=QUERY-SECRET"))
         .bearer_auth("BEARER-SECRET-7f3a")

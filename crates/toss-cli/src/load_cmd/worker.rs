@@ -12,14 +12,15 @@ use toss_sign::{
     Client, DataKey, DataKeyRing, Document, Environment, PollPolicy, SignatureRequest, Signer,
     TokenStore, Trigger,
 };
-use toss_transport::{HttpRequest, HttpTransport, TransportSettings};
+use toss_transport::{HttpRequest, HttpTransport};
 
 use clap::ValueEnum as _;
 use serde::{Deserialize, Serialize};
 
 use super::report::{FlowOutcome, WorkerReport, error_kind};
-use crate::backend::crypto_provider;
+use crate::backend::{choices, crypto_provider, transport_settings};
 use crate::cli::{LoadArgs, TransportArg};
+use toss_sign::HttpBackend;
 
 /// What one worker runs. A worker process gets it as one JSON line on stdin, so that the
 /// client secret (and a Redis URL that may carry a password) never appear on a command
@@ -202,9 +203,9 @@ fn load_request(key: Option<&str>) -> Result<SignatureRequest, toss_sign::Error>
             "홍길동",
             "010-0000-0000",
             date!(1990 - 01 - 01),
-        ))
+        )?)
         .trigger(Trigger::Push)
-        .document(Document::text("부하 시험용 동의서"))
+        .document(Document::text("부하 시험용 동의서")?)
         .service_name("toss-cert load");
     builder = match key {
         Some(key) => builder.title(format!("load {key}")).idempotency_key(key),
@@ -259,18 +260,16 @@ const DURABLE_RESULT_LEASE: Duration = Duration::from_secs(5);
 
 pub(super) async fn client(args: &WorkerConfig) -> Result<Client, Box<dyn Error>> {
     let base_url = args.base_url.as_deref().ok_or("--base-url is required")?;
-    let mut builder = Client::builder()
+    let backend = match args.transport()? {
+        TransportArg::Hyper => HttpBackend::Hyper,
+        _ => HttpBackend::Reqwest,
+    };
+    let mut builder = choices(Client::builder(), backend)
         .client_id(args.client_id.as_str())
         .client_secret(args.client_secret.as_str())
-        .environment(Environment::single_host(base_url))
-        .crypto_provider(crypto_provider());
+        .environment(Environment::single_host(base_url));
     if let Some(key) = &args.public_key {
         builder = builder.public_key(key.as_str());
-    }
-    if args.transport()? == TransportArg::Hyper {
-        builder = builder.transport(toss_transport::HyperTransport::new(
-            &TransportSettings::default(),
-        )?);
     }
     if let Some(url) = &args.redis {
         let namespace = args.namespace.clone().unwrap_or_else(|| "load".into());
@@ -291,7 +290,7 @@ pub(super) async fn client(args: &WorkerConfig) -> Result<Client, Box<dyn Error>
 
 /// `GET /emulator/v1/stats` of an emulator running elsewhere; none if it is not one.
 pub(super) async fn remote_stats(base_url: &str) -> Option<Stats> {
-    let transport = toss_transport::default_transport(&TransportSettings::default()).ok()?;
+    let transport = toss_transport::default_transport(&transport_settings().build()).ok()?;
     let url = format!("{}/emulator/v1/stats", base_url.trim_end_matches('/'));
     let response = transport
         .send(HttpRequest::get(&url).build().ok()?)
@@ -320,7 +319,7 @@ pub(super) async fn remote_transactions(
     // Every transaction the emulator remembers, about 300 bytes each: far above the 1 MiB
     // a provider answer may take, after a few runs against one emulator.
     const LISTING_LIMIT: usize = 512 * 1024 * 1024;
-    let settings = TransportSettings::builder()
+    let settings = transport_settings()
         .max_response_body(LISTING_LIMIT)
         .request_timeout(Duration::from_secs(120))
         .build();

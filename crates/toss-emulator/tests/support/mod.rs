@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use toss_crypto::{Session, SessionGenerator};
+use toss_crypto::{NewSession, SessionGenerator};
 use toss_emulator::clock::ManualClock;
 use toss_emulator::{Emulator, EmulatorHandle, UserBehaviour};
 use toss_model::{DocType, RequestType, SignRequest, SignatureType, TriggerType};
@@ -124,12 +124,12 @@ impl Env {
         (status, response.json().await.unwrap())
     }
 
-    pub fn session(&self) -> Session {
+    pub fn session(&self) -> NewSession {
         self.sessions.generate().unwrap()
     }
 
     /// A USER_PERSONAL / PUSH / TEXT request for the default person, and its session.
-    pub fn personal_request(&self) -> (Value, Session) {
+    pub fn personal_request(&self) -> (Value, NewSession) {
         let session = self.session();
         let request = SignRequest::builder()
             .request_type(RequestType::UserPersonal)
@@ -137,7 +137,7 @@ impl Env {
             .user_name(session.encrypt(NAME).unwrap())
             .user_phone(session.encrypt(PHONE).unwrap())
             .user_birthday(session.encrypt(BIRTHDAY).unwrap())
-            .session_key(session.session_key().unwrap())
+            .session_key(session.session_key())
             .service_name("토스 출금이체")
             .doc_title("출금이체 동의문")
             .doc(DOC)
@@ -166,13 +166,13 @@ impl Env {
     }
 
     /// A result call with a new session; status, body and that session.
-    pub async fn result(&self, token: &str, tx_id: &str) -> (StatusCode, Value, Session) {
+    pub async fn result(&self, token: &str, tx_id: &str) -> (StatusCode, Value, NewSession) {
         let session = self.session();
         let (status, answer) = self
             .post(
                 "/api/v2/sign/doc/result",
                 token,
-                &json!({ "txId": tx_id, "sessionKey": session.session_key().unwrap() }),
+                &json!({ "txId": tx_id, "sessionKey": session.session_key() }),
             )
             .await;
         (status, answer, session)

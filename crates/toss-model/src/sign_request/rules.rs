@@ -126,11 +126,7 @@ pub(super) fn check(builder: SignRequestBuilder) -> Result<SignRequest, Validati
         }
     }
 
-    let mut warnings = Vec::new();
-    let doc_chars = doc.chars().count();
-    if doc_chars > DOC_RECOMMENDED_MAX_CHARS {
-        warnings.push(SignRequestWarning::LongDoc { chars: doc_chars });
-    }
+    let warnings = warnings(&doc);
 
     Ok(SignRequest {
         request_type,
@@ -151,6 +147,16 @@ pub(super) fn check(builder: SignRequestBuilder) -> Result<SignRequest, Validati
         fail_callback_url,
         warnings,
     })
+}
+
+/// The advice about `doc` as sent (an encrypted document counts its envelope).
+pub(crate) fn warnings(doc: &str) -> Vec<SignRequestWarning> {
+    let chars = doc.chars().count();
+    if chars > DOC_RECOMMENDED_MAX_CHARS {
+        vec![SignRequestWarning::LongDoc { chars }]
+    } else {
+        Vec::new()
+    }
 }
 
 fn missing(field: &'static str) -> ValidationError {

@@ -8,7 +8,7 @@ use toss_model::Host;
 use toss_runtime::clock::{Clock, SystemClock};
 use toss_runtime::retry::{RetryBudget, RetryPolicy};
 use toss_runtime::token::{InMemoryTokenStore, TokenStore};
-use toss_transport::{HttpTransport, SharedHttpTransport};
+use toss_transport::{HttpBackend, HttpTransport, SharedHttpTransport, TlsProvider};
 
 use super::api::Transport;
 use super::ledger::ResultLedger;
@@ -128,6 +128,22 @@ impl ClientBuilder {
     /// still carries [`timeout_request`](Self::timeout_request) as its request timeout.
     pub fn transport(mut self, transport: impl HttpTransport + 'static) -> Self {
         self.transport.transport = Some(SharedHttpTransport::new(transport));
+        self
+    }
+
+    /// Which HTTP stack the built-in transport uses. Needed when both the `reqwest` and
+    /// `hyper` features are on (the build fails with an [`Error::Config`] naming this
+    /// method otherwise); defaults to the one compiled in. Not used with
+    /// [`transport`](Self::transport).
+    pub fn http_backend(mut self, backend: HttpBackend) -> Self {
+        self.transport.backend = Some(backend);
+        self
+    }
+
+    /// Where the built-in transport's TLS gets its cryptography. Needed when both the
+    /// `aws-lc` and `rustcrypto` (ring) features are on; defaults to the one compiled in.
+    pub fn tls_provider(mut self, provider: TlsProvider) -> Self {
+        self.transport.tls_provider = Some(provider);
         self
     }
 

@@ -50,7 +50,7 @@ impl Client {
                     }
                     let wire = self.prepare_sign_request(request)?;
                     let response: SignResponse =
-                        self.inner.call::<RequestSign>(&wire, None).await?;
+                        self.inner.call::<RequestSign>(wire.as_wire(), None).await?;
                     SignatureRequested::from(response)
                 }
             };
@@ -182,10 +182,7 @@ impl Client {
             }
             self.inner.ledger.check(tx_id, self.inner.clock.now())?;
             let session = self.new_session(GetResult::OPERATION)?;
-            let session_key = session.session_key().ok_or_else(|| {
-                Error::Config("a result request needs a newly generated session".into())
-            })?;
-            let request = ResultRequest::new(tx_id.clone(), session_key);
+            let request = ResultRequest::new(tx_id.clone(), session.session_key());
             let response: ResultResponse =
                 self.inner.call::<GetResult>(&request, Some(tx_id)).await?;
             let signed = SignedDocument::open(&response, &session)?;
@@ -259,16 +256,19 @@ impl Client {
     pub(super) fn prepare_sign_request(
         &self,
         request: &SignatureRequest,
-    ) -> Result<toss_model::SignRequest, Error> {
+    ) -> Result<toss_model::plain::SealedSignRequest, Error> {
         let session = self.new_session(RequestSign::OPERATION)?;
         let wire = request.to_wire(&session)?;
-        for warning in wire.warnings() {
+        for warning in wire.as_wire().warnings() {
             tracing::warn!(%warning, "sign request accepted with a warning");
         }
         Ok(wire)
     }
 
-    pub(super) fn new_session(&self, operation: Operation) -> Result<toss_crypto::Session, Error> {
+    pub(super) fn new_session(
+        &self,
+        operation: Operation,
+    ) -> Result<toss_crypto::NewSession, Error> {
         self.inner
             .sessions
             .generate_with(self.inner.algorithm)

@@ -4,6 +4,9 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/choice.rs"]
+pub(crate) mod choice;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,7 +64,7 @@ pub(crate) async fn manual_emulator(behaviour: UserBehaviour) -> (EmulatorHandle
 /// A client builder pointed at `handle`: its base URL, its credentials, its public key;
 /// quick retries. No clock (the system clock) unless the caller adds one.
 pub(crate) fn builder_for(handle: &EmulatorHandle) -> ClientBuilder {
-    Client::builder()
+    choice::transport_choice(Client::builder())
         .client_id(handle.client_id())
         .client_secret(handle.client_secret())
         .environment(Environment::single_host(handle.base_url()))
@@ -97,7 +100,7 @@ pub(crate) fn poll() -> PollPolicy {
 
 /// The usual person, identified by name, phone and birthday.
 pub(crate) fn personal() -> Signer {
-    Signer::personal(NAME, PHONE, BIRTHDAY)
+    Signer::personal(NAME, PHONE, BIRTHDAY).unwrap()
 }
 
 /// A request with the usual service name and title.
@@ -121,7 +124,7 @@ pub(crate) fn request_builder(
 
 /// A text request from the usual person by push.
 pub(crate) fn text_request(text: &str) -> SignatureRequest {
-    request(personal(), Trigger::Push, Document::text(text))
+    request(personal(), Trigger::Push, Document::text(text).unwrap())
 }
 
 /// The emulator's test CA as the only trust anchor.

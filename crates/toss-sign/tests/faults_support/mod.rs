@@ -4,6 +4,9 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/choice.rs"]
+mod choice;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,9 +20,7 @@ use toss_sign::{
     Trigger, TxId,
 };
 use toss_transport::test_util::{FaultStats, FaultyTransport};
-use toss_transport::{
-    HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError, TransportSettings,
-};
+use toss_transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError};
 
 pub const REQUEST: &str =
     <toss_model::esign::RequestSign as toss_model::Endpoint>::OPERATION.path();
@@ -104,7 +105,7 @@ pub type Stack = FaultyTransport<Counting<ReqwestTransport>>;
 
 /// The faulty stack for `seed` in front of `emulator`, and a client on it.
 pub fn client(emulator: &EmulatorHandle, seed: u64) -> (Client, Stack) {
-    let settings = TransportSettings::builder()
+    let settings = choice::transport_settings()
         .connect_timeout(Duration::from_secs(5))
         .request_timeout(Duration::from_secs(10))
         .build();
@@ -145,13 +146,9 @@ pub fn poll_policy() -> PollPolicy {
 
 pub fn sign_request(n: usize) -> SignatureRequest {
     SignatureRequest::builder()
-        .signer(Signer::personal(
-            "홍길동",
-            "010-1234-5678",
-            date!(1993 - 03 - 24),
-        ))
+        .signer(Signer::personal("홍길동", "010-1234-5678", date!(1993 - 03 - 24)).unwrap())
         .trigger(Trigger::Push)
-        .document(Document::text(format!("동의합니다 ({n})")))
+        .document(Document::text(format!("동의합니다 ({n})")).unwrap())
         .service_name("토스증권")
         .title("계좌 개설 동의서")
         .build()

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod choice;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,7 +15,8 @@ use serde_json::Value;
 use time::macros::datetime;
 use toss_crypto::{Session, SessionOpener};
 use toss_model::{ApiError, Envelope, ErrorCode, PersonalData, ResultResponse, Timestamp};
-use toss_sign::{Client, Environment, ManualClock, RetryPolicy};
+use toss_runtime::clock::ManualClock;
+use toss_sign::{Client, Environment, RetryPolicy};
 use toss_transport::http::StatusCode;
 use toss_transport::test_util::{FnTransport, transport_fn};
 use toss_transport::{HttpRequest, HttpResponse, TransportError};

@@ -39,7 +39,7 @@ impl ReqwestTransport {
     /// TLS cannot be set up.
     pub fn new(settings: &TransportSettings) -> Result<Self, TransportError> {
         let mut builder = reqwest::Client::builder()
-            .use_preconfigured_tls(tls::client_config()?)
+            .use_preconfigured_tls(tls::client_config(settings)?)
             .connect_timeout(settings.connect_timeout())
             .timeout(settings.request_timeout())
             .user_agent(settings.user_agent())

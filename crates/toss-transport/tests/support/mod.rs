@@ -257,3 +257,14 @@ pub async fn proxy() -> (
     });
     (addr, accepted, lines)
 }
+
+/// The TLS provider the tests build transports with: the one compiled in, aws-lc when
+/// both are (a feature alone never picks one, so the tests say which).
+#[allow(unreachable_code)]
+pub fn tls() -> toss_transport::TlsProvider {
+    #[cfg(feature = "aws-lc")]
+    return toss_transport::TlsProvider::AwsLc;
+    #[cfg(all(feature = "ring", not(feature = "aws-lc")))]
+    return toss_transport::TlsProvider::Ring;
+    panic!("the tests that build a backend need the aws-lc or the ring feature")
+}

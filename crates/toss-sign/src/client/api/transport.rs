@@ -9,7 +9,8 @@ use toss_runtime::retry::{Outcome, RetryBudget, RetryPolicy, RetryStrategy, pars
 use toss_transport::http::Uri;
 use toss_transport::http::header::RETRY_AFTER;
 use toss_transport::{
-    HttpRequest, HttpTransport, SharedHttpTransport, TransportError, TransportSettings,
+    HttpBackend, HttpRequest, HttpTransport, SharedHttpTransport, TlsProvider, TransportError,
+    TransportSettings,
 };
 
 use toss_model::{BodyFormat, Operation};
@@ -26,6 +27,8 @@ pub(crate) struct TransportConfig {
     pub(crate) retry_budget: Option<Arc<RetryBudget>>,
     pub(crate) danger_allow_insecure_http: bool,
     pub(crate) max_response_body: usize,
+    pub(crate) backend: Option<HttpBackend>,
+    pub(crate) tls_provider: Option<TlsProvider>,
 }
 
 impl Default for TransportConfig {
@@ -39,18 +42,26 @@ impl Default for TransportConfig {
             retry_budget: None,
             danger_allow_insecure_http: settings.danger_allow_insecure_http(),
             max_response_body: settings.max_response_body(),
+            backend: None,
+            tls_provider: None,
         }
     }
 }
 
 impl TransportConfig {
     fn settings(&self) -> TransportSettings {
-        TransportSettings::builder()
+        let mut settings = TransportSettings::builder()
             .connect_timeout(self.connect_timeout)
             .request_timeout(self.request_timeout)
             .danger_allow_insecure_http(self.danger_allow_insecure_http)
-            .max_response_body(self.max_response_body)
-            .build()
+            .max_response_body(self.max_response_body);
+        if let Some(backend) = self.backend {
+            settings = settings.backend(backend);
+        }
+        if let Some(provider) = self.tls_provider {
+            settings = settings.tls_provider(provider);
+        }
+        settings.build()
     }
 
     /// Refuses, at build time, a base URL the transport would refuse at every call:
@@ -207,16 +218,32 @@ fn transport_error(operation: Operation, error: TransportError) -> (Error, Outco
     (error, outcome)
 }
 
-#[cfg(any(feature = "reqwest", feature = "hyper"))]
+/// The backend the builder names, or the only one compiled in; a missing or ambiguous
+/// choice is a configuration error that names the fix.
 fn default_transport(settings: &TransportSettings) -> Result<SharedHttpTransport, Error> {
-    toss_transport::default_transport(settings)
-        .map_err(|e| Error::Config(format!("cannot build the HTTP transport: {e}")))
-}
-
-#[cfg(not(any(feature = "reqwest", feature = "hyper")))]
-fn default_transport(_: &TransportSettings) -> Result<SharedHttpTransport, Error> {
-    Err(Error::Config(
-        "no HTTP backend is compiled in: enable `reqwest` or `hyper`, or pass `.transport(...)`"
-            .into(),
-    ))
+    toss_transport::default_transport(settings).map_err(|e| {
+        let choice = std::error::Error::source(&e)
+            .and_then(|source| source.downcast_ref::<toss_transport::ChoiceError>());
+        Error::Config(match choice {
+            Some(toss_transport::ChoiceError::AmbiguousBackend) => {
+                "both HTTP backends (reqwest, hyper) are compiled in: choose one with \
+                 ClientBuilder::http_backend"
+                    .into()
+            }
+            Some(toss_transport::ChoiceError::AmbiguousTlsProvider) => {
+                "both TLS providers (aws-lc, ring) are compiled in: choose one with \
+                 ClientBuilder::tls_provider"
+                    .into()
+            }
+            Some(toss_transport::ChoiceError::NoBackend) => {
+                "no HTTP backend is compiled in: enable `reqwest` or `hyper`, or pass \
+                 `.transport(...)`"
+                    .into()
+            }
+            Some(toss_transport::ChoiceError::NoTlsProvider) => {
+                "no TLS provider is compiled in: enable `aws-lc` or `rustcrypto` (ring)".into()
+            }
+            _ => format!("cannot build the HTTP transport: {e}"),
+        })
+    })
 }

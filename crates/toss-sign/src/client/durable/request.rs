@@ -43,7 +43,11 @@ impl Client {
         // Validation and encryption errors leave before anything is sent: the key is free
         // again.
         let sent = match self.prepare_sign_request(request) {
-            Ok(wire) => self.inner.call_raw::<RequestSign>(&wire, None).await,
+            Ok(wire) => {
+                self.inner
+                    .call_raw::<RequestSign>(wire.as_wire(), None)
+                    .await
+            }
             Err(error) => Err(error),
         };
         let (response, body) = match sent {

@@ -117,10 +117,7 @@ impl Client {
             }
         }
         let session = self.new_session(GetResult::OPERATION)?;
-        let session_key = session.session_key().ok_or_else(|| {
-            Error::Config("a result request needs a newly generated session".into())
-        })?;
-        let request = ResultRequest::new(tx_id.clone(), session_key);
+        let request = ResultRequest::new(tx_id.clone(), session.session_key());
         let answer = self
             .inner
             .call_raw::<GetResult>(&request, Some(tx_id))

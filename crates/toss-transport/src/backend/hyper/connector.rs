@@ -48,7 +48,7 @@ pub(super) fn connector(settings: &TransportSettings) -> Result<Connector, Trans
             connect_timeout: settings.connect_timeout(),
         };
         Ok(HttpsConnectorBuilder::new()
-            .with_tls_config(tls::client_config()?)
+            .with_tls_config(tls::client_config(settings)?)
             .https_or_http()
             .enable_http1()
             .wrap_connector(tcp))
