@@ -2,8 +2,8 @@
 //!
 //! Their owned structures keep the values, not the encoding: a SET OF is re-sorted as it is
 //! decoded, so re-encoding one need not give the bytes a signature covers. The signatures
-//! are checked over the input itself, split here into TLVs with `der`'s header decoder
-//! after the same bytes were decoded (and so checked) by `cms` or `x509-cert`.
+//! are checked over the input itself, split here into TLVs with `der`'s header decoder; each
+//! part is decoded (and so checked) by `cms` or `x509-cert` from exactly its own bytes.
 //!
 //! Errors carry the offset in the whole input where they occurred, as far as `der` knows it.
 
