@@ -1,38 +1,18 @@
 //! The signed attributes: `contentType`, `messageDigest` and `signingTime` (RFC 5652 §11).
 
+use cms::signed_data::SignedAttributes as Attributes;
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_TIME};
-use der::Tag;
-use der::asn1::OctetStringRef;
+use der::asn1::{GeneralizedTime, OctetStringRef, UtcTime};
+use der::{Any, Tag, Tagged as _};
 use time::OffsetDateTime;
 use x509_cert::time::Time;
 
 use crate::certificate::to_offset_date_time;
 use crate::error::{Error, Malformed};
-use crate::raw::{self, Tlv};
 
 /// The universal, constructed SET tag.
 const SET_TAG: u8 = 0x31;
-
-/// One `Attribute` as found in the input: its type and its values.
-#[derive(Debug, Clone)]
-pub(crate) struct RawAttribute<'a> {
-    oid: &'a [u8],
-    values: Vec<Tlv<'a>>,
-}
-
-/// Reads a SET OF `Attribute` (its tag may be an IMPLICIT one): each a SEQUENCE of an OBJECT
-/// IDENTIFIER and a SET OF values, no attribute and no value repeated, as `x509-cert`
-/// decodes `Attributes`.
-pub(crate) fn read<'a>(attributes: &Tlv<'a>) -> der::Result<Vec<RawAttribute<'a>>> {
-    raw::set_of(attributes, &[Tag::Sequence], |attribute| {
-        let mut fields = attribute.expect(Tag::Sequence)?.fields()?;
-        let oid = fields.oid_bytes()?;
-        let values = raw::set_of(&fields.expect(Tag::Set)?, &[], Ok)?;
-        fields.finish()?;
-        Ok(RawAttribute { oid, values })
-    })
-}
 
 /// The signed attributes of the SignerInfo, decoded, with the exact bytes the signature is
 /// over.
@@ -48,24 +28,23 @@ pub(crate) struct SignedAttributes {
 
 impl SignedAttributes {
     /// The `[0] IMPLICIT SignedAttributes` field, whole as found in the input, and its
-    /// attributes as [`read`] found them.
-    pub(crate) fn parse(
-        implicit: &Tlv<'_>,
-        attributes: &[RawAttribute<'_>],
-    ) -> Result<Self, Error> {
-        let mut signed_bytes = implicit.encoded.to_vec();
+    /// attributes as `cms` decoded them from it.
+    pub(crate) fn parse(implicit: &[u8], attributes: &Attributes) -> Result<Self, Error> {
+        // The input's bytes, not a re-encoding of `attributes`: `der` sorts a SET OF as it
+        // decodes it, and the signature is over the order the signer encoded.
+        let mut signed_bytes = implicit.to_vec();
         if let Some(tag) = signed_bytes.first_mut() {
             *tag = SET_TAG;
         }
         let content_type = single_value(attributes, ID_CONTENT_TYPE, "contentType")?
             .ok_or(Malformed::NoContentType)?
-            .decode::<ObjectIdentifier>()
+            .decode_as::<ObjectIdentifier>()
             .map_err(|_| Malformed::InvalidAttribute {
                 attribute: "contentType",
             })?;
         let message_digest = single_value(attributes, ID_MESSAGE_DIGEST, "messageDigest")?
             .ok_or(Malformed::NoMessageDigest)?
-            .decode::<OctetStringRef<'_>>()
+            .decode_as::<OctetStringRef<'_>>()
             .map_err(|_| Malformed::InvalidAttribute {
                 attribute: "messageDigest",
             })?
@@ -77,7 +56,7 @@ impl SignedAttributes {
                 let invalid = Malformed::InvalidAttribute {
                     attribute: "signingTime",
                 };
-                let time = value.decode::<Time>().map_err(|_| invalid.clone())?;
+                let time = time(value).map_err(|_| invalid.clone())?;
                 Some(to_offset_date_time(time).ok_or(invalid)?)
             }
         };
@@ -93,16 +72,25 @@ impl SignedAttributes {
 /// The one value of the attribute `oid`, `None` if absent; an error if it occurs twice or
 /// has other than one value.
 fn single_value<'a>(
-    attributes: &[RawAttribute<'a>],
+    attributes: &'a Attributes,
     oid: ObjectIdentifier,
     attribute: &'static str,
-) -> Result<Option<Tlv<'a>>, Malformed> {
-    let mut found = attributes.iter().filter(|a| a.oid == oid.as_bytes());
+) -> Result<Option<&'a Any>, Malformed> {
+    let mut found = attributes.iter().filter(|a| a.oid == oid);
     let Some(first) = found.next() else {
         return Ok(None);
     };
     match (found.next(), first.values.as_slice()) {
-        (None, [value]) => Ok(Some(*value)),
+        (None, [value]) => Ok(Some(value)),
         _ => Err(Malformed::AttributeCardinality { attribute }),
+    }
+}
+
+/// A `Time` (UTCTime or GeneralizedTime, RFC 5652 §11.3) decoded from an attribute value.
+fn time(value: &Any) -> der::Result<Time> {
+    match value.tag() {
+        Tag::UtcTime => value.decode_as::<UtcTime>().map(Time::UtcTime),
+        Tag::GeneralizedTime => value.decode_as::<GeneralizedTime>().map(Time::GeneralTime),
+        tag => Err(tag.unexpected_error(None)),
     }
 }

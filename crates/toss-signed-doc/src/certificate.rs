@@ -1,9 +1,6 @@
-//! X.509 certificates as this crate uses them: the exact DER, the fields it reads, and the
-//! checks (who issued it, when it is valid, whether it is the signer the SignerInfo names).
-//!
-//! A certificate is checked to be a well-formed DER X.509 certificate as `x509-cert` decodes
-//! one (every TLV, name, extension and algorithm identifier), but read in place: the fields
-//! are kept as ranges of its DER, and names and extensions are decoded only when asked for.
+//! X.509 certificates as this crate uses them: decoded by `x509-cert`, with the exact DER they
+//! were decoded from, and the checks (who issued it, when it is valid, whether it is the
+//! signer the SignerInfo names).
 
 mod name;
 
@@ -12,71 +9,18 @@ use std::ops::Range;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use const_oid::{AssociatedOid as _, ObjectIdentifier};
-use der::asn1::{BitStringRef, IntRef, OctetStringRef};
-use der::{Decode as _, Tag, TagNumber};
+use cms::signed_data::SignerIdentifier;
+use der::{Decode as _, Header, Reader as _, SliceReader, Tag};
 use time::OffsetDateTime;
+use x509_cert::certificate::TbsCertificate;
 use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
-use x509_cert::time::Validity;
+use x509_cert::{Certificate, time::Time};
 
 use crate::algorithm::{DigestAlgorithm, RsaKey, SignatureAlgorithm};
-use crate::raw::{self, Tlv};
+use crate::tlv;
 
-/// The longest serial number accepted, in bytes, as `x509-cert` decodes them: RFC 5280's 20
-/// and a sign byte.
-const MAX_SERIAL_LEN: usize = 21;
-
-const CONTEXT_0: Tag = context(0, true);
-const CONTEXT_1_PRIMITIVE: Tag = context(1, false);
-const CONTEXT_2_PRIMITIVE: Tag = context(2, false);
-const CONTEXT_3: Tag = context(3, true);
-
-/// A context-specific tag.
-pub(crate) const fn context(number: u8, constructed: bool) -> Tag {
-    Tag::ContextSpecific {
-        constructed,
-        number: match number {
-            0 => TagNumber::N0,
-            1 => TagNumber::N1,
-            2 => TagNumber::N2,
-            _ => TagNumber::N3,
-        },
-    }
-}
-
-/// How a SignerInfo names its certificate (RFC 5652 §5.3), as borrowed DER.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum SignerId<'a> {
-    /// The issuer's `Name` (its whole DER) and the serial number (the INTEGER's value).
-    IssuerAndSerialNumber { issuer: &'a [u8], serial: &'a [u8] },
-    /// The subject key identifier's bytes.
-    SubjectKeyIdentifier(&'a [u8]),
-}
-
-impl<'a> SignerId<'a> {
-    /// Reads a `SignerIdentifier` CHOICE. An issuer name with the bytes of the issuer of
-    /// one of `certificates` was checked with it and is not walked again.
-    pub(crate) fn parse(sid: Tlv<'a>, certificates: &[ParsedCertificate]) -> der::Result<Self> {
-        if sid.tag == context(0, false) {
-            // [0] IMPLICIT SubjectKeyIdentifier (an OCTET STRING).
-            return Ok(Self::SubjectKeyIdentifier(sid.value));
-        }
-        let mut fields = sid.expect(Tag::Sequence)?.fields()?;
-        let issuer = fields.expect(Tag::Sequence)?;
-        if !certificates
-            .iter()
-            .any(|c| c.part(&c.issuer) == issuer.encoded)
-        {
-            name::validate(&issuer)?;
-        }
-        let serial = serial_number(&mut fields)?;
-        fields.finish()?;
-        Ok(Self::IssuerAndSerialNumber {
-            issuer: issuer.encoded,
-            serial,
-        })
-    }
-}
+/// The tag of an explicit `version` field, `[0] EXPLICIT`.
+const VERSION_TAG: u8 = 0xa0;
 
 /// A certificate could not be read.
 #[derive(Debug, Clone, Copy)]
@@ -93,136 +37,51 @@ impl From<der::Error> for DecodeError {
     }
 }
 
-/// A certificate's DER with the places of the fields this crate reads.
+/// A certificate as `x509-cert` decodes it, with the DER it was decoded from.
 #[derive(Clone)]
 pub(crate) struct ParsedCertificate {
+    /// The certificate's DER, exactly as found in the input.
     der: Box<[u8]>,
+    /// The `tbsCertificate` in `der`: what the issuer signed.
     tbs: Range<usize>,
-    /// The serial number INTEGER's value.
-    serial: Range<usize>,
-    /// The issuer `Name`, whole.
-    issuer: Range<usize>,
-    /// The subject `Name`, whole.
-    subject: Range<usize>,
-    /// The subject public key's algorithm.
-    public_key_algorithm: ObjectIdentifier,
-    /// The subject public key's bytes, `None` when its BIT STRING is not whole bytes.
-    public_key: Option<Range<usize>>,
-    /// The value of the `Extensions` SEQUENCE, when there are extensions.
-    extensions: Option<Range<usize>>,
-    /// The outer `signatureAlgorithm`.
-    signature_algorithm: ObjectIdentifier,
-    /// The `signatureValue` bytes, `None` when its BIT STRING is not whole bytes.
-    signature: Option<Range<usize>>,
+    certificate: Certificate,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 }
 
-/// A certificate read, its validity not yet converted.
-struct Undated {
-    certificate: ParsedCertificate,
-    validity: Validity,
-}
-
-impl Undated {
-    fn dated(self) -> Result<ParsedCertificate, DecodeError> {
-        let Self {
-            mut certificate,
-            validity,
-        } = self;
-        certificate.not_before =
-            to_offset_date_time(validity.not_before).ok_or(DecodeError::Validity)?;
-        certificate.not_after =
-            to_offset_date_time(validity.not_after).ok_or(DecodeError::Validity)?;
-        Ok(certificate)
-    }
-}
-
 impl ParsedCertificate {
-    /// Reads one DER certificate, which must be the whole of `der`.
+    /// Decodes one DER certificate, which must be the whole of `der`.
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, DecodeError> {
-        raw::single(der, Tag::Sequence, |certificate| Self::read(&certificate))?.dated()
+        let certificate = Certificate::from_der(der)?;
+        Self::new(der, 0, certificate)
     }
 
-    /// Reads the certificate that is `certificate`.
-    pub(crate) fn from_tlv(certificate: &Tlv<'_>) -> Result<Self, DecodeError> {
-        Self::read(certificate)?.dated()
-    }
-
-    /// Walks a certificate in the order `x509-cert` decodes one, field by field.
-    fn read(certificate: &Tlv<'_>) -> der::Result<Undated> {
-        let base = certificate.encoded;
-        let span = |part: &[u8]| {
-            let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-            start..start + part.len()
-        };
-        let mut outer = certificate.expect(Tag::Sequence)?.fields()?;
-        let tbs = outer.expect(Tag::Sequence)?;
-        let mut fields = tbs.fields()?;
-        if let Some(version) = fields.optional(CONTEXT_0)? {
-            // [0] EXPLICIT Version: v1(0), v2(1), v3(2).
-            let number = version.explicit_decode::<u8>()?;
-            if number > 2 {
-                return Err(version.value_error());
-            }
-        }
-        let serial = serial_number(&mut fields)?;
-        fields.algorithm_bytes()?;
-        let issuer = fields.expect(Tag::Sequence)?;
-        name::validate(&issuer)?;
-        let validity = fields.decode::<Validity>()?;
-        let subject = fields.expect(Tag::Sequence)?;
-        name::validate(&subject)?;
-        // SubjectPublicKeyInfo: an AlgorithmIdentifier and a BIT STRING.
-        let mut spki = fields.expect(Tag::Sequence)?.fields()?;
-        let public_key_algorithm = spki.algorithm()?;
-        let public_key = spki.expect(Tag::BitString)?.decode::<BitStringRef<'_>>()?;
-        spki.finish()?;
-        for unique_id in [CONTEXT_1_PRIMITIVE, CONTEXT_2_PRIMITIVE] {
-            if let Some(id) = fields.optional(unique_id)? {
-                implicit_bit_string(&id)?;
-            }
-        }
-        let extensions = match fields.optional(CONTEXT_3)? {
-            None => None,
-            Some(tagged) => Some(raw::explicit_with(&tagged, &[Tag::Sequence], |list| {
-                let mut extensions = list.fields()?;
-                while !extensions.is_finished() {
-                    extension(extensions.expect(Tag::Sequence)?)?;
-                }
-                Ok(span(list.value))
-            })?),
-        };
-        fields.finish()?;
-        let signature_algorithm = outer.algorithm()?;
-        let signature = outer.expect(Tag::BitString)?.decode::<BitStringRef<'_>>()?;
-        outer.finish()?;
-
-        Ok(Undated {
-            certificate: Self {
-                der: base.into(),
-                tbs: span(tbs.encoded),
-                serial: span(serial),
-                issuer: span(issuer.encoded),
-                subject: span(subject.encoded),
-                public_key_algorithm,
-                public_key: public_key.as_bytes().map(span),
-                extensions,
-                signature_algorithm,
-                signature: signature.as_bytes().map(span),
-                not_before: OffsetDateTime::UNIX_EPOCH,
-                not_after: OffsetDateTime::UNIX_EPOCH,
-            },
-            validity,
+    /// `certificate`, as `x509-cert` decoded it from exactly `der`, which starts at `offset` in
+    /// the whole input.
+    pub(crate) fn new(
+        der: &[u8],
+        offset: usize,
+        certificate: Certificate,
+    ) -> Result<Self, DecodeError> {
+        let tbs = tbs_certificate(der, offset, &certificate.tbs_certificate)?;
+        let validity = certificate.tbs_certificate.validity;
+        let not_before = to_offset_date_time(validity.not_before).ok_or(DecodeError::Validity)?;
+        let not_after = to_offset_date_time(validity.not_after).ok_or(DecodeError::Validity)?;
+        Ok(Self {
+            der: der.into(),
+            tbs,
+            certificate,
+            not_before,
+            not_after,
         })
+    }
+
+    fn tbs(&self) -> &TbsCertificate {
+        &self.certificate.tbs_certificate
     }
 
     pub(crate) fn der(&self) -> &[u8] {
         &self.der
-    }
-
-    fn part(&self, range: &Range<usize>) -> &[u8] {
-        self.der.get(range.clone()).unwrap_or_default()
     }
 
     pub(crate) fn not_before(&self) -> OffsetDateTime {
@@ -238,96 +97,84 @@ impl ParsedCertificate {
         self.not_before <= time && time <= self.not_after
     }
 
-    /// Whether this is the certificate a SignerInfo's `sid` names.
-    pub(crate) fn is_named_by(&self, sid: &SignerId<'_>) -> bool {
-        match *sid {
-            SignerId::IssuerAndSerialNumber { issuer, serial } => {
-                serial == self.part(&self.serial) && name::equal(issuer, self.part(&self.issuer))
+    /// Whether this is the certificate a SignerInfo's `sid` names: the same issuer (names
+    /// compared as `x509-cert` decodes them, each RDN's attributes in DER order) and serial
+    /// number, or a subjectKeyIdentifier extension with the same bytes.
+    pub(crate) fn is_named_by(&self, sid: &SignerIdentifier) -> bool {
+        match sid {
+            SignerIdentifier::IssuerAndSerialNumber(named) => {
+                named.serial_number == self.tbs().serial_number && named.issuer == self.tbs().issuer
             }
-            SignerId::SubjectKeyIdentifier(ski) => matches!(
-                self.extension_value(SubjectKeyIdentifier::OID)
-                    .map(|value| value.map(OctetStringRef::from_der)),
-                Ok(Some(Ok(own))) if own.as_bytes() == ski
+            SignerIdentifier::SubjectKeyIdentifier(named) => matches!(
+                self.tbs().get::<SubjectKeyIdentifier>(),
+                Ok(Some((_, own))) if own.0.as_bytes() == named.0.as_bytes()
             ),
         }
     }
 
     /// The RSA public key of the subject, for signatures made with `hash`.
     pub(crate) fn rsa_key(&self, hash: DigestAlgorithm) -> Result<RsaKey, crate::Error> {
-        let key = self.public_key.as_ref().map(|range| self.part(range));
-        RsaKey::from_public_key(&self.public_key_algorithm, key, hash)
+        let key = &self.tbs().subject_public_key_info;
+        RsaKey::from_public_key(&key.algorithm.oid, key.subject_public_key.as_bytes(), hash)
     }
 
     /// Whether `issuer` issued this certificate: names chain and its key verifies this
-    /// certificate's signature (RSA PKCS#1 v1.5 with SHA-256/384/512 only).
+    /// certificate's signature (RSA PKCS#1 v1.5 with SHA-256/384/512 only) over the exact
+    /// bytes of its `tbsCertificate`.
     pub(crate) fn is_issued_by(&self, issuer: &Self) -> bool {
-        if !name::equal(self.part(&self.issuer), issuer.part(&issuer.subject)) {
+        if self.tbs().issuer != issuer.tbs().subject {
             return false;
         }
         let Ok(SignatureAlgorithm::RsaWith(hash)) =
-            SignatureAlgorithm::from_oid(&self.signature_algorithm)
+            SignatureAlgorithm::from_oid(&self.certificate.signature_algorithm.oid)
         else {
             return false;
         };
-        let Some(signature) = self.signature.as_ref().map(|range| self.part(range)) else {
+        let Some(signature) = self.certificate.signature.as_bytes() else {
             return false;
         };
+        let tbs = self.der.get(self.tbs.clone()).unwrap_or_default();
         issuer
             .rsa_key(hash)
-            .is_ok_and(|key| key.verify(self.part(&self.tbs), signature))
+            .is_ok_and(|key| key.verify(tbs, signature))
     }
 
-    /// The DER value of the extension `oid` (what its OCTET STRING holds), `Ok(None)` when
-    /// absent; an error when it occurs more than once, as `x509-cert`'s `get` does.
-    fn extension_value(&self, oid: ObjectIdentifier) -> Result<Option<&[u8]>, der::Error> {
-        let Some(range) = &self.extensions else {
-            return Ok(None);
-        };
-        let mut found = None;
-        for extension in raw::Fields::new(self.part(range), 0)? {
-            let (id, value) = self::extension(extension?)?;
-            if id == oid.as_bytes() {
-                if found.is_some() {
-                    return Err(der::ErrorKind::Failed.into());
-                }
-                found = Some(value);
-            }
-        }
-        Ok(found)
-    }
-
-    /// Whether this certificate may issue others: basicConstraints with `cA` true.
+    /// Whether this certificate may issue others: basicConstraints with `cA` true (once).
     pub(crate) fn is_ca(&self) -> bool {
         matches!(
-            self.extension_value(BasicConstraints::OID)
-                .map(|value| value.map(BasicConstraints::from_der)),
-            Ok(Some(Ok(constraints))) if constraints.ca
+            self.tbs().get::<BasicConstraints>(),
+            Ok(Some((_, constraints))) if constraints.ca
         )
     }
 
     pub(crate) fn subject(&self) -> String {
-        name::to_rfc4514(self.part(&self.subject))
+        name::to_rfc4514(&self.tbs().subject)
     }
 
     pub(crate) fn issuer(&self) -> String {
-        name::to_rfc4514(self.part(&self.issuer))
+        name::to_rfc4514(&self.tbs().issuer)
     }
 
     /// The subject as [`subject`](Self::subject) gives it, and its most specific common
     /// name decoded, in one walk.
     pub(crate) fn subject_and_common_name(&self) -> (String, Option<String>) {
-        name::describe(self.part(&self.subject))
+        name::describe(&self.tbs().subject)
+    }
+
+    /// The serial number INTEGER's value, leading sign bytes stripped as `der` does.
+    fn serial(&self) -> &[u8] {
+        self.tbs().serial_number.as_bytes()
     }
 
     /// The serial number in decimal, as the provider and OpenSSL print it.
     pub(crate) fn serial_decimal(&self) -> String {
-        decimal(self.part(&self.serial))
+        decimal(self.serial())
     }
 
     /// The serial number in lowercase hex, without leading zero bytes.
     pub(crate) fn serial_hex(&self) -> String {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let bytes = self.part(&self.serial);
+        let bytes = self.serial();
         let significant = &bytes[bytes.iter().take_while(|&&b| b == 0).count()..];
         if significant.is_empty() {
             return "00".to_owned();
@@ -367,39 +214,41 @@ impl fmt::Debug for ParsedCertificate {
     }
 }
 
-/// A serial number INTEGER's value (leading sign bytes stripped, as `x509-cert` compares
-/// them): minimal DER, at most [`MAX_SERIAL_LEN`] bytes.
-fn serial_number<'a>(fields: &mut raw::Fields<'a>) -> der::Result<&'a [u8]> {
-    let position = fields.cursor();
-    let serial = fields.decode::<IntRef<'a>>()?.as_bytes();
-    if serial.len() > MAX_SERIAL_LEN {
-        return Err(raw::at(Tag::Integer.value_error().kind(), position));
+/// Where the `tbsCertificate` is in `der`, the certificate (at `offset` in the whole input)
+/// that `tbs` was decoded from.
+///
+/// Also refuses what `der` lets through here: its decoder of an optional context-specific
+/// field passes over any context-specific field with a lower tag number, so a
+/// TBSCertificate with, say, a stray `[0]` or a second `[1]` before its `[3]` extensions
+/// decodes as if the stray field were not there. A TBSCertificate must have exactly the
+/// fields decoded.
+fn tbs_certificate(der: &[u8], offset: usize, tbs: &TbsCertificate) -> der::Result<Range<usize>> {
+    let mut reader = SliceReader::new(der).map_err(|e| tlv::at(e, offset))?;
+    Header::decode(&mut reader).map_err(|e| tlv::at(e, offset))?;
+    let start = tlv::usize_of(reader.position());
+    let tbs_der = reader.tlv_bytes().map_err(|e| tlv::at(e, offset))?;
+    let fields = tlv::fields(tbs_der, Tag::Sequence, offset + start)?;
+    let version = fields
+        .first()
+        .is_some_and(|(_, field)| field.first() == Some(&VERSION_TAG));
+    // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, and the
+    // optional fields that were there.
+    let decoded = 6
+        + usize::from(version)
+        + usize::from(tbs.issuer_unique_id.is_some())
+        + usize::from(tbs.subject_unique_id.is_some())
+        + usize::from(tbs.extensions.is_some());
+    if fields.len() != decoded {
+        return Err(tlv::error_at(
+            Tag::Sequence.value_error().kind(),
+            offset + start,
+        ));
     }
-    Ok(serial)
-}
-
-/// Checks an IMPLICIT BIT STRING's value as `der` decodes one.
-fn implicit_bit_string(tagged: &Tlv<'_>) -> der::Result<()> {
-    let (&unused_bits, bits) = tagged
-        .value
-        .split_first()
-        .ok_or_else(|| tagged.value_error())?;
-    BitStringRef::new(unused_bits, bits).map_err(|_| tagged.value_error())?;
-    Ok(())
-}
-
-/// An `Extension`: its id and the DER its OCTET STRING holds.
-fn extension(extension: Tlv<'_>) -> der::Result<(&[u8], &[u8])> {
-    let mut fields = extension.expect(Tag::Sequence)?.fields()?;
-    let id = fields.oid_bytes()?;
-    fields.decode::<Option<bool>>()?;
-    let value = fields.decode::<OctetStringRef<'_>>()?;
-    fields.finish()?;
-    Ok((id, value.as_bytes()))
+    Ok(start..start + tbs_der.len())
 }
 
 /// An X.509 time as an [`OffsetDateTime`] in UTC.
-pub(crate) fn to_offset_date_time(time: x509_cert::time::Time) -> Option<OffsetDateTime> {
+pub(crate) fn to_offset_date_time(time: Time) -> Option<OffsetDateTime> {
     let seconds = i64::try_from(time.to_unix_duration().as_secs()).ok()?;
     OffsetDateTime::from_unix_timestamp(seconds).ok()
 }

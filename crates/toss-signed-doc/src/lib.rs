@@ -99,19 +99,26 @@
 //!
 //! # Why these dependencies
 //!
-//! The RustCrypto crates of one generation, pure Rust: `der` 0.7 (strict DER: its header,
-//! integer, string and time decoders), `x509-cert` 0.2 (times, and the basicConstraints and
-//! subjectKeyIdentifier extensions), `const-oid` (OID names), `rsa` 0.9 (PKCS#1 v1.5
-//! verification without `aws-lc`, and the PKCS#1 key syntax; its known timing issue concerns
-//! decryption with a private key, never done here) and `sha2`; `aws-lc-rs` for RSA with the
-//! `aws-lc` feature. `base64` for the provider's encoding, `time` for dates, `serde` for the
-//! report, `thiserror` for the errors.
+//! The RustCrypto crates of one generation, pure Rust: `cms` 0.2 (the ContentInfo, the
+//! SignedData's fields, each SignerInfo with its signed attributes), `x509-cert` 0.2 (each
+//! certificate: names, validity, the basicConstraints and subjectKeyIdentifier extensions;
+//! and CertificateLists), `der` 0.7 (the strict DER under both), `const-oid` (OIDs and their
+//! names), `rsa` 0.9 (PKCS#1 v1.5 verification without `aws-lc`, and the PKCS#1 key syntax;
+//! its known timing issue concerns decryption with a private key, never done here) and
+//! `sha2`; `aws-lc-rs` for RSA with the `aws-lc` feature. `base64` for the provider's
+//! encoding, `time` for dates, `serde` for the report, `thiserror` for the errors.
 //!
-//! The signedDoc is walked in place rather than decoded into `cms` and `x509-cert`'s owned
-//! structures: they give every name attribute, extension and algorithm parameter its own
-//! allocation and re-sort each SET OF, which cost more than the RSA verification itself. The
-//! walk keeps their checks (every TLV of the SignedData and its certificates, in their order,
-//! with `der`'s decoders for the primitives) and the exact bytes the signatures cover.
+//! Signatures are checked over the input's own bytes, never a re-encoding: `der` sorts a SET
+//! OF as it decodes it, so the signed attributes (the `[0] IMPLICIT` field, re-tagged) and
+//! each certificate's `tbsCertificate` are taken from the input once `cms` and `x509-cert`
+//! have decoded them from it. For that the SignedData's fields are decoded one by one with
+//! `cms`'s types, each certificate and SignerInfo once, from its own bytes. On top of these
+//! crates, this crate refuses what `der` 0.7 lets through and DER does not: a
+//! context-specific field that `der` passes over on its way to a later optional one (in a
+//! SignedData, a SignerInfo or a TBSCertificate), and a repeated digest algorithm. It reads
+//! the two `other` formats of certificates and revocation information as RFC 5652 §10.2 has
+//! them, where `cms` 0.2 does not. How this was checked against the hand-written DER walk
+//! it replaced (a differential fuzz), and what it costs, is in `docs/PERFORMANCE.md`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -123,8 +130,8 @@ mod certificate;
 mod chain;
 mod error;
 mod parse;
-mod raw;
 mod report;
+mod tlv;
 mod verify;
 
 pub use algorithm::DigestAlgorithm;

@@ -6,20 +6,29 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::GeneralPurpose;
 use base64::engine::{DecodePaddingMode, GeneralPurposeConfig};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerInfo};
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5911::ID_SIGNED_DATA;
-use der::asn1::BitStringRef;
-use der::{Encode as _, Reader as _, SliceReader, Tag};
+use der::{Any, Decode as _, Encode as _, Reader as _, SliceReader, Tag, TagNumber, Tagged as _};
 use time::OffsetDateTime;
+use x509_cert::Certificate;
+use x509_cert::crl::CertificateList;
 
 use crate::algorithm::{DigestAlgorithm, RsaKey, SignatureAlgorithm, oid_name};
-use crate::attributes::{self, RawAttribute, SignedAttributes};
-use crate::certificate::{DecodeError, ParsedCertificate, SignerId, context};
+use crate::attributes::SignedAttributes;
+use crate::certificate::{DecodeError, ParsedCertificate};
 use crate::error::{DerError, Error, Malformed};
-use crate::raw::{self, Tlv};
+use crate::tlv;
 
 /// The universal, constructed SEQUENCE tag a ContentInfo starts with.
 const SEQUENCE_TAG: u8 = 0x30;
+/// `certificates [0] IMPLICIT CertificateSet` of a SignedData.
+const CERTIFICATES_TAG: u8 = 0xa0;
+/// `crls [1] IMPLICIT RevocationInfoChoices` of a SignedData.
+const CRLS_TAG: u8 = 0xa1;
+/// `signedAttrs [0] IMPLICIT SignedAttributes` of a SignerInfo.
+const SIGNED_ATTRIBUTES_TAG: u8 = 0xa0;
 
 /// Standard base64, with or without padding.
 const BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -92,14 +101,16 @@ impl SignedDoc {
         if der.first() == Some(&SEQUENCE_TAG) {
             check_not_truncated(der).map_err(der_error)?;
         }
-        let (content_type, content) = content_info(der).map_err(der_error)?;
-        if content_type != ID_SIGNED_DATA {
+        let content_info = ContentInfo::from_der(der)
+            .map_err(|error| der_error(content_tag_error(der).unwrap_or(error)))?;
+        if content_info.content_type != ID_SIGNED_DATA {
             return Err(Error::NotSignedData {
-                content_type: oid_name(&content_type),
+                content_type: oid_name(&content_info.content_type),
             });
         }
-        let signed_data = RawSignedData::read(content).map_err(der_error)?;
-        let signer_info = match signed_data.signer_infos.as_slice() {
+        let signed_data =
+            RawSignedData::read(&content_info.content, der.len()).map_err(der_error)?;
+        let (signer_info, implicit) = match signed_data.signer_infos.as_slice() {
             [] => return Err(Malformed::NoSigner.into()),
             [one] => one,
             more => {
@@ -107,15 +118,17 @@ impl SignedDoc {
             }
         };
 
-        let digest_algorithm = DigestAlgorithm::from_identifier(&signer_info.digest_algorithm)?;
-        let signature_algorithm = SignatureAlgorithm::from_oid(&signer_info.signature_algorithm)?;
+        let digest_algorithm = DigestAlgorithm::from_identifier(&signer_info.digest_alg.oid)?;
+        let signature_algorithm =
+            SignatureAlgorithm::from_oid(&signer_info.signature_algorithm.oid)?;
         let signature_hash = signature_algorithm.hash_for(digest_algorithm)?;
 
-        let Some((implicit, attributes)) = &signer_info.signed_attributes else {
+        let (Some(attributes), Some(implicit)) = (&signer_info.signed_attrs, implicit) else {
             return Err(Malformed::NoSignedAttributes.into());
         };
         let attributes = SignedAttributes::parse(implicit, attributes)?;
-        if attributes.content_type != signed_data.content_type {
+        let encapsulated = &signed_data.encap_content_info;
+        if attributes.content_type != encapsulated.econtent_type {
             return Err(Malformed::ContentTypeMismatch.into());
         }
         if attributes.message_digest.len() != digest_algorithm.output_len() {
@@ -126,9 +139,9 @@ impl SignedDoc {
             }
             .into());
         }
-        let content = match &signed_data.content {
+        let content = match &encapsulated.econtent {
             None => None,
-            Some(tlv) if tlv.tag == Tag::OctetString => Some(tlv.value.to_vec()),
+            Some(any) if any.tag() == Tag::OctetString => Some(any.value().to_vec()),
             Some(_) => return Err(Malformed::ContentNotOctetString.into()),
         };
 
@@ -153,7 +166,7 @@ impl SignedDoc {
             digest_algorithm,
             signature_hash,
             attributes,
-            signature: signer_info.signature.to_vec(),
+            signature: signer_info.signature.as_bytes().to_vec(),
         })
     }
 
@@ -269,89 +282,130 @@ fn check_not_truncated(der: &[u8]) -> der::Result<()> {
     Ok(())
 }
 
-/// A `ContentInfo`: its content type and its `[0] EXPLICIT` content.
-fn content_info(der: &[u8]) -> der::Result<(ObjectIdentifier, Tlv<'_>)> {
-    raw::single(der, Tag::Sequence, |content_info| {
-        let mut fields = content_info.fields()?;
-        let content_type = fields.oid()?;
-        let content = raw::explicit(&fields.expect(context(0, true))?)?;
-        fields.finish()?;
-        Ok((content_type, content))
-    })
+/// When a ContentInfo did not decode: an unexpected tag where its `[0] EXPLICIT` content
+/// should be, if that is what is there. `der` decodes a required EXPLICIT field as any
+/// context-specific value first, and so reports an empty `[3]`, say, as input that ends
+/// too soon, which is not what is wrong.
+fn content_tag_error(der: &[u8]) -> Option<der::Error> {
+    let content_info = SliceReader::new(der).ok()?.tlv_bytes().ok()?;
+    let fields = tlv::fields(content_info, Tag::Sequence, 0).ok()?;
+    let (position, content) = fields.get(1)?;
+    let tag = Tag::try_from(*content.first()?).ok()?;
+    let expected = context(TagNumber::N0);
+    (tag != expected).then(|| tlv::error_at(tag.unexpected_error(Some(expected)).kind(), *position))
 }
 
-/// A `SignedData` (RFC 5652 §5.1) as found in the input, checked in the order and the way
-/// `cms` decodes one, with its certificates read.
+/// A `SignedData` (RFC 5652 §5.1) decoded with `cms`'s types, field by field in the order
+/// `cms` decodes one, so that each certificate and each SignerInfo is decoded once from its
+/// own bytes in the input, which are kept: the certificates' for the PEM and the chain, the
+/// signed attributes' for the signature.
 struct RawSignedData<'a> {
-    /// `encapContentInfo.eContentType`.
-    content_type: ObjectIdentifier,
-    /// `encapContentInfo.eContent`, whatever its tag.
-    content: Option<Tlv<'a>>,
+    encap_content_info: EncapsulatedContentInfo,
     /// The certificates of the `certificate` choice, in input order.
     certificates: Vec<ParsedCertificate>,
     /// The index among them of the first whose validity dates are out of range.
     undated_certificate: Option<usize>,
-    signer_infos: Vec<RawSignerInfo<'a>>,
+    /// Each SignerInfo, with its `[0] IMPLICIT` signed attributes as found in the input.
+    signer_infos: Vec<(SignerInfo, Option<&'a [u8]>)>,
 }
 
 impl<'a> RawSignedData<'a> {
-    fn read(signed_data: Tlv<'a>) -> der::Result<Self> {
-        let mut fields = signed_data.expect(Tag::Sequence)?.fields()?;
-        cms_version(&mut fields)?;
-        raw::set_of(&fields.expect(Tag::Set)?, &[Tag::Sequence], |algorithm| {
-            raw::Fields::new(algorithm.encoded, algorithm.offset)?.algorithm_bytes()
-        })?;
-        let mut encapsulated = fields.expect(Tag::Sequence)?.fields()?;
-        let content_type = encapsulated.oid()?;
-        let content = encapsulated
-            .optional(context(0, true))?
-            .map(|tagged| raw::explicit(&tagged))
-            .transpose()?;
-        encapsulated.finish()?;
+    /// Reads the ContentInfo's `content`, which ends the input of `input_len` bytes.
+    fn read(content: &'a Any, input_len: usize) -> der::Result<Self> {
+        // The ContentInfo's content is its last TLV, and the ContentInfo the whole input.
+        let offset = input_len.saturating_sub(content.value().len());
+        let at = |error| tlv::at(error, offset);
+        content
+            .tag()
+            .assert_eq(Tag::Sequence)
+            .map_err(|e| tlv::at(e, offset.saturating_sub(1)))?;
+        let mut reader = SliceReader::new(content.value()).map_err(at)?;
+        CmsVersion::decode(&mut reader).map_err(at)?;
+        // `der` 0.7 orders two absent OPTIONAL fields as unequal, so its SET OF lets the same
+        // parameterless AlgorithmIdentifier through twice: the input is then checked for
+        // repeats, as every other SET OF is.
+        let position = offset + tlv::usize_of(reader.position());
+        let digest_algorithms = reader.tlv_bytes().map_err(at)?;
+        DigestAlgorithmIdentifiers::from_der(digest_algorithms)
+            .map_err(|e| tlv::at(e, position))?;
+        tlv::for_each_element(
+            digest_algorithms,
+            Tag::Set,
+            &[Tag::Sequence],
+            position,
+            |_, _| Ok(()),
+        )?;
+        let encap_content_info = EncapsulatedContentInfo::decode(&mut reader).map_err(at)?;
 
+        // The optional fields only with their own tag: `der` would pass over any other
+        // context-specific field with a lower number to find them.
         let mut certificates = Vec::new();
         let mut undated_certificate = None;
-        if let Some(set) = fields.optional(context(0, true))? {
+        if reader.peek_byte() == Some(CERTIFICATES_TAG) {
+            let position = offset + tlv::usize_of(reader.position());
+            let set = reader.tlv_bytes().map_err(at)?;
             let mut index = 0;
-            raw::set_of(&set, &[Tag::Sequence, context(3, true)], |choice| {
-                if choice.tag != Tag::Sequence {
-                    // [3] EXPLICIT OtherCertificateFormat: an OID and anything.
-                    return raw::explicit_with(&choice, &[Tag::Sequence], |other| {
-                        other_format(&other)
-                    });
-                }
-                match ParsedCertificate::from_tlv(&choice) {
-                    Ok(certificate) => certificates.push(certificate),
-                    Err(DecodeError::Der(error)) => return Err(error),
-                    Err(DecodeError::Validity) => {
-                        undated_certificate.get_or_insert(index);
+            // A Certificate, or `other [3] IMPLICIT OtherCertificateFormat`.
+            let choices = [Tag::Sequence, context(TagNumber::N3)];
+            tlv::for_each_element(
+                set,
+                context(TagNumber::N0),
+                &choices,
+                position,
+                |position, choice| {
+                    if choice.first() != Some(&SEQUENCE_TAG) {
+                        return other_format(choice, TagNumber::N3, position);
                     }
-                }
-                index += 1;
+                    let certificate =
+                        Certificate::from_der(choice).map_err(|e| tlv::at(e, position))?;
+                    match ParsedCertificate::new(choice, position, certificate) {
+                        Ok(certificate) => certificates.push(certificate),
+                        Err(DecodeError::Der(error)) => return Err(error),
+                        Err(DecodeError::Validity) => {
+                            undated_certificate.get_or_insert(index);
+                        }
+                    }
+                    index += 1;
+                    Ok(())
+                },
+            )?;
+        }
+        if reader.peek_byte() == Some(CRLS_TAG) {
+            // Revocation information is not used, but checked: a CertificateList as `x509-cert`
+            // decodes one, or `other [1] IMPLICIT OtherRevocationInfoFormat`.
+            let position = offset + tlv::usize_of(reader.position());
+            let set = reader.tlv_bytes().map_err(at)?;
+            let choices = [Tag::Sequence, context(TagNumber::N1)];
+            tlv::for_each_element(
+                set,
+                context(TagNumber::N1),
+                &choices,
+                position,
+                |position, choice| {
+                    if choice.first() != Some(&SEQUENCE_TAG) {
+                        return other_format(choice, TagNumber::N1, position);
+                    }
+                    CertificateList::from_der(choice).map_err(|e| tlv::at(e, position))?;
+                    Ok(())
+                },
+            )?;
+        }
+        let position = offset + tlv::usize_of(reader.position());
+        let set = reader.tlv_bytes().map_err(at)?;
+        let mut signer_infos = Vec::new();
+        tlv::for_each_element(
+            set,
+            Tag::Set,
+            &[Tag::Sequence],
+            position,
+            |position, element| {
+                signer_infos.push(signer_info(element, position)?);
                 Ok(())
-            })?;
-        }
-        if let Some(set) = fields.optional(context(1, true))? {
-            // Revocation information is not used: each is checked for its shape only, a
-            // CertificateList or an [1] IMPLICIT OtherRevocationInfoFormat.
-            raw::set_of(&set, &[Tag::Sequence, context(1, true)], |choice| {
-                if choice.tag != Tag::Sequence {
-                    return other_format(&choice);
-                }
-                let mut list = choice.fields()?;
-                list.expect(Tag::Sequence)?;
-                list.algorithm()?;
-                list.decode::<BitStringRef<'_>>()?;
-                list.finish()
-            })?;
-        }
-        let signer_infos = raw::set_of(&fields.expect(Tag::Set)?, &[Tag::Sequence], |info| {
-            RawSignerInfo::read(info, &certificates)
-        })?;
-        fields.finish()?;
+            },
+        )?;
+        reader.finish(()).map_err(at)?;
         Ok(Self {
-            content_type,
-            content,
+            encap_content_info,
             certificates,
             undated_certificate,
             signer_infos,
@@ -359,58 +413,47 @@ impl<'a> RawSignedData<'a> {
     }
 }
 
-/// A `SignerInfo` (RFC 5652 §5.3) as found in the input.
-struct RawSignerInfo<'a> {
-    sid: SignerId<'a>,
-    digest_algorithm: ObjectIdentifier,
-    /// The `[0] IMPLICIT` signed attributes, whole, and read.
-    signed_attributes: Option<(Tlv<'a>, Vec<RawAttribute<'a>>)>,
-    signature_algorithm: ObjectIdentifier,
-    signature: &'a [u8],
+/// A `SignerInfo` (RFC 5652 §5.3) as `cms` decodes it from `der` (at `offset` in the
+/// input), and its signed attributes' `[0] IMPLICIT` TLV as found there.
+fn signer_info(der: &[u8], offset: usize) -> der::Result<(SignerInfo, Option<&[u8]>)> {
+    let info = SignerInfo::from_der(der).map_err(|e| tlv::at(e, offset))?;
+    let fields = tlv::fields(der, Tag::Sequence, offset)?;
+    // version, sid, digestAlgorithm, then signedAttrs when present.
+    let signed_attributes = fields
+        .get(3)
+        .map(|(_, field)| *field)
+        .filter(|field| field.first() == Some(&SIGNED_ATTRIBUTES_TAG));
+    // As for a certificate (see `certificate::tbs_certificate`): `der` passes over a stray
+    // `[0]` before `unsignedAttrs [1]`; the SignerInfo must have exactly the fields decoded.
+    let decoded =
+        5 + usize::from(info.signed_attrs.is_some()) + usize::from(info.unsigned_attrs.is_some());
+    if fields.len() != decoded || info.signed_attrs.is_some() != signed_attributes.is_some() {
+        return Err(tlv::error_at(Tag::Sequence.value_error().kind(), offset));
+    }
+    Ok((info, signed_attributes))
 }
 
-impl<'a> RawSignerInfo<'a> {
-    fn read(signer_info: Tlv<'a>, certificates: &[ParsedCertificate]) -> der::Result<Self> {
-        let mut fields = signer_info.expect(Tag::Sequence)?.fields()?;
-        cms_version(&mut fields)?;
-        let sid = SignerId::parse(
-            fields.one_of(&[Tag::Sequence, context(0, false)])?,
-            certificates,
-        )?;
-        let digest_algorithm = fields.algorithm()?;
-        let signed_attributes = match fields.optional(context(0, true))? {
-            None => None,
-            Some(implicit) => Some((implicit, attributes::read(&implicit)?)),
-        };
-        let signature_algorithm = fields.algorithm()?;
-        let signature = fields.expect(Tag::OctetString)?.value;
-        if let Some(unsigned) = fields.optional(context(1, true))? {
-            attributes::read(&unsigned)?;
+/// The `other` choice of a certificate or of revocation information (RFC 5652 §10.2.1,
+/// §10.2.2): `[number] IMPLICIT` SEQUENCE of an OBJECT IDENTIFIER naming the format and a
+/// value of any type, whole at `offset`.
+///
+/// Not `cms` 0.2's types: it decodes the certificate's as `[3] EXPLICIT`, and the format of the
+/// revocation information's as an AlgorithmIdentifier, where RFC 5652 has `[3] IMPLICIT` and an
+/// OBJECT IDENTIFIER.
+fn other_format(other: &[u8], number: TagNumber, offset: usize) -> der::Result<()> {
+    match tlv::fields(other, context(number), offset)?.as_slice() {
+        [(position, format), _] => {
+            ObjectIdentifier::from_der(format).map_err(|e| tlv::at(e, *position))?;
+            Ok(())
         }
-        fields.finish()?;
-        Ok(Self {
-            sid,
-            digest_algorithm,
-            signed_attributes,
-            signature_algorithm,
-            signature,
-        })
+        _ => Err(tlv::error_at(context(number).value_error().kind(), offset)),
     }
 }
 
-/// A `CMSVersion`: an INTEGER from 0 to 5.
-fn cms_version(fields: &mut raw::Fields<'_>) -> der::Result<()> {
-    let position = fields.cursor();
-    if fields.decode::<u8>()? > 5 {
-        return Err(raw::at(Tag::Integer.value_error().kind(), position));
+/// A constructed context-specific tag.
+fn context(number: TagNumber) -> Tag {
+    Tag::ContextSpecific {
+        constructed: true,
+        number,
     }
-    Ok(())
-}
-
-/// The fields of an `Other…Format`: an OBJECT IDENTIFIER and any one value.
-fn other_format(other: &Tlv<'_>) -> der::Result<()> {
-    let mut fields = other.fields()?;
-    fields.oid()?;
-    fields.next_tlv()?;
-    fields.finish()
 }

@@ -317,3 +317,97 @@ fn messages_are_lowercase_without_period_or_personal_data() {
         }
     }
 }
+
+/// The ATTACHED fixture as a tree, after checking that the tree encodes it back exactly.
+fn attached_tree() -> Tlv {
+    let der = der(ATTACHED);
+    let tree = Tlv::parse(&der);
+    assert_eq!(tree.encode(), der);
+    tree
+}
+
+fn refused_as_not_der(tree: &Tlv) {
+    let result = SignedDoc::from_der(&tree.encode());
+    assert!(matches!(result, Err(Error::NotDer(_))), "{result:?}");
+}
+
+#[test]
+fn stray_context_specific_fields_are_refused() {
+    // `der` passes over a context-specific field with a lower number than the optional one it
+    // looks for; DER has no such field. After the signature of the SignerInfo, before where
+    // `unsignedAttrs [1]` would be:
+    let mut tree = attached_tree();
+    let signer_info = tree.at(&SIGNED_DATA).at(&[4, 0]).children();
+    assert_eq!(signer_info.len(), 6);
+    signer_info.push(Tlv::Constructed(0xa0, vec![]));
+    refused_as_not_der(&tree);
+
+    // In a certificate's TBSCertificate, before its `[3]` extensions.
+    let mut tree = attached_tree();
+    for certificate in tree.at(&SIGNED_DATA).at(&[3]).children() {
+        let tbs = certificate.at(&[0]).children();
+        assert_eq!(*tbs[7].tag_mut(), 0xa3);
+        tbs.insert(7, Tlv::Primitive(0x80, vec![]));
+    }
+    refused_as_not_der(&tree);
+
+    // In the SignedData, between its certificates and its SignerInfos.
+    let mut tree = attached_tree();
+    tree.at(&SIGNED_DATA)
+        .children()
+        .insert(4, Tlv::Primitive(0x80, vec![]));
+    refused_as_not_der(&tree);
+}
+
+#[test]
+fn a_repeated_digest_algorithm_is_refused() {
+    let mut tree = attached_tree();
+    let algorithms = tree.at(&SIGNED_DATA).at(&[1]).children();
+    let sha256 = algorithms[0].clone();
+    algorithms.push(sha256);
+    refused_as_not_der(&tree);
+}
+
+#[test]
+fn certificates_are_not_revocation_information() {
+    // The certificates set tagged `crls [1]`: a certificate has the outline of a
+    // CertificateList, but is not one.
+    let mut tree = attached_tree();
+    *tree.at(&SIGNED_DATA).at(&[3]).tag_mut() = 0xa1;
+    refused_as_not_der(&tree);
+}
+
+#[test]
+fn other_certificate_and_revocation_formats_are_read_as_rfc_5652_has_them() {
+    // `other [3] IMPLICIT OtherCertificateFormat` and `other [1] IMPLICIT
+    // OtherRevocationInfoFormat` (§10.2.1, §10.2.2): an OBJECT IDENTIFIER and any value.
+    let format = Tlv::Primitive(0x06, vec![0x2a, 0x03, 0x04]);
+    let value = Tlv::Primitive(0x05, vec![]);
+    let mut tree = attached_tree();
+    let signed_data = tree.at(&SIGNED_DATA);
+    signed_data
+        .at(&[3])
+        .children()
+        .push(Tlv::Constructed(0xa3, vec![format.clone(), value.clone()]));
+    signed_data.children().insert(
+        4,
+        Tlv::Constructed(
+            0xa1,
+            vec![Tlv::Constructed(0xa1, vec![format.clone(), value.clone()])],
+        ),
+    );
+    let signed = SignedDoc::from_der(&tree.encode()).unwrap();
+    assert_eq!(signed.certificates_der().count(), 2);
+    signed.verify(Expected::Text(&text(DOC))).unwrap();
+
+    // Their fields wrapped in a SEQUENCE (`[3]` as if EXPLICIT) are not that.
+    let mut tree = attached_tree();
+    tree.at(&SIGNED_DATA)
+        .at(&[3])
+        .children()
+        .push(Tlv::Constructed(
+            0xa3,
+            vec![Tlv::Constructed(0x30, vec![format, value])],
+        ));
+    refused_as_not_der(&tree);
+}

@@ -1,14 +1,13 @@
 //! Distinguished names as text (RFC 4514), with Korean names decoded from UTF8String,
-//! BMPString PrintableString and the other directory string types.
+//! BMPString, PrintableString and the other directory string types.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
-use der::{Tag, Tagged as _};
-
-use crate::raw::{self, Tlv};
+use der::{Any, Encode as _, Tag, Tagged as _};
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::name::Name;
 
 const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
@@ -63,99 +62,19 @@ fn short_name(oid: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// One attribute of a name as encoded: its type's TLV and its value's.
-#[derive(Debug, Clone, Copy)]
-struct NameAttribute<'a> {
-    oid: Tlv<'a>,
-    value: Tlv<'a>,
-}
-
-impl NameAttribute<'_> {
-    /// The order the `der` crate sorts a SET OF attributes in: by the type's DER, then by
-    /// the value's.
-    fn cmp_der(&self, other: &Self) -> Ordering {
-        (self.oid.encoded, self.value.encoded).cmp(&(other.oid.encoded, other.value.encoded))
+/// The name as an RFC 4514 string: the last RDN first, `,` between RDNs, `+` inside one
+/// (in the order `x509-cert` keeps them: DER order). Values of string types are decoded and
+/// escaped; others are `#` and their DER in hex.
+pub(crate) fn to_rfc4514(name: &Name) -> String {
+    let mut out = String::with_capacity(64);
+    for rdn in name.0.iter().rev() {
+        write_rdn(rdn.0.as_slice(), &mut out);
     }
-
-    fn is(&self, oid: &ObjectIdentifier) -> bool {
-        self.oid.value == oid.as_bytes()
-    }
-}
-
-/// Checks that `name` is a DER `Name` (RDNSequence): a SEQUENCE OF SET OF
-/// `AttributeTypeAndValue` (an OBJECT IDENTIFIER and any one value), no SET with a repeated
-/// attribute, as `x509-cert` decodes one.
-pub(crate) fn validate(name: &Tlv<'_>) -> der::Result<()> {
-    name.tag.assert_eq(Tag::Sequence)?;
-    let mut rdns = name.fields()?;
-    while !rdns.is_finished() {
-        let rdn = rdns.expect(Tag::Set)?;
-        raw::set_of(&rdn, &[Tag::Sequence], |atv| {
-            let mut fields = atv.fields()?;
-            fields.oid_bytes()?;
-            fields.next_tlv()?;
-            fields.finish()
-        })?;
-    }
-    Ok(())
-}
-
-/// Calls `f` with the attributes of each RDN of a name checked by [`validate`], the last
-/// RDN first (as RFC 4514 writes them), each RDN's attributes in the `der` crate's order.
-fn for_each_rdn_reversed<'a>(name: &'a [u8], mut f: impl FnMut(&[NameAttribute<'a>])) {
-    let Ok(fields) = raw::single(name, Tag::Sequence, |name| name.fields()) else {
-        return;
-    };
-    let rdns: Vec<Tlv<'a>> = fields.filter_map(Result::ok).collect();
-    let mut attributes: Vec<NameAttribute<'a>> = Vec::with_capacity(1);
-    for rdn in rdns.iter().rev() {
-        attributes.clear();
-        for atv in rdn.fields().into_iter().flatten().filter_map(Result::ok) {
-            let Ok(mut fields) = atv.fields() else {
-                continue;
-            };
-            if let (Ok(oid), Ok(value)) = (fields.next_tlv(), fields.next_tlv()) {
-                attributes.push(NameAttribute { oid, value });
-            }
-        }
-        if attributes.len() > 1 {
-            attributes.sort_by(NameAttribute::cmp_der);
-        }
-        f(&attributes);
-    }
-}
-
-/// Whether two DER names are the same name: the same bytes, or the same attributes once
-/// multi-valued RDNs are put in order (as decoding them with `x509-cert` would).
-pub(crate) fn equal(a: &[u8], b: &[u8]) -> bool {
-    if a == b {
-        return true;
-    }
-    let collect = |name| {
-        let mut rdns: Vec<Vec<(&[u8], &[u8])>> = Vec::new();
-        for_each_rdn_reversed(name, |rdn| {
-            rdns.push(
-                rdn.iter()
-                    .map(|atv| (atv.oid.encoded, atv.value.encoded))
-                    .collect(),
-            );
-        });
-        rdns
-    };
-    collect(a) == collect(b)
-}
-
-/// The name (DER, checked by [`validate`]) as an RFC 4514 string: the last RDN first, `,`
-/// between RDNs, `+` inside one. Values of string types are decoded and escaped; others
-/// are `#` and their DER in hex.
-pub(crate) fn to_rfc4514(name: &[u8]) -> String {
-    let mut out = String::with_capacity(name.len());
-    for_each_rdn_reversed(name, |rdn| write_rdn(rdn, &mut out));
     out
 }
 
 /// Appends one RDN, after a `,` unless it is the first.
-fn write_rdn(rdn: &[NameAttribute<'_>], out: &mut String) {
+fn write_rdn(rdn: &[AttributeTypeAndValue], out: &mut String) {
     if !out.is_empty() {
         out.push(',');
     }
@@ -163,49 +82,47 @@ fn write_rdn(rdn: &[NameAttribute<'_>], out: &mut String) {
         if j > 0 {
             out.push('+');
         }
-        match short_name(atv.oid.value) {
+        match short_name(atv.oid.as_bytes()) {
             Some(short) => out.push_str(short),
-            None => match ObjectIdentifier::from_bytes(atv.oid.value) {
-                Ok(oid) => out.push_str(&oid.to_string()),
-                Err(_) => out.push('?'),
-            },
+            None => out.push_str(&atv.oid.to_string()),
         }
         out.push('=');
         match text(&atv.value) {
             Some(text) => escape_into(&text, out),
-            None => hex_der_into(atv.value.encoded, out),
+            None => hex_der_into(&atv.value, out),
         }
     }
 }
 
 /// [`to_rfc4514`] of a name, and its most specific (last) common name decoded, in one
 /// walk.
-pub(crate) fn describe(name: &[u8]) -> (String, Option<String>) {
-    let mut out = String::with_capacity(name.len());
+pub(crate) fn describe(name: &Name) -> (String, Option<String>) {
+    let mut out = String::with_capacity(64);
     let mut common_name = None;
-    for_each_rdn_reversed(name, |rdn| {
+    for rdn in name.0.iter().rev() {
+        let rdn = rdn.0.as_slice();
         write_rdn(rdn, &mut out);
         if common_name.is_none() {
             common_name = rdn
                 .iter()
-                .find(|atv| atv.is(&COMMON_NAME))
+                .find(|atv| atv.oid == COMMON_NAME)
                 .map(|atv| text(&atv.value).map(Cow::into_owned));
         }
-    });
+    }
     (out, common_name.flatten())
 }
 
 /// The text of a directory string value, or `None` for other types and invalid encodings;
 /// borrowed when the bytes are already UTF-8.
-fn text<'a>(value: &Tlv<'a>) -> Option<Cow<'a, str>> {
-    let bytes = value.value;
-    match value.tag {
+fn text(value: &Any) -> Option<Cow<'_, str>> {
+    let bytes = value.value();
+    match value.tag() {
         Tag::Utf8String => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
         Tag::PrintableString | Tag::Ia5String | Tag::VisibleString | Tag::NumericString => bytes
             .is_ascii()
             .then(|| std::str::from_utf8(bytes).ok().map(Cow::Borrowed))
             .flatten(),
-        _ => decode_string(AnyRef::new(value.tag, bytes).ok()?).map(Cow::Owned),
+        _ => decode_string(AnyRef::from(value)).map(Cow::Owned),
     }
 }
 
@@ -260,9 +177,14 @@ fn escape_into(text: &str, out: &mut String) {
     }
 }
 
-fn hex_der_into(der: &[u8], out: &mut String) {
+/// `#` and the value's DER in hex.
+fn hex_der_into(value: &Any, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('#');
+    let Ok(der) = value.to_der() else {
+        out.push('?');
+        return;
+    };
     for byte in der {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0x0f)]));
