@@ -1,6 +1,6 @@
 //! Developer tasks for the toss-cert workspace: `cargo xtask <task>`.
 //!
-//! - `ci`: what `.github/workflows/ci.yml` runs, in the same order, on this machine.
+//! - `ci`: every check CI makes (the one list; `.ci/run` and `.github/workflows/ci.yml` run it).
 //! - `fuzz`: every cargo-fuzz target for a bounded time, from its committed corpus.
 //! - `regen-fixtures`: rewrites the committed test fixtures made by independent tools.
 //! - `bench-session`: session generation with our default backend against Node's `crypto`,
@@ -30,7 +30,8 @@ struct Xtask {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Format check, clippy, tests for each crypto backend, and docs, as CI runs them.
+    /// Every check CI makes: format, clippy, provider paths, tests of each crate and feature
+    /// set, each feature alone, docs, `cargo publish --dry-run`.
     Ci,
     /// Every cargo-fuzz target for a bounded time, from its committed corpus (needs
     /// `cargo install cargo-fuzz`; nightly, or stable with RUSTC_BOOTSTRAP).

@@ -202,7 +202,7 @@ fn failures_are_one_line_without_key_material_and_exit_1() {
 }
 
 #[test]
-fn usage_errors_are_one_line_and_exit_1() {
+fn usage_errors_are_clap_errors_that_exit_2() {
     for args in [
         vec!["session", "frobnicate"],
         vec!["session", "new", "--algorithm", "rot13"],
@@ -217,12 +217,30 @@ fn usage_errors_are_one_line_and_exit_1() {
             "b",
         ],
     ] {
-        assert_one_line_failure(&tosscert(&args));
+        support::usage_error(&tosscert(&args));
     }
+    // A missing argument is named.
+    let stderr = support::usage_error(&tosscert(&["session", "encrypt", "--", "text"]));
+    assert!(stderr.contains("--session"), "{stderr}");
 }
 
 #[test]
 fn help_and_version_succeed() {
     assert!(stdout(&tosscert(&["--help"])).contains("session"));
     assert!(stdout(&tosscert(&["--version"])).starts_with("tosscert "));
+}
+
+#[test]
+fn completion_scripts_are_generated_from_the_command_definition() {
+    for (shell, marker) in [
+        ("bash", "_tosscert()"),
+        ("zsh", "#compdef tosscert"),
+        ("fish", "complete -c tosscert"),
+    ] {
+        let script = stdout(&tosscert(&["completions", shell]));
+        assert!(script.contains(marker), "{shell}: {script}");
+        // Subcommands and their options come from the same definition as the parser.
+        assert!(script.contains("signed-doc-file"), "{shell}");
+    }
+    support::usage_error(&tosscert(&["completions", "cmd.exe"]));
 }

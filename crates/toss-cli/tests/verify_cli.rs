@@ -200,9 +200,10 @@ fn unsupported_algorithm_is_named() {
 }
 
 #[test]
-fn usage_errors_exit_1() {
-    failure(&tosscert(&["verify"]));
-    failure(&tosscert(&[
+fn usage_errors_exit_2_and_a_missing_file_1() {
+    let stderr = support::usage_error(&tosscert(&["verify"]));
+    assert!(stderr.contains("--signed-doc-file"), "{stderr}");
+    support::usage_error(&tosscert(&[
         "verify",
         "--signed-doc-file",
         &data("seed_sign_result.signed_doc.b64"),

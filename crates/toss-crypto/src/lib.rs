@@ -19,7 +19,7 @@
 //!
 //! // For every request: a new session, its sealed key, and the encrypted fields.
 //! let session = generator.generate()?;
-//! let session_key = session.session_key().expect("new sessions are sealed");
+//! let session_key = session.session_key(); // a new session always has one
 //! let user_name = session.encrypt("김토스")?; // "v1$<id>$<base64>"
 //! # let _ = (session_key, &user_name);
 //!

@@ -30,7 +30,7 @@ use crate::{Algorithm, DecryptError, EnvelopeError, Error, Session, version};
 /// let client = generator.generate()?;
 /// let field = client.encrypt("01012345678")?;
 ///
-/// let server = opener.open(client.session_key().expect("sealed"))?;
+/// let server = opener.open(client.session_key())?;
 /// assert_eq!(server.id(), client.id());
 /// assert_eq!(*server.decrypt(&field)?, "01012345678");
 /// # Ok(()) }

@@ -5,7 +5,7 @@
 pub(crate) mod hyper;
 #[cfg(feature = "reqwest")]
 pub(crate) mod reqwest;
-#[cfg(feature = "__rustls")]
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
 mod tls;
 
 #[cfg(any(feature = "reqwest", feature = "hyper"))]

@@ -113,7 +113,7 @@ pub(crate) fn backend(chosen: Option<HttpBackend>) -> Result<HttpBackend, Choice
 }
 
 /// The TLS provider `chosen`, or the only one compiled in.
-#[cfg(any(feature = "__rustls", test))]
+#[cfg(any(feature = "reqwest", feature = "hyper", test))]
 pub(crate) fn tls_provider(chosen: Option<TlsProvider>) -> Result<TlsProvider, ChoiceError> {
     chosen
         .or_else(TlsProvider::from_crate_features)

@@ -430,6 +430,18 @@ pub fn failure(output: &Output) -> String {
     stderr
 }
 
+/// A usage error as clap reports it: exit status 2, nothing on stdout, clap's message on
+/// stderr (`error: …`, the usage, and where to find help).
+#[track_caller]
+pub fn usage_error(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("--help"), "{stderr}");
+    stderr
+}
+
 /// The warning of a result or report whose signer certificate was not chain-checked.
 pub const WARNING: &str =
     "tosscert: warning: the signer certificate was not checked against a trust anchor";

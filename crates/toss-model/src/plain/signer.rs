@@ -100,7 +100,7 @@ impl Birthday {
     /// use toss_model::plain::Birthday;
     ///
     /// let birthday = Birthday::parse("19930324")?;
-    /// assert_eq!(birthday.to_wire(), "19930324");
+    /// assert_eq!(birthday.to_wire().as_str(), "19930324");
     /// assert!(Birthday::parse("19930229").is_err()); // 1993 is no leap year
     /// assert!(Birthday::parse("1993-03-24").is_err());
     /// # Ok::<(), toss_model::ValidationError>(())
