@@ -153,7 +153,7 @@ fn refused_as(
     signer: &[&str],
     stdin: &[u8],
     secrets: &[&str],
-    check: fn(&std::process::Output) -> String,
+    check: fn(&Output) -> String,
 ) -> String {
     let mut args = vec!["request"];
     args.extend_from_slice(signer);
