@@ -33,9 +33,10 @@
 //! # Concepts
 //!
 //! - [`SessionGenerator`]: built once from the provider's public key, makes [`Session`]s for
-//!   [`Algorithm::AesGcm`] (the default), [`Algorithm::AesCbc`] and [`Algorithm::AesCbc128`].
-//! - [`Session`]: [`session_key`](Session::session_key) to send,
-//!   [`encrypt`](Session::encrypt) / [`decrypt`](Session::decrypt) for `v1$` envelopes,
+//!   [`Algorithm::AesGcm`] (the default), [`Algorithm::AesCbc`] and [`Algorithm::AesCbc128`],
+//!   each handed out once as a [`NewSession`] with the [`session_key`](NewSession::session_key)
+//!   to send.
+//! - [`Session`]: [`encrypt`](Session::encrypt) / [`decrypt`](Session::decrypt) for `v1$` envelopes,
 //!   [`serialize`](Session::serialize) / [`Session::deserialize`] in the Java SDK's form.
 //! - [`SessionOpener`]: the provider's side, which opens a session key with the RSA private
 //!   key. The emulator is built on it, and tests use it to check what a client sent.

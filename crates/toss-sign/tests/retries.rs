@@ -10,10 +10,7 @@ use std::time::Duration;
 
 use support::*;
 use time::macros::date;
-use toss_sign::{
-    Client, Document, Environment, RetryBudget, RetryPolicy, SignStatus, SignatureRequest, Signer,
-    TxId,
-};
+use toss_sign::{Client, Document, RetryBudget, SignStatus, SignatureRequest, Signer, TxId};
 use toss_transport::HttpResponse;
 use toss_transport::TransportError;
 use toss_transport::http::{HeaderMap, HeaderValue, StatusCode};
@@ -33,22 +30,7 @@ fn tx() -> TxId {
 }
 
 fn with_budget(provider: &Provider, budget: Arc<RetryBudget>) -> Client {
-    Client::builder()
-        .client_id("test_client")
-        .client_secret("test_secret")
-        .environment(Environment::single_host(BASE))
-        .public_key(public_key())
-        .crypto_provider(crypto())
-        .transport(provider.transport())
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_backoff(Duration::from_millis(1))
-                .max_backoff(Duration::from_millis(5))
-                .build(),
-        )
-        .retry_budget(budget)
-        .build()
-        .unwrap()
+    builder(provider).retry_budget(budget).build().unwrap()
 }
 
 #[tokio::test]

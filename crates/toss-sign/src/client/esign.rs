@@ -160,7 +160,7 @@ impl Client {
     /// For transactions this client has fetched before, it refuses a third fetch and a late
     /// one itself ([`Error::ResultLimit`] with `refused_locally`), without spending a call.
     ///
-    /// With a transaction store ([`ClientBuilder::store`]) a result is fetched at most once
+    /// With a transaction store ([`ClientBuilder::store`](crate::ClientBuilder::store)) a result is fetched at most once
     /// more than it was stored: the fetch takes the txId's fleet-wide lease (waiting, a
     /// bounded time, for another process that holds it), asks the status first unless the
     /// store knows the user signed, counts the fetch in the store before sending it, and

@@ -1,33 +1,36 @@
-//! The HTTP backend and TLS provider the tests' clients use, named because with both of
-//! a kind compiled in (`--all-features`) the client asks instead of picking: reqwest and
-//! aws-lc when compiled in, else hyper and ring.
+//! The HTTP backend and TLS provider the tests' clients and transports use, named because
+//! with both of a kind compiled in (`--all-features`) the client asks instead of picking:
+//! reqwest and aws-lc when compiled in, else hyper and ring.
+
+#![allow(dead_code, unreachable_pub, unreachable_code)]
 
 use toss_sign::ClientBuilder;
+use toss_transport::{HttpBackend, TlsProvider, TransportSettings, TransportSettingsBuilder};
 
-#[allow(dead_code, unreachable_pub)]
-pub fn transport_choice(builder: ClientBuilder) -> ClientBuilder {
+pub fn backend() -> HttpBackend {
     #[cfg(feature = "reqwest")]
-    let builder = builder.http_backend(toss_sign::HttpBackend::Reqwest);
+    return HttpBackend::Reqwest;
     #[cfg(all(feature = "hyper", not(feature = "reqwest")))]
-    let builder = builder.http_backend(toss_sign::HttpBackend::Hyper);
+    return HttpBackend::Hyper;
+    panic!("the tests need the reqwest or the hyper feature")
+}
+
+pub fn tls() -> TlsProvider {
     #[cfg(feature = "aws-lc")]
-    let builder = builder.tls_provider(toss_sign::TlsProvider::AwsLc);
+    return TlsProvider::AwsLc;
     #[cfg(all(feature = "rustcrypto", not(feature = "aws-lc")))]
-    let builder = builder.tls_provider(toss_sign::TlsProvider::Ring);
-    builder
+    return TlsProvider::Ring;
+    panic!("the tests need the aws-lc or the rustcrypto feature")
+}
+
+/// `builder` with [`backend`] and [`tls`].
+pub fn transport_choice(builder: ClientBuilder) -> ClientBuilder {
+    builder.http_backend(backend()).tls_provider(tls())
 }
 
 /// Transport settings with the same choices, for tests that build a transport themselves.
-#[allow(dead_code, unreachable_pub)]
-pub fn transport_settings() -> toss_transport::TransportSettingsBuilder {
-    let settings = toss_transport::TransportSettings::builder();
-    #[cfg(feature = "reqwest")]
-    let settings = settings.backend(toss_transport::HttpBackend::Reqwest);
-    #[cfg(all(feature = "hyper", not(feature = "reqwest")))]
-    let settings = settings.backend(toss_transport::HttpBackend::Hyper);
-    #[cfg(feature = "aws-lc")]
-    let settings = settings.tls_provider(toss_transport::TlsProvider::AwsLc);
-    #[cfg(all(feature = "rustcrypto", not(feature = "aws-lc")))]
-    let settings = settings.tls_provider(toss_transport::TlsProvider::Ring);
-    settings
+pub fn transport_settings() -> TransportSettingsBuilder {
+    TransportSettings::builder()
+        .backend(backend())
+        .tls_provider(tls())
 }

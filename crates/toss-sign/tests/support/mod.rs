@@ -16,7 +16,7 @@ use time::macros::datetime;
 use toss_crypto::{Session, SessionOpener};
 use toss_model::{ApiError, Envelope, ErrorCode, PersonalData, ResultResponse, Timestamp};
 use toss_runtime::clock::ManualClock;
-use toss_sign::{Client, Environment, RetryPolicy};
+use toss_sign::{Client, ClientBuilder, Environment, RetryPolicy};
 use toss_transport::http::StatusCode;
 use toss_transport::test_util::{FnTransport, transport_fn};
 use toss_transport::{HttpRequest, HttpResponse, TransportError};
@@ -152,6 +152,11 @@ pub fn client(provider: &Provider) -> Client {
 }
 
 pub fn client_with_clock(provider: &Provider, clock: Arc<ManualClock>) -> Client {
+    builder(provider).clock(clock).build().unwrap()
+}
+
+/// A client builder on `provider`'s scripted transport, retrying after 1 to 5 ms.
+pub fn builder(provider: &Provider) -> ClientBuilder {
     Client::builder()
         .client_id("test_client")
         .client_secret("test_secret")
@@ -165,9 +170,6 @@ pub fn client_with_clock(provider: &Provider, clock: Arc<ManualClock>) -> Client
                 .max_backoff(Duration::from_millis(5))
                 .build(),
         )
-        .clock(clock)
-        .build()
-        .unwrap()
 }
 
 pub fn public_key() -> String {
