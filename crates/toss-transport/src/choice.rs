@@ -75,8 +75,8 @@ impl TlsProvider {
 pub enum ChoiceError {
     /// Both HTTP backends are compiled in and the settings name none.
     #[error(
-        "both the reqwest and the hyper backends are compiled in: choose one \
-         (TransportSettingsBuilder::backend, or toss-sign's ClientBuilder::http_backend)"
+        "both the reqwest and the hyper backends are compiled in: choose one with \
+         TransportSettingsBuilder::backend"
     )]
     AmbiguousBackend,
     /// No HTTP backend is compiled in.
@@ -84,8 +84,8 @@ pub enum ChoiceError {
     NoBackend,
     /// Both TLS providers are compiled in and the settings name none.
     #[error(
-        "both the aws-lc and the ring TLS providers are compiled in: choose one \
-         (TransportSettingsBuilder::tls_provider, or toss-sign's ClientBuilder::tls_provider)"
+        "both the aws-lc and the ring TLS providers are compiled in: choose one with \
+         TransportSettingsBuilder::tls_provider"
     )]
     AmbiguousTlsProvider,
     /// No TLS provider is compiled in.
