@@ -110,13 +110,13 @@ impl SignatureRequest {
         let expires_in = plain.expiry().map(|expiry| u64::from(expiry.as_secs()));
         field(&expires_in.unwrap_or(0).to_be_bytes());
         RequestSummary {
-            fingerprint: hex(&fingerprint.finalize()),
+            fingerprint: hex::encode(fingerprint.finalize()),
             service_name: plain.service_name().as_str().to_owned(),
             title: plain.title().as_str().to_owned(),
             doc_type: document.doc_type().as_str().to_owned(),
             signature_type: document.signature_type().as_str().to_owned(),
             trigger: trigger.to_owned(),
-            document_sha256: hex(&Sha256::digest(doc.as_bytes())),
+            document_sha256: hex::encode(Sha256::digest(doc.as_bytes())),
             expires_in_seconds: expires_in,
         }
     }
@@ -287,16 +287,6 @@ impl fmt::Debug for RequestSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RequestSummary(<sealed>)")
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
 }
 
 /// What the provider answered to a signature request.

@@ -173,18 +173,12 @@ impl ParsedCertificate {
 
     /// The serial number in lowercase hex, without leading zero bytes.
     pub(crate) fn serial_hex(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes = self.serial();
         let significant = &bytes[bytes.iter().take_while(|&&b| b == 0).count()..];
         if significant.is_empty() {
             return "00".to_owned();
         }
-        let mut hex = String::with_capacity(significant.len() * 2);
-        for byte in significant {
-            hex.push(char::from(HEX[usize::from(byte >> 4)]));
-            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-        hex
+        hex::encode(significant)
     }
 
     /// The certificate as PEM: `-----BEGIN CERTIFICATE-----`, base64 in lines of 64

@@ -200,6 +200,5 @@ pub struct Chain {
 }
 
 fn hex<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-    let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    serializer.serialize_str(&text)
+    serializer.serialize_str(&hex::encode(bytes))
 }

@@ -179,15 +179,10 @@ fn escape_into(text: &str, out: &mut String) {
 
 /// `#` and the value's DER in hex.
 fn hex_der_into(value: &Any, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('#');
-    let Ok(der) = value.to_der() else {
-        out.push('?');
-        return;
-    };
-    for byte in der {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    match value.to_der() {
+        Ok(der) => out.push_str(&hex::encode(der)),
+        Err(_) => out.push('?'),
     }
 }
 

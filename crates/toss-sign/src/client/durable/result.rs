@@ -13,7 +13,6 @@ use super::{Durable, store_error, store_tx_id, write_with_retry};
 use crate::client::Client;
 use crate::crash;
 use crate::error::{Error, ResultLimit};
-use crate::request::hex;
 use crate::signed::SignedDocument;
 
 /// How often a caller waiting for another process's fetch looks at the store.
@@ -233,7 +232,10 @@ impl Client {
         };
         Proof::new(
             signed.signed_doc.base64.clone(),
-            format!("sha256:{}", hex(&Sha256::digest(signed.doc.as_bytes()))),
+            format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(signed.doc.as_bytes()))
+            ),
             signed.completed_at,
             report,
         )
