@@ -106,7 +106,8 @@
 //! names), `rsa` 0.9 (PKCS#1 v1.5 verification without `aws-lc`, and the PKCS#1 key syntax;
 //! its known timing issue concerns decryption with a private key, never done here) and
 //! `sha2`; `aws-lc-rs` for RSA with the `aws-lc` feature. `base64` for the provider's
-//! encoding, `time` for dates, `serde` for the report, `thiserror` for the errors.
+//! encoding, `hex` for serial numbers and digests (the encoder the rest of the workspace
+//! uses), `time` for dates, `serde` for the report, `thiserror` for the errors.
 //!
 //! Signatures are checked over the input's own bytes, never a re-encoding: `der` sorts a SET
 //! OF as it decodes it, so the signed attributes (the `[0] IMPLICIT` field, re-tagged) and
