@@ -121,12 +121,13 @@ pub(crate) fn run() -> Result<(), String> {
 const WITHOUT_AWS_LC: [&str; 2] = ["rustcrypto,hyper", "rustcrypto,reqwest"];
 
 /// The library crates whose features are checked one at a time.
-const LIBRARIES: [&str; 9] = [
+const LIBRARIES: [&str; 10] = [
     "toss-crypto",
     "toss-model",
     "toss-runtime",
     "toss-transport",
     "toss-signed-doc",
+    "toss-evidence",
     "toss-sign",
     "toss-token-redis",
     "toss-tx-store",

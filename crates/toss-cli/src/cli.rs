@@ -74,6 +74,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: TxCommand,
     },
+    /// Evidence that a signature holds up years later: export a transaction's bundle,
+    /// re-verify one offline.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Measures the SDK's hot paths in this process: nanoseconds per operation.
     ///
     /// After a warm-up, each operation runs in batches for --seconds; the figure is the
@@ -522,6 +528,48 @@ pub(crate) struct VerifyArgs {
     /// Fail (exit 1) unless the chain is checked: without --trust-anchor nothing verifies.
     #[arg(long)]
     pub(crate) require_chain: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EvidenceCommand {
+    /// Writes a transaction's evidence bundle into --out: the signedDoc as received and
+    /// timestamped (.p7s), the document, the signer certificate (PEM), the CRL, the
+    /// timestamp token (.tsr), evidence.json, manifest.json (SHA-256 of every file, every
+    /// verdict) and report.html (a certificate of completion in Korean). Needs only the
+    /// store; prints a JSON summary.
+    Export(EvidenceExportArgs),
+    /// Re-checks a bundle offline, at the signing time: every file as the manifest lists
+    /// it, the signature, the document, the chain (--trust-anchor), the revocation state
+    /// from the CRL, the timestamp. Exits 0 only if every check holds; otherwise 1, naming
+    /// the first that does not.
+    Verify(EvidenceVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvidenceExportArgs {
+    /// The transaction.
+    #[arg(long)]
+    pub(crate) tx_id: String,
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// The directory to write (created; it must be empty if it exists).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// A PEM file of trusted CA certificates (repeatable; default: the file
+    /// TOSS_CERT_TRUST_ANCHORS names). The verdicts in the manifest are reached with them,
+    /// and `evidence verify` must be given the same.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub(crate) trust_anchor: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvidenceVerifyArgs {
+    /// The bundle's directory.
+    pub(crate) dir: PathBuf,
+    /// A PEM file of trusted CA certificates (repeatable): the signer's and the TSA's
+    /// certificates must chain to one of them.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub(crate) trust_anchor: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

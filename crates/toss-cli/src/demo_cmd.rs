@@ -18,7 +18,7 @@ use toss_sign::HttpBackend;
 
 type CommandResult = Result<String, Box<dyn Error>>;
 
-const STEPS: usize = 7;
+const STEPS: usize = 8;
 const DOCUMENT: &str = "본인은 토스증권 계좌 개설 및 출금이체에 동의합니다.";
 
 pub(crate) async fn run(args: DemoArgs) -> CommandResult {
@@ -106,10 +106,9 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
 
     let anchors = TrustAnchors::from_pem(emulator.ca_certificate_pem())?;
     let report = signed.verify_with(&Verifier::new().trust_anchors(anchors))?;
-    let signing_time = match report.signing_time {
-        Some(at) => at.format(&time::format_description::well_known::Rfc3339)?,
-        None => "an unknown time".to_owned(),
-    };
+    let signing_time = report
+        .signing_time
+        .map_or_else(|| "an unknown time".to_owned(), rfc3339);
     step(
         5,
         "signedDoc",
@@ -174,6 +173,42 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
     );
     drop(client);
 
+    let evidence = signed
+        .evidence
+        .as_ref()
+        .ok_or("the client collected no evidence")?;
+    let anchors = TrustAnchors::from_pem(emulator.ca_certificate_pem())?;
+    let bundle_dir = store_dir.path().join("evidence");
+    toss_evidence::Bundle::assemble(&signed.signed_doc.der, evidence, Some(&anchors))?
+        .write_to(&bundle_dir)?;
+    let verification = toss_evidence::verify_dir(&bundle_dir, Some(&anchors))?;
+    let revocation = verification
+        .revocation
+        .as_ref()
+        .ok_or("the evidence decided no revocation state")?;
+    let stamp = verification
+        .timestamp
+        .as_ref()
+        .ok_or("the evidence holds no timestamp")?;
+    step(
+        8,
+        "evidence",
+        &format!(
+            "CRL of the test CA (fresh until {}): not revoked at the signing time; \
+             timestamp {} by the emulator's TSA",
+            revocation
+                .crl_next_update
+                .map_or_else(|| "unknown".to_owned(), rfc3339),
+            rfc3339(stamp.time)
+        ),
+    );
+    say!(
+        "{:>20} bundle of {} files (signedDoc as received and timestamped, CRL, token, \
+         manifest, report.html) re-verified offline: every check holds",
+        "",
+        std::fs::read_dir(&bundle_dir)?.count()
+    );
+
     let stats = emulator.stats();
     emulator.shutdown().await?;
     say!(
@@ -204,10 +239,17 @@ fn demo_client(
         .public_key(emulator.public_key_base64())
         .store_location(store)
         .data_key(data_key.clone())
+        .trust_anchors(TrustAnchors::from_pem(emulator.ca_certificate_pem())?)
+        .tsa_url(emulator.tsa_url())
         .build()?)
 }
 
 /// How many times the emulator served the result of `tx_id`.
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
 fn results_served(emulator: &EmulatorHandle, tx_id: &TxId) -> Result<u32, Box<dyn Error>> {
     emulator
         .transactions()

@@ -22,6 +22,7 @@ mod backend;
 mod bench_cmd;
 mod cli;
 mod demo_cmd;
+mod evidence_cmd;
 mod load_cmd;
 mod session_cmd;
 mod tx_cmd;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         cli::Command::Result(args) => block_on(api_cmd::result(args)),
         cli::Command::Tx { command } => block_on(tx_cmd::run(command)),
         cli::Command::Load(args) => block_on_current_thread(load_cmd::run(args)),
+        cli::Command::Evidence { command } => block_on(evidence_cmd::run(command)),
         cli::Command::Bench(args) => bench_cmd::run(&args),
         cli::Command::Completions { shell } => Ok(completions(shell)),
     };

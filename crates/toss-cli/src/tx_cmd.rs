@@ -35,7 +35,7 @@ pub(crate) async fn run(command: TxCommand) -> CommandResult {
 
 /// The store alone: reading and purging need no client credentials and no data key, as
 /// they never open what is sealed.
-async fn open_store(store: &StoreArg) -> Result<Arc<dyn TxStore>, Box<dyn Error>> {
+pub(crate) async fn open_store(store: &StoreArg) -> Result<Arc<dyn TxStore>, Box<dyn Error>> {
     let location = store
         .location()
         .ok_or("give the transaction store: --store <LOCATION> or TOSS_CERT_STORE")?;

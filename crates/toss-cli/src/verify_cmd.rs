@@ -19,21 +19,31 @@ struct Output<'a> {
     report: &'a Report,
 }
 
+/// The certificates of every PEM file in `paths`; `None` for no path.
+pub(crate) fn read_trust_anchors(
+    paths: &[PathBuf],
+) -> Result<Option<TrustAnchors>, Box<dyn Error>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut anchors = TrustAnchors::new();
+    for path in paths {
+        anchors
+            .add_pem(&read_text(path)?)
+            .map_err(|source| CliError::TrustAnchor {
+                path: path.display().to_string(),
+                source,
+            })?;
+    }
+    Ok(Some(anchors))
+}
+
 pub(crate) fn run(args: VerifyArgs) -> Result<String, Box<dyn Error>> {
     let signed_doc = read_text(&args.signed_doc_file)?;
     let signed = SignedDoc::from_base64(&signed_doc).map_err(CliError::SignedDoc)?;
 
     let mut verifier = Verifier::new();
-    if !args.trust_anchor.is_empty() {
-        let mut anchors = TrustAnchors::new();
-        for path in &args.trust_anchor {
-            anchors
-                .add_pem(&read_text(path)?)
-                .map_err(|source| CliError::TrustAnchor {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-        }
+    if let Some(anchors) = read_trust_anchors(&args.trust_anchor)? {
         verifier = verifier.trust_anchors(anchors);
     }
 

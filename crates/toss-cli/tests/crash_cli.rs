@@ -70,13 +70,14 @@ enum Boundary {
     Clean,
 }
 
-const BOUNDARIES: [Boundary; 7] = [
+const BOUNDARIES: [Boundary; 8] = [
     Boundary::Point("after_intent"),
     Boundary::Point("after_sign_answer"),
     Boundary::Point("after_tx_id"),
     Boundary::WhileWaiting,
     Boundary::Point("after_result_answer"),
     Boundary::Point("after_result_stored"),
+    Boundary::Point("after_evidence_collected"),
     Boundary::Clean,
 ];
 
@@ -93,8 +94,12 @@ impl Boundary {
     fn signs_before_the_kill(self) -> bool {
         matches!(
             self,
-            Self::Point("after_tx_id" | "after_result_answer" | "after_result_stored")
-                | Self::Clean
+            Self::Point(
+                "after_tx_id"
+                    | "after_result_answer"
+                    | "after_result_stored"
+                    | "after_evidence_collected"
+            ) | Self::Clean
         )
     }
 
@@ -444,6 +449,12 @@ impl Backend {
                     self.label,
                     tx.tx_id
                 );
+                assert!(
+                    record.proof.as_ref().is_some_and(|p| p.evidence.is_some()),
+                    "{}: {}'s proof was stored without its evidence",
+                    self.label,
+                    tx.tx_id
+                );
             }
             assert!(
                 tx.results_served <= 2,
@@ -468,6 +479,7 @@ impl Backend {
         for boundary in [
             Boundary::Point("after_tx_id"),
             Boundary::WhileWaiting,
+            Boundary::Point("after_evidence_collected"),
             Boundary::Clean,
         ] {
             assert_eq!(served(boundary), Some(1), "{}", boundary.name());

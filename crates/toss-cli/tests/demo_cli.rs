@@ -39,7 +39,7 @@ fn demo_runs_the_whole_flow_and_shows_each_step() {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     for expected in [
-        "[1/7] emulator",
+        "[1/8] emulator",
         "status REQUESTED",
         "status IN_PROGRESS",
         "status COMPLETED",
@@ -47,7 +47,10 @@ fn demo_runs_the_whole_flow_and_shows_each_step() {
         "PKCS#7 signature valid over the document",
         "chain to the emulator's test CA valid",
         "provider check: valid and enabled",
-        "[7/7] store         transaction kept in ",
+        "[7/8] store         transaction kept in ",
+        "[8/8] evidence      CRL of the test CA",
+        "not revoked at the signing time; timestamp ",
+        "re-verified offline: every check holds",
         "proof read from the store (document sha256:",
         "result read from the store: no provider call (results served by the provider: 1)",
         "emulator saw 1 token, 1 sign request,",

@@ -1,22 +1,26 @@
-//! The emulator's test CA: a self-signed root generated at start (or loaded), and one
-//! certificate per simulated person, issued on first use and cached.
+//! The emulator's test CA: a self-signed root generated at start (or loaded), one
+//! certificate per simulated person, issued on first use and cached, the time-stamping
+//! authority's certificate, and the revocations with the CRL that lists them.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc4519;
+use const_oid::db::rfc5280::{ID_AD_OCSP, ID_KP_TIME_STAMPING};
 use const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION;
-use der::asn1::{GeneralizedTime, SetOfVec, UtcTime};
+use der::asn1::{BitString, GeneralizedTime, Ia5String, SetOfVec, UtcTime};
 use der::pem::LineEnding;
+use der::referenced::OwnedToRef;
 use der::{Any, Decode, DecodePem, Encode, EncodePem, Tag};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
-use rsa::signature::{Keypair, Verifier};
+use rsa::signature::{Keypair, SignatureEncoding, Signer, Verifier};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
 use spki::SubjectPublicKeyInfoOwned;
@@ -24,11 +28,21 @@ use time::OffsetDateTime;
 use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::ext::AsExtension;
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
+    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectKeyIdentifier,
+};
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
 use crate::clock::saturating_add as add;
+use crate::crl::{self, Revocations, Revoked};
+use crate::paths;
+use crate::revocation::RevocationReason;
 use crate::rsa_signer::RsaSigner;
 
 /// The size of the CA's and the users' RSA keys.
@@ -46,6 +60,11 @@ const ORGANIZATION: &str = "toss-cert-rs";
 const UNIT: &str = "Toss Cert Emulator";
 /// The CA's common name; it says plainly that it is not the provider's.
 const CA_COMMON_NAME: &str = "Toss Cert Emulator Test CA (not for production)";
+/// The time-stamping authority's common name.
+const TSA_COMMON_NAME: &str = "Toss Cert Emulator TSA";
+/// How long the TSA certificate is valid: as long as the CA's, so that a manual clock moved
+/// years ahead still stamps.
+const TSA_VALIDITY: Duration = CA_VALIDITY;
 
 /// What went wrong while making or loading certificates; a fixed description, never data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +96,8 @@ pub(crate) struct TestCa {
     certificate: Certificate,
     certificate_pem: String,
     identities: Mutex<HashMap<String, Arc<UserIdentity>>>,
+    revocations: Mutex<Revocations>,
+    crl_validity: Duration,
 }
 
 impl TestCa {
@@ -130,7 +151,15 @@ impl TestCa {
             certificate,
             certificate_pem,
             identities: Mutex::new(HashMap::new()),
+            revocations: Mutex::new(Revocations::default()),
+            crl_validity: crate::config::DEFAULT_CRL_VALIDITY,
         })
+    }
+
+    /// The same CA, issuing CRLs valid for `validity` (from thisUpdate to nextUpdate).
+    pub(crate) fn with_crl_validity(mut self, validity: Duration) -> Self {
+        self.crl_validity = validity;
+        self
     }
 
     /// The CA certificate as PEM.
@@ -139,7 +168,8 @@ impl TestCa {
     }
 
     /// The identity of the person known by `identity_key` (their CI), issuing a key and a
-    /// certificate with common name `name` on first use.
+    /// certificate with common name `name` on first use (and again after a revocation).
+    /// The certificate names the emulator at `base_url` for its CRL and OCSP.
     ///
     /// Slow on first use (an RSA key is generated): call it off the async runtime.
     pub(crate) fn identity(
@@ -147,12 +177,13 @@ impl TestCa {
         identity_key: &str,
         name: &str,
         now: OffsetDateTime,
+        base_url: &str,
     ) -> Result<Arc<UserIdentity>, CaError> {
         if let Some(found) = self.lock().get(identity_key) {
             return Ok(Arc::clone(found));
         }
         // Issue without holding the lock; if another request won the race, keep theirs.
-        let issued = Arc::new(self.issue(name, now)?);
+        let issued = Arc::new(self.issue(name, now, base_url)?);
         Ok(Arc::clone(
             self.lock().entry(identity_key.to_owned()).or_insert(issued),
         ))
@@ -164,7 +195,12 @@ impl TestCa {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn issue(&self, name: &str, now: OffsetDateTime) -> Result<UserIdentity, CaError> {
+    fn issue(
+        &self,
+        name: &str,
+        now: OffsetDateTime,
+        base_url: &str,
+    ) -> Result<UserIdentity, CaError> {
         let signing_key = generate_rsa_key()?;
         let subject = name_of(&[
             (rfc4519::C, "KR"),
@@ -176,8 +212,12 @@ impl TestCa {
             issuer: self.certificate.tbs_certificate.subject.clone(),
             enable_key_agreement: false,
             enable_key_encipherment: false,
+            include_subject_key_identifier: true,
         };
-        let builder = CertificateBuilder::new(
+        fn prepare<E>(_: E) -> CaError {
+            CaError("cannot prepare a user certificate")
+        }
+        let mut builder = CertificateBuilder::new(
             profile,
             random_serial()?,
             validity(now, USER_VALIDITY)?,
@@ -185,7 +225,23 @@ impl TestCa {
             spki_of(signing_key.public_key())?,
             &self.signing_key,
         )
-        .map_err(|_| CaError("cannot prepare a user certificate"))?;
+        .map_err(prepare)?;
+        // Where the provider's certificates say their status is published; here the
+        // emulator's own URLs.
+        let crl = CrlDistributionPoints(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![uri(
+                base_url,
+                paths::CRL,
+            )?])),
+            reasons: None,
+            crl_issuer: None,
+        }]);
+        let ocsp = AuthorityInfoAccessSyntax(vec![AccessDescription {
+            access_method: ID_AD_OCSP,
+            access_location: uri(base_url, paths::OCSP)?,
+        }]);
+        builder.add_extension(&crl).map_err(prepare)?;
+        builder.add_extension(&ocsp).map_err(prepare)?;
         let certificate = builder
             .build::<Signature>()
             .map_err(|_| CaError("cannot sign a user certificate"))?;
@@ -225,6 +281,9 @@ impl TestCa {
         if self.verifying_key.verify(&tbs_der, &signature).is_err() {
             return false;
         }
+        if self.revoked_at(&tbs.serial_number, now) {
+            return false;
+        }
         let Ok(now) = u64::try_from(now.unix_timestamp()) else {
             return false;
         };
@@ -232,6 +291,163 @@ impl TestCa {
         tbs.validity.not_before.to_unix_duration() <= now
             && now <= tbs.validity.not_after.to_unix_duration()
     }
+
+    /// The time-stamping authority's key and certificate: extendedKeyUsage id-kp-timeStamping
+    /// alone and critical, and keyUsage digitalSignature alone, as RFC 3161 § 2.3 and
+    /// OpenSSL's `ts -verify` want. Issued at start; an RSA key is generated.
+    pub(crate) fn issue_tsa(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(RsaSigner, Certificate), CaError> {
+        fn prepare<E>(_: E) -> CaError {
+            CaError("cannot prepare the TSA certificate")
+        }
+        let signing_key = generate_rsa_key()?;
+        let subject = name_of(&[
+            (rfc4519::C, "KR"),
+            (rfc4519::O, ORGANIZATION),
+            (rfc4519::OU, UNIT),
+            (rfc4519::CN, TSA_COMMON_NAME),
+        ])?;
+        let spki = spki_of(signing_key.public_key())?;
+        let key_id = SubjectKeyIdentifier::try_from(spki.owned_to_ref()).map_err(prepare)?;
+        let authority_key_id = AuthorityKeyIdentifier::try_from(
+            self.certificate
+                .tbs_certificate
+                .subject_public_key_info
+                .owned_to_ref(),
+        )
+        .map_err(prepare)?;
+        // The leaf profile would add nonRepudiation to keyUsage; the manual one takes
+        // exactly the extensions given.
+        let profile = Profile::Manual {
+            issuer: Some(self.certificate.tbs_certificate.subject.clone()),
+        };
+        let mut builder = CertificateBuilder::new(
+            profile,
+            random_serial()?,
+            validity(now, TSA_VALIDITY)?,
+            subject,
+            spki,
+            &self.signing_key,
+        )
+        .map_err(prepare)?;
+        builder.add_extension(&key_id).map_err(prepare)?;
+        builder.add_extension(&authority_key_id).map_err(prepare)?;
+        builder
+            .add_extension(&BasicConstraints {
+                ca: false,
+                path_len_constraint: None,
+            })
+            .map_err(prepare)?;
+        builder
+            .add_extension(&KeyUsage(KeyUsages::DigitalSignature.into()))
+            .map_err(prepare)?;
+        // Critical, since it holds no anyExtendedKeyUsage.
+        builder
+            .add_extension(&ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING]))
+            .map_err(prepare)?;
+        let certificate = builder
+            .build::<Signature>()
+            .map_err(|_| CaError("cannot sign the TSA certificate"))?;
+        Ok((signing_key, certificate))
+    }
+
+    /// Revokes the certificate with `serial` as of `revoked_at` for `reason` (again: the
+    /// newer reason and date replace the older), and issues a new CRL at `now`.
+    ///
+    /// The person's cached identity is dropped when it is this certificate, so that their
+    /// next signature gets a new key and certificate, as after a re-issue by the user.
+    pub(crate) fn revoke(
+        &self,
+        serial: &SerialNumber,
+        reason: RevocationReason,
+        revoked_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), CaError> {
+        self.lock()
+            .retain(|_, identity| identity.certificate.tbs_certificate.serial_number != *serial);
+        let mut revocations = self.revocations();
+        revocations.record(Revoked {
+            serial: serial.clone(),
+            revoked_at,
+            reason,
+        });
+        let issued = self.sign_crl(&revocations, now)?;
+        revocations.issued(issued);
+        Ok(())
+    }
+
+    /// Whether the certificate with `serial` is revoked as of `now`.
+    fn revoked_at(&self, serial: &SerialNumber, now: OffsetDateTime) -> bool {
+        self.revocations()
+            .find(serial)
+            .is_some_and(|revoked| revoked.revoked_at <= now)
+    }
+
+    /// The current CRL's DER when it is still current at `now` (a quick look, no signing).
+    pub(crate) fn current_crl(&self, now: OffsetDateTime) -> Option<Bytes> {
+        self.revocations().current(now)
+    }
+
+    /// The CRL's DER at `now`: the current one, or a new one when none was issued yet or the
+    /// current one has passed its nextUpdate (a CA issues on time).
+    pub(crate) fn crl(&self, now: OffsetDateTime) -> Result<Bytes, CaError> {
+        let mut revocations = self.revocations();
+        if let Some(current) = revocations.current(now) {
+            return Ok(current);
+        }
+        let issued = self.sign_crl(&revocations, now)?;
+        Ok(revocations.issued(issued))
+    }
+
+    fn sign_crl(
+        &self,
+        revocations: &Revocations,
+        now: OffsetDateTime,
+    ) -> Result<crl::Issued, CaError> {
+        let error = |_| CaError("cannot issue the CRL");
+        let issuer_key_id = AuthorityKeyIdentifier::try_from(
+            self.certificate
+                .tbs_certificate
+                .subject_public_key_info
+                .owned_to_ref(),
+        )
+        .map_err(error)?
+        .to_extension(&self.certificate.tbs_certificate.subject, &[])
+        .map_err(error)?;
+        crl::issue(
+            revocations,
+            crl::Issuer {
+                name: &self.certificate.tbs_certificate.subject,
+                key_id: issuer_key_id,
+                signing_key: &self.signing_key,
+            },
+            now,
+            self.crl_validity,
+        )
+    }
+
+    fn revocations(&self) -> std::sync::MutexGuard<'_, Revocations> {
+        self.revocations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A URI general name: `base_url` followed by `path`.
+fn uri(base_url: &str, path: &str) -> Result<GeneralName, CaError> {
+    Ia5String::new(&format!("{base_url}{path}"))
+        .map(GeneralName::UniformResourceIdentifier)
+        .map_err(|_| CaError("the base URL is not ASCII"))
+}
+
+/// sha256WithRSAEncryption over `tbs_der` with `signing_key`, as a BIT STRING.
+pub(crate) fn sign_der(signing_key: &RsaSigner, tbs_der: &[u8]) -> Result<BitString, CaError> {
+    let signature: Signature = signing_key
+        .try_sign(tbs_der)
+        .map_err(|_| CaError("cannot sign"))?;
+    BitString::from_bytes(&signature.to_bytes()).map_err(|_| CaError("cannot sign"))
 }
 
 impl fmt::Debug for TestCa {
@@ -349,12 +565,14 @@ fn pem_body(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    const BASE_URL: &str = "http://emulator";
+
     #[test]
     fn issues_and_validates() {
         let now = OffsetDateTime::now_utc();
         let ca = TestCa::generate(now).unwrap();
-        let identity = ca.identity("ci-1", "김토스", now).unwrap();
-        let again = ca.identity("ci-1", "김토스", now).unwrap();
+        let identity = ca.identity("ci-1", "김토스", now, BASE_URL).unwrap();
+        let again = ca.identity("ci-1", "김토스", now, BASE_URL).unwrap();
         assert!(Arc::ptr_eq(&identity, &again));
 
         let pem = identity.certificate.to_pem(LineEnding::LF).unwrap();

@@ -126,7 +126,7 @@ mod tests {
     fn embedded_and_detached_signatures_parse_back() {
         let now = OffsetDateTime::now_utc();
         let ca = TestCa::generate(now).unwrap();
-        let signer = ca.identity("ci", "김토스", now).unwrap();
+        let signer = ca.identity("ci", "김토스", now, "http://emulator").unwrap();
 
         let doc = "출금이체에 동의합니다.".as_bytes();
         let der = sign(&signer, Content::Embedded(doc), now).unwrap();

@@ -53,6 +53,10 @@ pub const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
 /// The listen backlog by default.
 pub const DEFAULT_BACKLOG: u32 = 4096;
 
+/// How long each CRL of the test CA is current (thisUpdate to nextUpdate) by default: 24
+/// hours.
+pub const DEFAULT_CRL_VALIDITY: Duration = Duration::from_secs(24 * 3600);
+
 /// Who may use the control endpoints (`POST /emulator/v1/tx/{txId}/{action}`), which move
 /// transactions without a token, and the transactions listing
 /// (`GET /emulator/v1/transactions`), which names every client's txIds.
@@ -172,6 +176,7 @@ pub struct EmulatorConfig {
     pub(crate) manual_clock: Option<ManualClock>,
     pub(crate) ca: CaSource,
     pub(crate) retention: Duration,
+    pub(crate) crl_validity: Duration,
     pub(crate) limits: ServerLimits,
     pub(crate) control: ControlAccess,
     pub(crate) refuse_reused_session_keys: bool,
@@ -242,6 +247,7 @@ impl Default for EmulatorConfig {
             manual_clock: None,
             ca: CaSource::Generate,
             retention: DEFAULT_RETENTION,
+            crl_validity: DEFAULT_CRL_VALIDITY,
             limits: ServerLimits::default(),
             control: ControlAccess::default(),
             refuse_reused_session_keys: true,
@@ -272,6 +278,7 @@ impl fmt::Debug for EmulatorConfig {
                 },
             )
             .field("retention", &self.retention)
+            .field("crl_validity", &self.crl_validity)
             .field("limits", &self.limits)
             .field("control", &self.control)
             .field(
@@ -361,6 +368,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long each CRL of the test CA is current: its nextUpdate is its thisUpdate plus
+    /// this. The CA issues a new CRL on every revocation, and when the current one has
+    /// passed its nextUpdate at a request for it (reading the emulator's clock). Defaults to
+    /// [`DEFAULT_CRL_VALIDITY`] (24 hours).
+    pub fn crl_validity(mut self, validity: Duration) -> Self {
+        self.config.crl_validity = validity;
+        self
+    }
+
     /// How long a connection may take to send a request's headers (against slowloris) and
     /// may sit idle between requests: hyper starts this timer whenever a connection waits
     /// for a request head, so it is also the keep-alive idle timeout. Defaults to
@@ -406,6 +422,10 @@ impl EmulatorBuilder {
         self.config.limits.backlog = connections;
         self
     }
+
+    /// How long each CRL of the test CA is current (thisUpdate to nextUpdate) by default: 24
+    /// hours.
+    pub const DEFAULT_CRL_VALIDITY: Duration = Duration::from_secs(24 * 3600);
 
     /// Who may use the control endpoints that move transactions, and the transactions
     /// listing. Defaults to [`ControlAccess::LoopbackOnly`].

@@ -49,6 +49,16 @@ pub enum Error {
         status: toss_model::SignStatus,
     },
 
+    /// A revocation names a transaction the user has not signed (or one that expired, or
+    /// whose result window closed before a `signedDoc` was made).
+    #[error("the transaction has no signature to revoke")]
+    NotSigned,
+
+    /// A revocation could not be made: its date is out of range, or the emulator could not
+    /// sign the document or the CRL.
+    #[error("cannot revoke: {0}")]
+    Revocation(&'static str),
+
     /// A background task of the emulator failed (it panicked or was cancelled).
     #[error("an emulator task failed")]
     Task(#[source] tokio::task::JoinError),

@@ -24,11 +24,18 @@
 //! rightly refuses them. The result's personal data is the requested person (`USER_PERSONAL`,
 //! with CI and DI derived from name, phone and birthday so that they are stable) or the
 //! fixed fictional person of the provider's test environment (`USER_CI`, without CI and DI).
-//! Tokens are JWT-shaped but opaque; there is no revocation, no rate limiting, no
+//! Tokens are JWT-shaped but opaque and cannot be revoked; there is no rate limiting, no
 //! production-only behaviour, no TLS (serve it behind a proxy if you need HTTPS) and no
 //! persistence: everything lives in memory (see [Memory](#memory)). The provider publishes
 //! the meaning of only some error codes; where it does not, the emulator's choices are
 //! listed below and may differ from the provider's.
+//!
+//! **Revocation and time-stamps.** Like the provider's, every user certificate names a CRL
+//! distribution point and an OCSP responder (authority information access), here the
+//! emulator's own URLs. The CRL is served (see [Revocation](#revocation)); OCSP is not
+//! answered, since the provider answers it only for contracted users: the URL is there for
+//! the certificates' shape. `POST /tsa` is an RFC 3161 time-stamping authority, for
+//! verifiers that stamp what they keep (see [Time-stamps](#time-stamps)).
 //!
 //! # Quick start
 //!
@@ -69,6 +76,9 @@
 //! | `POST /api/v2/sign/doc/result` | `ResultResponse` with `personalData` |
 //! | `POST /api/v1/certificate/validate` | `{"valid","enabled"}`: true for certificates of the emulator's CA |
 //! | `POST /emulator/v1/tx/{txId}/{open\|complete\|expire}` | moves a transaction now; answers like the status call. Loopback peers only by default (403 to others), off entirely (404) with [`ControlAccess::Off`] |
+//! | `POST /emulator/v1/tx/{txId}/revoke` | revokes the certificate that signed the transaction; optional body `{"reason": "keyCompromise", "revokedAt": "<RFC 3339>"}`, answers [`Revocation`] as JSON `{"serialNumber", "reason", "revokedAt"}`. Under the control endpoints' rule; unknown txId `CE3100` (404), nothing signed `CE3000` (409), a bad body `CE3000` (400) |
+//! | `GET /crl/emulator-ca.crl` | the test CA's CRL, DER, `application/pkix-crl` ([`EmulatorHandle::crl_url`]) |
+//! | `POST /tsa` | RFC 3161: a DER `TimeStampReq` (`application/timestamp-query`) in, a DER `TimeStampResp` (`application/timestamp-reply`) out, HTTP 200 whether granted or refused ([`EmulatorHandle::tsa_url`]) |
 //! | `GET /emulator/v1/stats` | [`Stats`] as JSON |
 //! | `GET /emulator/v1/transactions` | [`TransactionList`] as JSON: every remembered transaction (live or retained) with its client, status, times and results served, and per client the sign requests and results since the start. Under the control endpoints' rule: loopback peers only by default (403), 404 with [`ControlAccess::Off`] |
 //! | `GET /emulator/v1/public-key` | the base64 DER public key, as text |
@@ -116,6 +126,41 @@
 //! lists each remembered transaction, with `retained` and `retainedBecause` for those kept
 //! only for status answers, until they are freed.
 //!
+//! # Revocation
+//!
+//! `POST /emulator/v1/tx/{txId}/revoke` and [`EmulatorHandle::revoke`] revoke the
+//! certificate that signed a transaction's `signedDoc`, for a [`RevocationReason`] (RFC 5280
+//! CRLReason names in lowerCamelCase, `unspecified` by default) as of a date (now by
+//! default; a past or future date lets a test place the revocation before or after the
+//! signing). A completed transaction whose result was not fetched yet gets its `signedDoc`
+//! made then, so that its result carries the revoked certificate. The `signedDoc` made
+//! stays as it is; the person's next signature gets a new key and certificate, as after a
+//! re-issue. The certificate check answers `valid: false` once the revocation date is
+//! reached.
+//!
+//! The CRL (v2, sha256WithRSAEncryption, the CA as issuer) has thisUpdate the emulator's
+//! time at issue, nextUpdate [`EmulatorBuilder::crl_validity`] later (24 hours by default),
+//! a CRL number that grows with each issue, the authority key identifier, and one entry per
+//! revoked certificate with its date and, unless `unspecified`, its reason code. It is
+//! issued again on every revocation and, at a request, once it has passed its nextUpdate;
+//! otherwise the same DER is served.
+//!
+//! # Time-stamps
+//!
+//! `POST /tsa` grants a request (version 1, a SHA-256, SHA-384 or SHA-512 imprint of that
+//! digest's length, no policy but [`TSA_POLICY`], no extensions) with a token: a CMS
+//! `SignedData` over a `TSTInfo` (id-ct-TSTInfo) with [`TSA_POLICY`], the request's imprint
+//! and nonce, a growing serial number, genTime from the emulator's clock in whole seconds
+//! and an accuracy of one second; signed attributes contentType, messageDigest and
+//! signingCertificateV2 (RFC 5035, which OpenSSL requires); the TSA certificate included
+//! when the request asks (`certReq`). The TSA certificate
+//! ([`EmulatorHandle::tsa_certificate_pem`], CN "Toss Cert Emulator TSA", its own RSA-2048
+//! key, extendedKeyUsage id-kp-timeStamping and keyUsage digitalSignature, both critical)
+//! is issued by the test CA at start. Anything else is refused with status `rejection` and
+//! the PKIFailureInfo bit: `badDataFormat` (not DER, a wrong imprint length), `badAlg`
+//! (another hash, SHA-1 included), `badRequest` (another version), `unacceptedPolicy`,
+//! `unacceptedExtension`.
+//!
 //! # As a server
 //!
 //! Hyper's HTTP/1 serves each connection with a header-read timeout, which also closes
@@ -143,7 +188,10 @@
 //! stack; `hyper-util` runs its connections (axum's own `serve` has no header-read
 //! timeout), `tower` and `tower-http` provide the concurrency limit, request timeout and
 //! body limit. RustCrypto's `cms`, `x509-cert`, `der`, `spki`, `const-oid`, `rsa` and `sha2`
-//! are the CMS and X.509 builders the `toss-signed-doc` verifier also reads with; the
+//! are the CMS and X.509 builders the `toss-signed-doc` verifier also reads with
+//! (`x509-cert`'s `hazmat` feature gives the TSA certificate exactly the extensions RFC 3161
+//! asks for); `x509-tsp` is RustCrypto's RFC 3161 types (`TimeStampReq`, `TimeStampResp`,
+//! `TSTInfo`), of the same generation as `cms` 0.2, with `cmpv2` for its `PKIStatusInfo`; the
 //! signatures themselves are made by `aws-lc-rs` (about five times quicker than the `rsa`
 //! crate), which `toss-crypto` already brings; `rustix` raises the open-file limit of
 //! `emulator serve`;
@@ -157,24 +205,31 @@
 mod ca;
 mod cms_sign;
 mod config;
+mod crl;
 mod error;
 mod listing;
+mod paths;
+mod revocation;
 mod routes;
 mod rsa_signer;
 pub mod serve;
 mod server;
 mod state;
 mod stats;
+mod tsa;
 mod user;
 
 pub use config::{
     ControlAccess, DEFAULT_BACKLOG, DEFAULT_BODY_LIMIT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    DEFAULT_CONCURRENCY_LIMIT, DEFAULT_EXPIRE_SECONDS, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION, DEFAULT_RSA_BITS,
-    DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, EmulatorConfig, UserBehaviour,
+    DEFAULT_CONCURRENCY_LIMIT, DEFAULT_CRL_VALIDITY, DEFAULT_EXPIRE_SECONDS,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_RETENTION, DEFAULT_RSA_BITS, DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, EmulatorConfig,
+    UserBehaviour,
 };
 pub use error::Error;
 pub use listing::{ClientActivity, RetainedBecause, TransactionList, TransactionSummary};
+pub use revocation::{Revocation, RevocationReason};
 pub use server::{Emulator, EmulatorHandle, VERSION_HEADER};
 pub use stats::Stats;
 pub use toss_runtime::clock;
+pub use tsa::TSA_POLICY;

@@ -2,6 +2,7 @@
 
 pub(crate) mod certificate;
 pub(crate) mod control;
+pub(crate) mod pki;
 pub(crate) mod sign;
 pub(crate) mod token;
 

@@ -273,6 +273,8 @@ pub async fn serve_until_interrupted(args: &ServeArgs) -> Result<(), ServeError>
         "client_id:  {}",
         emulator.client_ids().join(", ")
     ));
+    say(format_args!("CRL:        {}", emulator.crl_url()));
+    say(format_args!("TSA:        {}", emulator.tsa_url()));
     match &args.write_ca_cert {
         Some(path) => {
             std::fs::write(path, emulator.ca_certificate_pem()).map_err(|source| {

@@ -34,9 +34,12 @@ use crate::config::{
 };
 use crate::error::Error;
 use crate::listing::{self, TransactionList, TransactionSummary};
-use crate::routes::{self, control};
+use crate::paths;
+use crate::revocation::{self, Revocation, RevocationReason, RevokeFailure};
+use crate::routes::{self, control, pki};
 use crate::state::{Action, ControlFailure, Tokens, Transactions};
 use crate::stats::{ClientCounters, Counters, Stats};
+use crate::tsa::Tsa;
 
 /// The header every response carries, with the emulator's version.
 pub const VERSION_HEADER: &str = "x-toss-emulator-version";
@@ -65,6 +68,7 @@ pub(crate) struct AppState {
     pub(crate) default_expire_seconds: u32,
     pub(crate) behaviour: RwLock<UserBehaviour>,
     pub(crate) ca: TestCa,
+    pub(crate) tsa: Tsa,
     pub(crate) tokens: Tokens,
     pub(crate) transactions: Transactions,
     pub(crate) stats: Counters,
@@ -178,7 +182,7 @@ impl Emulator {
 
         // Key generation takes a while (seconds for RSA-4096): keep it off the runtime.
         let key_config = config.clone();
-        let (opener, ca) = tokio::task::spawn_blocking(move || make_keys(&key_config))
+        let (opener, ca, tsa) = tokio::task::spawn_blocking(move || make_keys(&key_config))
             .await
             .map_err(Error::Task)??;
 
@@ -193,7 +197,7 @@ impl Emulator {
         })?;
         let base_url = format!("http://{local_addr}");
         let public_key_base64 = opener.public_key_base64().map_err(Error::ProviderKey)?;
-        let state = Arc::new(app_state(&config, opener, ca, base_url.clone())?);
+        let state = Arc::new(app_state(&config, opener, ca, tsa, base_url.clone())?);
 
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let app = router(Arc::clone(&state), &config.limits);
@@ -218,6 +222,7 @@ fn app_state(
     config: &EmulatorConfig,
     opener: SessionOpener,
     ca: TestCa,
+    tsa: Tsa,
     base_url: String,
 ) -> Result<AppState, Error> {
     let mut token_key = Zeroizing::new(vec![0u8; 32]);
@@ -237,6 +242,7 @@ fn app_state(
         default_expire_seconds: config.default_expire_seconds,
         behaviour: RwLock::new(config.user_behaviour.clone()),
         ca,
+        tsa,
         tokens: Tokens::default(),
         transactions: Transactions::new(config.retention, config.refuse_reused_session_keys),
         stats: Counters::default(),
@@ -246,7 +252,7 @@ fn app_state(
     })
 }
 
-fn make_keys(config: &EmulatorConfig) -> Result<(SessionOpener, TestCa), Error> {
+fn make_keys(config: &EmulatorConfig) -> Result<(SessionOpener, TestCa, Tsa), Error> {
     let provider = &toss_crypto::backend::aws_lc::PROVIDER;
     let opener = match &config.provider_private_key {
         Some(text) => {
@@ -263,8 +269,10 @@ fn make_keys(config: &EmulatorConfig) -> Result<(SessionOpener, TestCa), Error> 
             private_key,
         } => TestCa::from_pem(certificate, private_key),
     }
-    .map_err(|error| Error::Ca(error.0))?;
-    Ok((opener, ca))
+    .map_err(|error| Error::Ca(error.0))?
+    .with_crl_validity(config.crl_validity);
+    let tsa = Tsa::new(&ca, config.clock.now()).map_err(|error| Error::Ca(error.0))?;
+    Ok((opener, ca, tsa))
 }
 
 /// The DER of a PKCS#8 key given as PEM (`PRIVATE KEY`) or bare base64.
@@ -385,11 +393,14 @@ pub(crate) fn control_allowed(access: ControlAccess, peer: IpAddr) -> Result<(),
 
 fn router(state: Arc<AppState>, limits: &ServerLimits) -> Router {
     routes::provider_api()
-        .route("/emulator/v1/tx/{tx_id}/{action}", post(control::act))
-        .route("/emulator/v1/stats", get(control::stats))
-        .route("/emulator/v1/transactions", get(control::transactions))
-        .route("/emulator/v1/public-key", get(control::public_key))
-        .route("/emulator/v1/ca-certificate", get(control::ca_certificate))
+        .route(paths::TX_ACTION, post(control::act))
+        .route(paths::TX_REVOKE, post(control::revoke))
+        .route(paths::STATS, get(control::stats))
+        .route(paths::TRANSACTIONS, get(control::transactions))
+        .route(paths::PUBLIC_KEY, get(control::public_key))
+        .route(paths::CA_CERTIFICATE, get(control::ca_certificate))
+        .route(paths::CRL, get(pki::crl))
+        .route(paths::TSA, post(pki::time_stamp))
         .fallback(control::not_found)
         .method_not_allowed_fallback(control::method_not_allowed)
         // Innermost first: the extractors' own limit, a declared or streamed body over the
@@ -459,6 +470,27 @@ impl EmulatorHandle {
     #[must_use]
     pub fn ca_certificate_pem(&self) -> &str {
         self.state.ca.certificate_pem()
+    }
+
+    /// Where the test CA's CRL is served (`{base_url}/crl/emulator-ca.crl`, DER): the URL
+    /// every user certificate names in its CRL distribution points.
+    #[must_use]
+    pub fn crl_url(&self) -> String {
+        format!("{}{}", self.base_url, paths::CRL)
+    }
+
+    /// Where the RFC 3161 time-stamping authority answers (`{base_url}/tsa`).
+    #[must_use]
+    pub fn tsa_url(&self) -> String {
+        format!("{}{}", self.base_url, paths::TSA)
+    }
+
+    /// The time-stamping authority's certificate as PEM (issued by the test CA, so
+    /// [`ca_certificate_pem`](Self::ca_certificate_pem) is its trust anchor); tokens carry
+    /// it only when the request asks (`certReq`).
+    #[must_use]
+    pub fn tsa_certificate_pem(&self) -> &str {
+        self.state.tsa.certificate_pem()
     }
 
     /// The `client_id` the token endpoint accepts (the first one, when several are
@@ -549,6 +581,39 @@ impl EmulatorHandle {
     /// [`Error::UnknownTransaction`], or [`Error::Transition`] once it is completed.
     pub fn expire(&self, tx_id: &str) -> Result<SignStatus, Error> {
         self.control(tx_id, Action::Expire)
+    }
+
+    /// Revokes the certificate that signed transaction `tx_id`, as of `revoked_at` (now when
+    /// `None`; it may be in the past or the future), for `reason`, and issues a new CRL:
+    /// what `POST /emulator/v1/tx/{txId}/revoke` does.
+    ///
+    /// The transaction's `signedDoc` keeps its certificate; the person's next signature gets
+    /// a new key and certificate. A completed transaction whose result was not fetched yet
+    /// gets its `signedDoc` made now (RSA work on the calling thread, and a key generation
+    /// if the person had no certificate yet).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownTransaction`], [`Error::NotSigned`] before the user signed (or when
+    /// the transaction expired, or its result window closed with no `signedDoc` made),
+    /// [`Error::Revocation`] for a `revoked_at` before 1970 or after 9999, or when the
+    /// emulator cannot sign.
+    pub fn revoke(
+        &self,
+        tx_id: &str,
+        reason: RevocationReason,
+        revoked_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revocation, Error> {
+        revocation::revoke(&self.state, tx_id, reason, revoked_at).map_err(
+            |failure| match failure {
+                RevokeFailure::UnknownTx => Error::UnknownTransaction,
+                RevokeFailure::NotSigned => Error::NotSigned,
+                RevokeFailure::DateOutOfRange => {
+                    Error::Revocation("the revocation date must be within 1970 to 9999")
+                }
+                RevokeFailure::Internal(reason) => Error::Revocation(reason),
+            },
+        )
     }
 
     fn control(&self, tx_id: &str, action: Action) -> Result<SignStatus, Error> {
@@ -669,8 +734,8 @@ mod tests {
                 .rsa_bits(2048)
                 .control_endpoints(access)
                 .build();
-            let (opener, ca) = make_keys(&config).unwrap();
-            let state = app_state(&config, opener, ca, "http://emulator".to_owned()).unwrap();
+            let (opener, ca, tsa) = make_keys(&config).unwrap();
+            let state = app_state(&config, opener, ca, tsa, "http://emulator".to_owned()).unwrap();
             let app = router(Arc::new(state), &config.limits);
             let (got, body) = control_call(&app, peer).await;
             assert_eq!(got.as_u16(), status, "{access:?} {peer:?}: {body}");

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use toss_model::{DocType, SignatureType};
+use x509_cert::serial_number::SerialNumber;
 use zeroize::Zeroizing;
 
 use crate::clock::saturating_add as add;
@@ -71,8 +72,18 @@ pub(crate) struct Transaction {
     pub(crate) results_served: u32,
     /// The ids of the result calls' sessions, remembered so that they cannot be used again.
     pub(crate) result_session_ids: Vec<String>,
-    /// The `signedDoc`, made on the first result call and returned again on the second.
-    pub(crate) signed_doc: Option<String>,
+    /// The `signedDoc`, made on the first result call (or a revocation) and returned again
+    /// on the second.
+    pub(crate) signed_doc: Option<SignedDoc>,
+}
+
+/// A `signedDoc` and the certificate that signed it, kept together so that a revocation
+/// names the certificate of the document the client got, whatever was issued since.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedDoc {
+    /// The CMS `ContentInfo`, base64.
+    pub(crate) base64: String,
+    pub(crate) signer_serial: SerialNumber,
 }
 
 impl Transaction {
@@ -148,6 +159,8 @@ pub(crate) struct Retained {
     pub(crate) finished: Finished,
     /// The results it served while live.
     pub(crate) results_served: u32,
+    /// The certificate that signed its `signedDoc`, when one was made.
+    pub(crate) signer_serial: Option<SerialNumber>,
     /// The sessions it used, forgotten with it.
     session_ids: Vec<String>,
     free_at: OffsetDateTime,
@@ -277,6 +290,16 @@ impl Store {
         self.sessions.contains(session_id)
     }
 
+    /// Keeps `made` as the `signedDoc` of live transaction `tx_id` unless one was kept
+    /// meanwhile (by a concurrent result call or a revocation); the one kept, which every
+    /// answer then gives. `made` itself when the transaction is no longer live.
+    pub(crate) fn keep_signed_doc(&mut self, tx_id: &str, made: SignedDoc) -> SignedDoc {
+        match self.entries.get_mut(tx_id) {
+            Some(Entry::Live(transaction)) => transaction.signed_doc.get_or_insert(made).clone(),
+            _ => made,
+        }
+    }
+
     /// Remembers that a result call of a live transaction uses `session_id`.
     pub(crate) fn use_result_session(
         &mut self,
@@ -318,6 +341,10 @@ impl Store {
             stage: transaction.progress(now),
             finished,
             results_served: transaction.results_served,
+            signer_serial: transaction
+                .signed_doc
+                .as_ref()
+                .map(|signed| signed.signer_serial.clone()),
             session_ids,
             free_at,
         });
@@ -507,6 +534,58 @@ impl Transactions {
             store.retire(tx_id, Finished::Expired, now, self.retention);
         }
         Ok((stage, requested_at))
+    }
+}
+
+/// The certificate to revoke for a transaction, as far as the store knows it.
+#[derive(Debug)]
+pub(crate) enum RevocationTarget {
+    /// The certificate that signed its `signedDoc`.
+    Signed(SerialNumber),
+    /// It is completed but its `signedDoc` was not made yet: make it (as of the completion)
+    /// and revoke its certificate.
+    Unsigned {
+        transaction: Box<Transaction>,
+        completed_at: OffsetDateTime,
+    },
+}
+
+/// Why a transaction's certificate cannot be revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RevocationFailure {
+    /// No transaction has this id.
+    UnknownTx,
+    /// The user has not signed it (or it expired, or its result window closed before a
+    /// `signedDoc` was made).
+    NotSigned,
+}
+
+impl Transactions {
+    /// What to revoke for transaction `tx_id` at `now`, of any client.
+    pub(crate) fn revocation_target(
+        &self,
+        tx_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<RevocationTarget, RevocationFailure> {
+        let store = self.lock();
+        match store.entries.get(tx_id) {
+            None => Err(RevocationFailure::UnknownTx),
+            Some(Entry::Retained(retained)) => retained
+                .signer_serial
+                .clone()
+                .map(RevocationTarget::Signed)
+                .ok_or(RevocationFailure::NotSigned),
+            Some(Entry::Live(transaction)) => {
+                match (&transaction.signed_doc, transaction.progress(now)) {
+                    (Some(signed), _) => Ok(RevocationTarget::Signed(signed.signer_serial.clone())),
+                    (None, Stage::Completed { at }) => Ok(RevocationTarget::Unsigned {
+                        transaction: transaction.clone(),
+                        completed_at: at,
+                    }),
+                    (None, _) => Err(RevocationFailure::NotSigned),
+                }
+            }
+        }
     }
 }
 

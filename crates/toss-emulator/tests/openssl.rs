@@ -15,52 +15,7 @@ use sha2::{Digest, Sha256};
 use toss_emulator::UserBehaviour;
 use toss_model::{DocType, RequestType, SignRequest, SignatureType, TriggerType};
 
-use support::{BIRTHDAY, DOC, NAME, PHONE, start};
-
-fn openssl_available() -> bool {
-    let found = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        eprintln!("note: `openssl` is not on PATH; skipping the openssl cross-check");
-    }
-    found
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let mut random = [0u8; 8];
-        toss_crypto::backend::aws_lc::PROVIDER
-            .secure_random
-            .fill(&mut random)
-            .unwrap();
-        let dir = std::env::temp_dir().join(format!(
-            "toss-emulator-test-{}-{}",
-            std::process::id(),
-            hex_string(&random)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn hex_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use support::{BIRTHDAY, DOC, NAME, PHONE, TempDir, hex, require_openssl, start};
 
 /// Runs `openssl cms -verify`; asserts success and returns what it printed on stdout.
 fn verify(sig: &Path, ca: &Path, content: Option<&Path>) -> Vec<u8> {
@@ -112,10 +67,8 @@ async fn signed_doc(
 
 #[tokio::test]
 async fn openssl_verifies_embedded_and_detached_signatures() {
-    if !openssl_available() {
-        return;
-    }
     let env = start(UserBehaviour::completes(Duration::ZERO, Duration::ZERO)).await;
+    require_openssl();
     let dir = TempDir::new();
     let ca = dir.path("ca.pem");
     std::fs::write(&ca, env.emulator.ca_certificate_pem()).unwrap();
@@ -183,9 +136,7 @@ async fn openssl_verifies_embedded_and_detached_signatures() {
 
 #[tokio::test]
 async fn a_ca_given_as_pem_issues_the_signer_certificates() {
-    if !openssl_available() {
-        return;
-    }
+    require_openssl();
     let dir = TempDir::new();
     let (ca, key) = (dir.path("my-ca.pem"), dir.path("my-ca.key"));
     let output = Command::new("openssl")

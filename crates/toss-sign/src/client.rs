@@ -6,6 +6,7 @@ mod api;
 mod builder;
 pub(crate) mod durable;
 mod esign;
+mod evidence;
 mod ledger;
 
 pub use builder::ClientBuilder;
@@ -55,6 +56,8 @@ struct Inner {
     durable: Option<durable::Durable>,
     algorithm: Algorithm,
     trust_anchors: Option<toss_signed_doc::TrustAnchors>,
+    evidence: evidence::EvidenceSettings,
+    crl_cache: evidence::CrlCache,
 }
 
 impl Client {
@@ -68,6 +71,8 @@ impl Client {
     /// (both or neither; default: the provider's hosts), `TOSS_CERT_PUBLIC_KEY` (PEM or
     /// base64 DER; default: the provider's key), `TOSS_CERT_TRUST_ANCHORS` (the path of
     /// a PEM file of CA certificates, see [`ClientBuilder::trust_anchors`]; default: none),
+    /// `TOSS_CERT_TSA_URL` (an RFC 3161 time-stamping authority, see
+    /// [`ClientBuilder::tsa_url`]; default: none),
     /// `TOSS_CERT_STORE` (a transaction store: a SQLite path or a `postgres://` URL, see
     /// [`ClientBuilder::store_location`]; default: none) with `TOSS_CERT_DATA_KEY` (base64
     /// of 32 bytes, see [`ClientBuilder::data_key`]) and `TOSS_CERT_DATA_KEY_PREVIOUS`
@@ -122,11 +127,24 @@ impl Client {
     ///
     /// # Errors
     ///
+    /// With [evidence](SignedDocument::evidence), also the timestamp over the signature and,
+    /// with trust anchors (which prove whose CRL speaks for the certificate), the signer
+    /// certificate's revocation state at the signing time from the collected CRL (as fresh
+    /// when it was fetched): a certificate revoked before the signing fails with
+    /// `RevocationError::Revoked`, one revoked after passes and the report's `revocation`
+    /// says when.
+    ///
+    /// # Errors
+    ///
     /// [`Error::Verification`] with what `toss-signed-doc` found.
     pub fn verify(&self, signed: &SignedDocument) -> Result<toss_signed_doc::Report, Error> {
-        match &self.inner.trust_anchors {
-            Some(anchors) => signed.verify_trusted(anchors),
-            None => signed.verify(),
+        let anchors = self.inner.trust_anchors.as_ref();
+        match &signed.evidence {
+            Some(evidence) => signed.verify_with_evidence(evidence, anchors),
+            None => match anchors {
+                Some(anchors) => signed.verify_trusted(anchors),
+                None => signed.verify(),
+            },
         }
     }
 

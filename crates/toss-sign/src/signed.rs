@@ -35,6 +35,10 @@ pub struct SignedDocument {
     pub completed_at: OffsetDateTime,
     /// Who signed, when the provider returned personal data.
     pub person: Option<Person>,
+    /// The evidence collected after the result (certificate check, CRL, timestamp), when a
+    /// client with a store collected it or it was attached with
+    /// [`Client::collect_evidence`](crate::Client::collect_evidence).
+    pub evidence: Option<toss_evidence::Evidence>,
 }
 
 impl fmt::Debug for SignedDocument {
@@ -47,6 +51,7 @@ impl fmt::Debug for SignedDocument {
             .field("requested_at", &self.requested_at)
             .field("completed_at", &self.completed_at)
             .field("person", &self.person)
+            .field("evidence", &self.evidence)
             .finish()
     }
 }
@@ -109,6 +114,24 @@ impl SignedDocument {
             Some(anchors) => self.verify_trusted(anchors),
             None => Err(self.verification_error(toss_signed_doc::TrustAnchorError::Missing.into())),
         }
+    }
+
+    /// [`verify`](Self::verify) with `evidence`: the timestamp over the signature, the
+    /// revocation state at the signing time from its CRL (fresh when fetched), and with
+    /// `anchors` the chain, in one pass (`toss_evidence::verify_signed`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verification`] with what `toss-signed-doc` found: a certificate revoked
+    /// before the signing is `RevocationError::Revoked`.
+    pub fn verify_with_evidence(
+        &self,
+        evidence: &toss_evidence::Evidence,
+        anchors: Option<&toss_signed_doc::TrustAnchors>,
+    ) -> Result<toss_signed_doc::Report, Error> {
+        self.check(|_, expected| {
+            toss_evidence::verify_signed(&self.signed_doc.der, expected, evidence, anchors)
+        })
     }
 
     fn check(
@@ -243,6 +266,7 @@ impl SignedDocument {
             requested_at: response.requested_dt().into(),
             completed_at: response.completed_dt().into(),
             person,
+            evidence: None,
         })
     }
 }

@@ -13,7 +13,13 @@ use cms::signed_data::SignerIdentifier;
 use der::{Decode as _, Header, Reader as _, SliceReader, Tag};
 use time::OffsetDateTime;
 use x509_cert::certificate::TbsCertificate;
-use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AuthorityInfoAccessSyntax, BasicConstraints, CrlDistributionPoints, ExtendedKeyUsage,
+    SubjectKeyIdentifier,
+};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
 use x509_cert::{Certificate, time::Time};
 
 use crate::algorithm::{DigestAlgorithm, RsaKey, SignatureAlgorithm};
@@ -147,6 +153,58 @@ impl ParsedCertificate {
         )
     }
 
+    /// Whether the extendedKeyUsage extension lists `purpose`.
+    pub(crate) fn has_extended_key_usage(&self, purpose: const_oid::ObjectIdentifier) -> bool {
+        matches!(
+            self.tbs().get::<ExtendedKeyUsage>(),
+            Ok(Some((_, usages))) if usages.0.contains(&purpose)
+        )
+    }
+
+    /// The URIs of the CRL distribution points extension (RFC 5280 §4.2.1.13), in order;
+    /// empty without one or when it cannot be decoded.
+    pub(crate) fn crl_distribution_points(&self) -> Vec<String> {
+        let Ok(Some((_, points))) = self.tbs().get::<CrlDistributionPoints>() else {
+            return Vec::new();
+        };
+        points
+            .0
+            .iter()
+            .filter_map(|point| match &point.distribution_point {
+                Some(DistributionPointName::FullName(names)) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(uri)
+            .collect()
+    }
+
+    /// The OCSP responder URIs of the authority information access extension (RFC 5280
+    /// §4.2.2.1).
+    pub(crate) fn ocsp_urls(&self) -> Vec<String> {
+        let Ok(Some((_, access))) = self.tbs().get::<AuthorityInfoAccessSyntax>() else {
+            return Vec::new();
+        };
+        access
+            .0
+            .iter()
+            .filter(|description| description.access_method == const_oid::db::rfc5912::ID_AD_OCSP)
+            .filter_map(|description| uri(&description.access_location))
+            .collect()
+    }
+
+    pub(crate) fn subject_name(&self) -> &Name {
+        &self.tbs().subject
+    }
+
+    pub(crate) fn issuer_name(&self) -> &Name {
+        &self.tbs().issuer
+    }
+
+    pub(crate) fn serial_number(&self) -> &SerialNumber {
+        &self.tbs().serial_number
+    }
+
     pub(crate) fn subject(&self) -> String {
         name::to_rfc4514(&self.tbs().subject)
     }
@@ -208,6 +266,14 @@ impl fmt::Debug for ParsedCertificate {
     }
 }
 
+/// The text of a URI general name.
+fn uri(name: &GeneralName) -> Option<String> {
+    match name {
+        GeneralName::UniformResourceIdentifier(uri) => Some(uri.as_str().to_owned()),
+        _ => None,
+    }
+}
+
 /// Where the `tbsCertificate` is in `der`, the certificate (at `offset` in the whole input)
 /// that `tbs` was decoded from.
 ///
@@ -247,8 +313,13 @@ pub(crate) fn to_offset_date_time(time: Time) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(seconds).ok()
 }
 
+/// A distinguished name as an RFC 4514 string, strings decoded.
+pub(crate) fn name_to_string(name: &Name) -> String {
+    name::to_rfc4514(name)
+}
+
 /// A big-endian unsigned integer in decimal.
-fn decimal(bytes: &[u8]) -> String {
+pub(crate) fn decimal(bytes: &[u8]) -> String {
     let mut number: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
     let mut digits = Vec::new();
     while !number.is_empty() {

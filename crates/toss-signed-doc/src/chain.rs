@@ -93,6 +93,15 @@ impl TrustAnchors {
     pub fn is_empty(&self) -> bool {
         self.certificates.is_empty()
     }
+
+    /// The DER of each anchor, in the order given.
+    pub fn certificates_der(&self) -> impl Iterator<Item = &[u8]> {
+        self.certificates.iter().map(ParsedCertificate::der)
+    }
+
+    pub(crate) fn certificates(&self) -> &[ParsedCertificate] {
+        &self.certificates
+    }
 }
 
 impl fmt::Debug for TrustAnchors {

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use time::OffsetDateTime;
+
 use crate::algorithm::DigestAlgorithm;
 
 /// Why a signedDoc was refused.
@@ -54,6 +56,13 @@ pub enum Error {
     /// A trust anchor was required but none was given, or one given could not be read.
     #[error(transparent)]
     TrustAnchor(#[from] TrustAnchorError),
+    /// The signer certificate was revoked before it signed, or its revocation could not be
+    /// checked with the CRLs given.
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
+    /// A trusted timestamp could not be read or does not hold.
+    #[error(transparent)]
+    Timestamp(#[from] TimestampError),
 }
 
 /// A DER decoding failure, with the byte offset where it happened when known.
@@ -251,4 +260,119 @@ pub enum TrustAnchorError {
     /// A PEM block or DER certificate could not be decoded.
     #[error("trust anchor is not a valid certificate")]
     Malformed(#[source] DerError),
+}
+
+/// Why the signer certificate's revocation state refuses the signature, or could not be
+/// established.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// The signer certificate was revoked at or before the moment it signed.
+    #[error(
+        "the signer certificate was revoked at {revoked_at} ({reason}), before it signed at {signed_at}"
+    )]
+    Revoked {
+        /// When the CRL says it was revoked.
+        revoked_at: OffsetDateTime,
+        /// The CRL's reason, in RFC 5280's lowerCamelCase (`keyCompromise`).
+        reason: &'static str,
+        /// The moment of signing it was judged at.
+        signed_at: OffsetDateTime,
+    },
+    /// A revocation check was required but no CRL was given.
+    #[error("no CRL was given to check the signer certificate's revocation")]
+    NoCrl,
+    /// None of the CRLs given was issued by the signer certificate's issuer.
+    #[error("no CRL given was issued by the signer certificate's issuer")]
+    NoCrlForIssuer,
+    /// The certificate of the signer's issuer, needed to check the CRL's signature, is
+    /// neither a trust anchor nor in the signedDoc.
+    #[error("the signer certificate's issuer is not known, so its CRL cannot be checked")]
+    IssuerUnknown,
+    /// The CRL's signature does not verify with the key of the signer's issuer: another
+    /// key signed it, or it was altered.
+    #[error("the CRL's signature does not verify with the issuer's key")]
+    CrlSignatureInvalid,
+    /// The CRL's nextUpdate had passed at the validation time: a newer one lists
+    /// revocations this one does not.
+    #[error(
+        "the CRL is stale: its nextUpdate {next_update} is before the validation time {validated_at}"
+    )]
+    CrlStale {
+        /// The CRL's nextUpdate.
+        next_update: OffsetDateTime,
+        /// When it was checked.
+        validated_at: OffsetDateTime,
+    },
+    /// The CRL was issued after the validation time.
+    #[error("the CRL was issued at {this_update}, after the validation time {validated_at}")]
+    CrlNotYetValid {
+        /// The CRL's thisUpdate.
+        this_update: OffsetDateTime,
+        /// When it was checked.
+        validated_at: OffsetDateTime,
+    },
+    /// The bytes are not a DER X.509 CRL.
+    #[error("the CRL is not a DER X.509 CertificateList")]
+    MalformedCrl(#[source] DerError),
+    /// A CRL this crate does not judge, named.
+    #[error("unsupported CRL: {0}")]
+    UnsupportedCrl(&'static str),
+}
+
+/// Why a timestamp (RFC 3161) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimestampError {
+    /// The time-stamping authority's answer is not a DER TimeStampResp.
+    #[error("the time-stamping authority's answer is not an RFC 3161 TimeStampResp")]
+    MalformedResponse(#[source] DerError),
+    /// The time-stamping authority refused the request.
+    #[error("the time-stamping authority refused the request (PKIStatus {status})")]
+    Rejected {
+        /// The PKIStatus: 2 rejection, 3 waiting, 4 revocation warning, 5 revocation
+        /// notification.
+        status: u8,
+    },
+    /// The token is not a CMS SignedData of a TSTInfo, or its SignedData is not one this
+    /// crate verifies.
+    #[error("the timestamp token is malformed: {0}")]
+    MalformedToken(Box<Error>),
+    /// The nonce of the answer is not the request's.
+    #[error("the timestamp's nonce is not the request's")]
+    NonceMismatch,
+    /// The message imprint is not the digest of this signature: the timestamp is over
+    /// something else.
+    #[error("the timestamp is over another signature (its message imprint differs)")]
+    ImprintMismatch,
+    /// The token's signature does not verify with the TSA certificate's key, or its TSTInfo
+    /// does not match the signed digest.
+    #[error("the timestamp token's signature does not verify")]
+    SignatureInvalid,
+    /// The certificate that signed the token is not for time stamping (no
+    /// extendedKeyUsage id-kp-timeStamping).
+    #[error("the timestamp was signed by a certificate that is not for time stamping")]
+    NotTimeStampingCertificate,
+    /// The TSA certificate was not valid at the time it stamped.
+    #[error("the TSA certificate was not valid at the timestamp's time")]
+    CertificateNotValid,
+    /// No chain leads from the TSA certificate to a trust anchor.
+    #[error("the TSA certificate does not chain to a trust anchor")]
+    Untrusted,
+    /// The timestamp's time is before the signing time the signer claims: one of them is
+    /// wrong.
+    #[error("the timestamp ({stamped_at}) is before the claimed signing time ({signing_time})")]
+    BeforeSigningTime {
+        /// The TSTInfo's genTime.
+        stamped_at: OffsetDateTime,
+        /// The signedDoc's signingTime.
+        signing_time: OffsetDateTime,
+    },
+    /// The signedDoc does not keep its signed parts byte for byte when re-encoded with an
+    /// unsigned attribute (not canonical DER), so a timestamp cannot be added to it.
+    #[error("the signedDoc cannot take a timestamp without altering what its signature covers")]
+    WouldAlterSignature,
+    /// The SignerInfo has more than one signatureTimeStampToken attribute or value.
+    #[error("the signedDoc has more than one signature timestamp")]
+    MultipleTimestamps,
 }

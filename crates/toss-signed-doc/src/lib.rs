@@ -56,8 +56,23 @@
 //! embedded, and [`chain_checked`](Report::chain_checked): whether step 5 ran. It
 //! serializes with serde.
 //!
-//! Not checked: revocation (CRL, OCSP), certificate policies and key usage; the signing
-//! time is the signer's claim, not a trusted timestamp.
+//! 6. with [`Crl`]s ([`Verifier::crl`]), the signer certificate's revocation state as of
+//!    the signing time: the newest CRL of its issuer must be signed by the issuer's key
+//!    and fresh at the [validation time](Verifier::validation_time) (the time it was
+//!    collected, for evidence kept years); a revocation at or before the signing refuses
+//!    the signature ([`RevocationError::Revoked`]), one after it is reported
+//!    ([`Report::revocation`]);
+//! 7. when the SignerInfo carries a signatureTimeStampToken (RFC 3161, CAdES-T), that the
+//!    token is over this signature, signed by a certificate for time stamping valid at its
+//!    time (and chaining to the anchors when given), and not before the claimed signing
+//!    time ([`Report::timestamp`]).
+//!
+//! [`TimestampRequest`] asks a time-stamping authority for such a token, and
+//! [`SignedDoc::with_signature_timestamp`] adds it as an unsigned attribute without
+//! touching what the signer signed.
+//!
+//! Not checked: OCSP, certificate policies and key usage. Without a timestamp, the signing
+//! time is the signer's claim.
 //!
 //! # Trust anchors: what proves the signer's name
 //!
@@ -101,8 +116,10 @@
 //!
 //! The RustCrypto crates of one generation, pure Rust: `cms` 0.2 (the ContentInfo, the
 //! SignedData's fields, each SignerInfo with its signed attributes), `x509-cert` 0.2 (each
-//! certificate: names, validity, the basicConstraints and subjectKeyIdentifier extensions;
-//! and CertificateLists), `der` 0.7 (the strict DER under both), `const-oid` (OIDs and their
+//! certificate: names, validity, the basicConstraints, subjectKeyIdentifier, extended key
+//! usage, CRL distribution points and authority information access extensions; and
+//! CertificateLists), `x509-tsp` 0.1 (RFC 3161's TimeStampReq, TimeStampResp and TSTInfo,
+//! of the same RustCrypto generation as `cms` 0.2), `der` 0.7 (the strict DER under both), `const-oid` (OIDs and their
 //! names), `rsa` 0.9 (PKCS#1 v1.5 verification without `aws-lc`, and the PKCS#1 key syntax;
 //! its known timing issue concerns decryption with a private key, never done here) and
 //! `sha2`; `aws-lc-rs` for RSA with the `aws-lc` feature. `base64` for the provider's
@@ -129,17 +146,25 @@ mod algorithm;
 mod attributes;
 mod certificate;
 mod chain;
+mod crl;
 mod error;
 mod parse;
 mod report;
+mod revocation;
+mod timestamp;
 mod tlv;
 mod verify;
 
 pub use algorithm::DigestAlgorithm;
 pub use chain::TrustAnchors;
+pub use crl::Crl;
 pub use error::{
-    CertificateError, DerError, Error, Malformed, Mismatch, TrustAnchorError, Unsupported,
+    CertificateError, DerError, Error, Malformed, Mismatch, RevocationError, TimestampError,
+    TrustAnchorError, Unsupported,
 };
 pub use parse::SignedDoc;
-pub use report::{Chain, Content, DocumentCheck, Report, Signer};
+pub use report::{
+    Chain, Content, DocumentCheck, Report, Revocation, RevocationStatus, Signer, Timestamp,
+};
+pub use timestamp::{TimestampRequest, TimestampToken};
 pub use verify::{Expected, Verifier};

@@ -45,6 +45,9 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 /// `Debug` shows no content and no names.
 #[derive(Clone)]
 pub struct SignedDoc {
+    /// The DER, as given.
+    der: Box<[u8]>,
+    content_type: ObjectIdentifier,
     content: Option<Vec<u8>>,
     certificates: Vec<ParsedCertificate>,
     signer: usize,
@@ -53,6 +56,8 @@ pub struct SignedDoc {
     signature_hash: DigestAlgorithm,
     attributes: SignedAttributes,
     signature: Vec<u8>,
+    /// The value of the signatureTimeStampToken unsigned attribute, whole.
+    timestamp: Option<Vec<u8>>,
 }
 
 impl SignedDoc {
@@ -157,8 +162,11 @@ impl SignedDoc {
             .get(signer)
             .ok_or(Error::SignerCertificateNotFound)?
             .rsa_key(signature_hash)?;
+        let timestamp = signature_timestamp(signer_info)?;
 
         Ok(Self {
+            der: der.into(),
+            content_type: encapsulated.econtent_type,
             content,
             certificates,
             signer,
@@ -167,7 +175,47 @@ impl SignedDoc {
             signature_hash,
             attributes,
             signature: signer_info.signature.as_bytes().to_vec(),
+            timestamp,
         })
+    }
+
+    /// The DER, exactly as given.
+    #[must_use]
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The signatureTimeStampToken unsigned attribute's value (a DER RFC 3161
+    /// TimeStampToken), when the signedDoc carries one. Not verified: use what
+    /// [`verify`](Self::verify) reports.
+    #[must_use]
+    pub fn signature_timestamp_der(&self) -> Option<&[u8]> {
+        self.timestamp.as_deref()
+    }
+
+    /// The URIs where the signer certificate's issuer publishes its CRL (the certificate's
+    /// CRL distribution points), in order.
+    #[must_use]
+    pub fn crl_distribution_points(&self) -> Vec<String> {
+        self.signer_certificate().crl_distribution_points()
+    }
+
+    /// The OCSP responders the signer certificate names (authority information access).
+    #[must_use]
+    pub fn ocsp_urls(&self) -> Vec<String> {
+        self.signer_certificate().ocsp_urls()
+    }
+
+    /// The SignerInfo's signature value: what a signature timestamp is over.
+    #[must_use]
+    pub fn signature_value(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The signer certificate's serial number in lowercase hex.
+    #[must_use]
+    pub fn signer_serial_hex(&self) -> String {
+        self.signer_certificate().serial_hex()
     }
 
     /// The embedded content (`eContent`): the document text for PKCS7, `None` when detached
@@ -247,6 +295,11 @@ impl SignedDoc {
     pub(crate) fn signature(&self) -> &[u8] {
         &self.signature
     }
+
+    /// The encapsulated content type (equal to the contentType signed attribute).
+    pub(crate) fn content_type(&self) -> ObjectIdentifier {
+        self.content_type
+    }
 }
 
 impl fmt::Debug for SignedDoc {
@@ -258,6 +311,26 @@ impl fmt::Debug for SignedDoc {
             .field("digest_algorithm", &self.digest_algorithm)
             .field("signing_time", &self.attributes.signing_time)
             .finish_non_exhaustive()
+    }
+}
+
+/// The one value of the SignerInfo's signatureTimeStampToken unsigned attribute, whole.
+fn signature_timestamp(signer_info: &SignerInfo) -> Result<Option<Vec<u8>>, Error> {
+    let mut found = signer_info
+        .unsigned_attrs
+        .iter()
+        .flat_map(|attributes| attributes.iter())
+        .filter(|attribute| attribute.oid == crate::timestamp::SIGNATURE_TIME_STAMP_TOKEN);
+    let Some(attribute) = found.next() else {
+        return Ok(None);
+    };
+    match (found.next(), attribute.values.as_slice()) {
+        (None, [value]) => Ok(Some(
+            value
+                .to_der()
+                .map_err(|error| Error::NotDer(DerError::new(error)))?,
+        )),
+        _ => Err(crate::error::TimestampError::MultipleTimestamps.into()),
     }
 }
 

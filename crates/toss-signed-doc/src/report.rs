@@ -47,6 +47,11 @@ pub struct Report {
     pub chain_checked: bool,
     /// The chain to a trust anchor, when anchors were given.
     pub chain: Option<Chain>,
+    /// The signer certificate's revocation state at the signing time, when CRLs were given.
+    pub revocation: Option<Revocation>,
+    /// The trusted timestamp over the signature (signatureTimeStampToken), when the
+    /// signedDoc carries one.
+    pub timestamp: Option<Timestamp>,
 }
 
 impl fmt::Debug for Report {
@@ -64,6 +69,8 @@ impl fmt::Debug for Report {
             .field("content", &self.content)
             .field("chain_checked", &self.chain_checked)
             .field("chain", &self.chain)
+            .field("revocation", &self.revocation)
+            .field("timestamp", &self.timestamp)
             .finish_non_exhaustive()
     }
 }
@@ -197,6 +204,70 @@ pub struct Chain {
     /// the time of the verification without one.
     #[serde(with = "time::serde::rfc3339")]
     pub validated_at: OffsetDateTime,
+}
+
+/// The signer certificate's revocation state at the moment of signing, from a CRL of its
+/// issuer whose signature and freshness were checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Revocation {
+    /// Not revoked, or revoked only after the signature (a verification never succeeds
+    /// with a revocation before it).
+    pub status: RevocationStatus,
+    /// The moment the state was judged at: the signing time, or the timestamp's time
+    /// without one, or the validation time without either.
+    #[serde(with = "time::serde::rfc3339")]
+    pub as_of: OffsetDateTime,
+    /// When the CRL says the certificate was revoked, if it lists it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+    /// The CRL's reason, in RFC 5280's lowerCamelCase (`keyCompromise`), if it lists it.
+    pub reason: Option<String>,
+    /// The CRL's issuer, as an RFC 4514 string.
+    pub crl_issuer: String,
+    /// The CRL's number, in decimal, when it has one.
+    pub crl_number: Option<String>,
+    /// When the CRL was issued.
+    #[serde(with = "time::serde::rfc3339")]
+    pub crl_this_update: OffsetDateTime,
+    /// When it stops being fresh.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub crl_next_update: Option<OffsetDateTime>,
+    /// When the CRL was checked to be fresh: the time it was collected.
+    #[serde(with = "time::serde::rfc3339")]
+    pub validated_at: OffsetDateTime,
+}
+
+/// Whether the signer certificate was revoked, as of the moment of signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum RevocationStatus {
+    /// The CRL does not list it.
+    NotRevoked,
+    /// The CRL lists it, revoked after the signature: valid when it signed.
+    RevokedAfterSigning,
+}
+
+/// A verified trusted timestamp (RFC 3161) over the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Timestamp {
+    /// The time-stamping authority's time (`genTime`): the signature existed then.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time: OffsetDateTime,
+    /// The token's serial number, in lowercase hex.
+    pub serial_number: String,
+    /// The TSA's policy, as a dotted OID.
+    pub policy: String,
+    /// The TSA certificate's subject, as an RFC 4514 string.
+    pub authority: String,
+    /// The digest algorithm of the message imprint.
+    pub digest_algorithm: DigestAlgorithm,
+    /// Whether the TSA certificate was checked against the trust anchors.
+    pub chain_checked: bool,
 }
 
 fn hex<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {

@@ -8,9 +8,12 @@ use time::OffsetDateTime;
 
 use crate::algorithm::DigestAlgorithm;
 use crate::chain::{self, TrustAnchors};
-use crate::error::{CertificateError, Error, Mismatch, TrustAnchorError};
+use crate::crl::Crl;
+use crate::error::{CertificateError, Error, Mismatch, TimestampError, TrustAnchorError};
 use crate::parse::{Redacted, SignedDoc};
 use crate::report::{Chain, Content, DocumentCheck, Report, Signer};
+use crate::revocation;
+use crate::timestamp::TimestampToken;
 
 /// What the caller expects was signed.
 ///
@@ -68,6 +71,10 @@ impl fmt::Debug for Expected<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct Verifier {
     anchors: Option<TrustAnchors>,
+    timestamp: Option<TimestampToken>,
+    crls: Vec<Crl>,
+    validation_time: Option<OffsetDateTime>,
+    require_revocation: bool,
 }
 
 impl Verifier {
@@ -86,6 +93,43 @@ impl Verifier {
         self
     }
 
+    /// Also check the signer certificate's revocation with `crl` (call again to give more,
+    /// such as the several files a CA splits its CRL into): the newest CRL of the signer's
+    /// issuer must be signed by that issuer and fresh at the
+    /// [validation time](Self::validation_time), and must not list the certificate as
+    /// revoked at or before the signing time. A revocation after the signing leaves the
+    /// signature valid, and the report says when it happened.
+    #[must_use]
+    pub fn crl(mut self, crl: Crl) -> Self {
+        self.crls.push(crl);
+        self
+    }
+
+    /// Also check `token`, a timestamp kept beside the signedDoc rather than in it, as a
+    /// signatureTimeStampToken would be: over this signature, by a certificate for time
+    /// stamping. A token inside the signedDoc takes precedence.
+    #[must_use]
+    pub fn signature_timestamp(mut self, token: TimestampToken) -> Self {
+        self.timestamp = Some(token);
+        self
+    }
+
+    /// When the CRLs must have been fresh: the time they were collected, for a
+    /// verification years later from kept evidence. By default, now.
+    #[must_use]
+    pub fn validation_time(mut self, at: OffsetDateTime) -> Self {
+        self.validation_time = Some(at);
+        self
+    }
+
+    /// Fail with [`RevocationError::NoCrl`](crate::RevocationError::NoCrl) unless a CRL was given: for callers that must not
+    /// accept a signature whose revocation was not checked.
+    #[must_use]
+    pub fn require_revocation_check(mut self) -> Self {
+        self.require_revocation = true;
+        self
+    }
+
     /// Verifies `signed` against what the caller `expected`.
     ///
     /// In order: the embedded content hashes to `messageDigest`; the RSA PKCS#1 v1.5
@@ -98,9 +142,21 @@ impl Verifier {
     /// [`Mismatch::ContentDigest`], [`Error::SignatureInvalid`],
     /// [`CertificateError::NotValidAtSigningTime`], [`Mismatch::Document`],
     /// [`Mismatch::DetachedContent`], [`Mismatch::DigestAlgorithm`],
-    /// [`CertificateError::Untrusted`] and [`CertificateError::ChainNotValidAtSigningTime`].
+    /// [`CertificateError::Untrusted`] and [`CertificateError::ChainNotValidAtSigningTime`];
+    /// a [`TimestampError`] for a signature timestamp that does not hold, and a
+    /// [`RevocationError`](crate::RevocationError) with CRLs.
     pub fn verify(&self, signed: &SignedDoc, expected: Expected<'_>) -> Result<Report, Error> {
-        verify(signed, expected, self.anchors.as_ref())
+        verify(signed, expected, &self.options(self.anchors.as_ref()))
+    }
+
+    fn options<'a>(&'a self, anchors: Option<&'a TrustAnchors>) -> Options<'a> {
+        Options {
+            anchors,
+            timestamp: self.timestamp.as_ref(),
+            crls: &self.crls,
+            validation_time: self.validation_time,
+            require_revocation: self.require_revocation,
+        }
     }
 
     /// [`verify`](Self::verify), failing closed when this verifier has no trust anchors:
@@ -116,7 +172,8 @@ impl Verifier {
         signed: &SignedDoc,
         expected: Expected<'_>,
     ) -> Result<Report, Error> {
-        verify(signed, expected, Some(required(self.anchors.as_ref())?))
+        let anchors = required(self.anchors.as_ref())?;
+        verify(signed, expected, &self.options(Some(anchors)))
     }
 
     /// Whether trust anchors were given, at least one: whether
@@ -136,11 +193,22 @@ fn required(anchors: Option<&TrustAnchors>) -> Result<&TrustAnchors, Error> {
         .ok_or_else(|| TrustAnchorError::Missing.into())
 }
 
+/// What a verification checks besides the signature and the document.
+#[derive(Default)]
+struct Options<'a> {
+    anchors: Option<&'a TrustAnchors>,
+    timestamp: Option<&'a TimestampToken>,
+    crls: &'a [Crl],
+    validation_time: Option<OffsetDateTime>,
+    require_revocation: bool,
+}
+
 fn verify(
     signed: &SignedDoc,
     expected: Expected<'_>,
-    anchors: Option<&TrustAnchors>,
+    options: &Options<'_>,
 ) -> Result<Report, Error> {
+    let anchors = options.anchors;
     let digest_algorithm = signed.digest_algorithm();
     let message_digest = signed.message_digest();
     if let Some(content) = signed.content()
@@ -180,6 +248,50 @@ fn verify(
         }
     };
 
+    let embedded = signed
+        .signature_timestamp_der()
+        .map(TimestampToken::from_der)
+        .transpose()?;
+    let timestamp = match embedded.as_ref().or(options.timestamp) {
+        None => None,
+        Some(token) => {
+            let stamp = token.verify(signed.signature(), anchors)?;
+            if let Some(signing_time) = signing_time
+                && stamp.time < signing_time
+            {
+                return Err(TimestampError::BeforeSigningTime {
+                    stamped_at: stamp.time,
+                    signing_time,
+                }
+                .into());
+            }
+            Some(stamp)
+        }
+    };
+
+    let validated_at = options
+        .validation_time
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    let revocation = if options.crls.is_empty() && !options.require_revocation {
+        None
+    } else {
+        let as_of = signing_time
+            .or(timestamp.as_ref().map(|t| t.time))
+            .unwrap_or(validated_at);
+        let candidates = anchors
+            .map(TrustAnchors::certificates)
+            .unwrap_or_default()
+            .iter()
+            .chain(signed.certificates());
+        Some(revocation::check(
+            certificate,
+            candidates,
+            options.crls,
+            as_of,
+            validated_at,
+        )?)
+    };
+
     Ok(Report {
         signer: Signer::from_certificate(certificate),
         signing_time,
@@ -191,6 +303,8 @@ fn verify(
         content: signed.content().map(|c| Content::new(c.to_vec())),
         chain_checked: chain.is_some(),
         chain,
+        revocation,
+        timestamp,
     })
 }
 
@@ -236,7 +350,7 @@ impl SignedDoc {
     ///
     /// As [`Verifier::verify`].
     pub fn verify(&self, expected: Expected<'_>) -> Result<Report, Error> {
-        verify(self, expected, None)
+        verify(self, expected, &Options::default())
     }
 
     /// Verifies this signedDoc and its chain to one of `anchors`: the same as
@@ -252,6 +366,14 @@ impl SignedDoc {
         expected: Expected<'_>,
         anchors: &TrustAnchors,
     ) -> Result<Report, Error> {
-        verify(self, expected, Some(required(Some(anchors))?))
+        let anchors = required(Some(anchors))?;
+        verify(
+            self,
+            expected,
+            &Options {
+                anchors: Some(anchors),
+                ..Options::default()
+            },
+        )
     }
 }

@@ -41,7 +41,7 @@ mod shared {
         F: Future<Output = Result<HttpResponse, TransportError>>,
     {
         trace::instrument(backend, request, |request| async move {
-            if let Err(error) = settings.check_destination(request.uri()) {
+            if let Err(error) = settings.check_request(&request) {
                 if error.is_cleartext_refused() {
                     tracing::warn!(
                         "refused plain http to a host that is not loopback; nothing was sent"

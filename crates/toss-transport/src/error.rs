@@ -219,6 +219,9 @@ pub enum InvalidRequest {
     /// A header name or value is not valid HTTP.
     #[error("invalid header")]
     Header,
+    /// A request marked public (allowed over plain http) carries credentials.
+    #[error("a public request must not carry credentials")]
+    CredentialsInPublic,
 }
 
 #[cfg(test)]

@@ -49,7 +49,10 @@
 //!   [`max_response_body`](TransportSettingsBuilder::max_response_body), 1 MiB by default
 //!   ([`is_body_too_large`](TransportError::is_body_too_large)).
 //!   [`TransportSettings::check_destination`] applies the first rule for custom
-//!   transports.
+//!   transports. A request marked
+//!   [`public_over_http`](HttpRequestBuilder::public_over_http) (no credential, a signed
+//!   answer: a CRL, a timestamp) may use plain http to any host
+//!   ([`TransportSettings::check_request`]).
 //! - **Nothing secret in logs.** Each attempt is a `tracing` span `http.request` with the
 //!   method, host, path, attempt, status and duration. The `Authorization` header, the
 //!   query and bodies are never recorded, and `Debug` of requests and responses shows

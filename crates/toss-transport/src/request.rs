@@ -27,6 +27,7 @@ pub struct HttpRequest {
     timeout: Option<Duration>,
     idempotent: bool,
     attempt: u32,
+    public_over_http: bool,
 }
 
 impl HttpRequest {
@@ -40,6 +41,7 @@ impl HttpRequest {
             body: Bytes::new(),
             timeout: None,
             attempt: 1,
+            public_over_http: false,
         });
         HttpRequestBuilder { request }
     }
@@ -90,6 +92,12 @@ impl HttpRequest {
         self.attempt
     }
 
+    /// Whether this request was marked [public](HttpRequestBuilder::public_over_http): sent
+    /// over plain http to any host.
+    pub fn is_public_over_http(&self) -> bool {
+        self.public_over_http
+    }
+
     /// Method, URL, headers and body, for a backend that builds its own request from them.
     #[cfg(any(feature = "reqwest", feature = "hyper"))]
     pub(crate) fn into_parts(self) -> (Method, Uri, HeaderMap, Bytes) {
@@ -107,6 +115,7 @@ impl fmt::Debug for HttpRequest {
             .field("timeout", &self.timeout)
             .field("idempotent", &self.idempotent)
             .field("attempt", &self.attempt)
+            .field("public_over_http", &self.public_over_http)
             .finish()
     }
 }
@@ -187,14 +196,32 @@ impl HttpRequestBuilder {
         })
     }
 
+    /// Marks the request as public: it carries no credential and nothing personal, and its
+    /// answer is signed by its issuer (a certificate revocation list, which CAs publish over
+    /// plain http, RFC 5280 §4.2.1.13), so it may go over plain `http` to any host,
+    /// whatever [`danger_allow_insecure_http`](crate::TransportSettingsBuilder::danger_allow_insecure_http)
+    /// says. A request with an `Authorization` header is never public: [`build`](Self::build)
+    /// refuses it. Defaults to false.
+    pub fn public_over_http(self, public: bool) -> Self {
+        self.with(|request| {
+            request.public_over_http = public;
+            Ok(())
+        })
+    }
+
     /// Finishes the request.
     ///
     /// # Errors
     ///
     /// An [`is_user`](TransportError::is_user) error naming the first invalid part: the
-    /// URL, its scheme or a header.
+    /// URL, its scheme or a header, or credentials on a
+    /// [public](Self::public_over_http) request.
     pub fn build(self) -> Result<HttpRequest, TransportError> {
-        self.request.map_err(TransportError::user)
+        let request = self.request.map_err(TransportError::user)?;
+        if request.public_over_http && request.headers.contains_key(AUTHORIZATION) {
+            return Err(TransportError::user(InvalidRequest::CredentialsInPublic));
+        }
+        Ok(request)
     }
 
     fn body_with_type(self, body: Bytes, content_type: &'static str) -> Self {

@@ -20,8 +20,10 @@ use crate::error::{InvalidRequest, TransportError};
 ///   error before a name is resolved or a connection opened, unless the settings say
 ///   [`danger_allow_insecure_http`](TransportSettingsBuilder::danger_allow_insecure_http).
 ///   Certificate revocation lists, which the provider publishes signed over plain http,
-///   will need a per-request exception when the client fetches them; none is offered
-///   yet.
+///   are fetched with requests marked
+///   [`public_over_http`](crate::HttpRequestBuilder::public_over_http), which carry no
+///   credential and are allowed over plain http to any host
+///   ([`check_request`](TransportSettings::check_request)).
 /// - **Bounded responses.** A response body longer than
 ///   [`max_response_body`](TransportSettingsBuilder::max_response_body) (1 MiB by default)
 ///   is refused with an [`is_body_too_large`](TransportError::is_body_too_large) error: at
@@ -138,6 +140,22 @@ impl TransportSettings {
             }
             Some(_) => Err(TransportError::user(InvalidRequest::Scheme)),
             None => Err(TransportError::user(InvalidRequest::Url)),
+        }
+    }
+}
+
+impl TransportSettings {
+    /// [`check_destination`](Self::check_destination) of the request's URL, except that a
+    /// request marked [`public_over_http`](crate::HttpRequestBuilder::public_over_http)
+    /// may use plain http to any host. Both backends call it before they connect.
+    ///
+    /// # Errors
+    ///
+    /// As [`check_destination`](Self::check_destination).
+    pub fn check_request(&self, request: &crate::HttpRequest) -> Result<(), TransportError> {
+        match self.check_destination(request.uri()) {
+            Err(error) if error.is_cleartext_refused() && request.is_public_over_http() => Ok(()),
+            other => other,
         }
     }
 }
@@ -332,6 +350,34 @@ mod tests {
 
     fn check(settings: &TransportSettings, url: &str) -> Result<(), TransportError> {
         settings.check_destination(&url.parse::<Uri>().unwrap())
+    }
+
+    #[test]
+    fn public_requests_may_use_plain_http_without_credentials() {
+        let settings = TransportSettings::default();
+        let crl = "http://ca.cert.toss.im/crl/toss_crl_dp0001.crl";
+        let public = crate::HttpRequest::get(crl)
+            .public_over_http(true)
+            .build()
+            .unwrap();
+        assert!(settings.check_request(&public).is_ok());
+        let private = crate::HttpRequest::get(crl).build().unwrap();
+        assert!(
+            settings
+                .check_request(&private)
+                .unwrap_err()
+                .is_cleartext_refused()
+        );
+        let with_token = crate::HttpRequest::get(crl)
+            .bearer_auth("token")
+            .public_over_http(true)
+            .build()
+            .unwrap_err();
+        assert!(with_token.is_user());
+        let ftp = crate::HttpRequest::get("ftp://ca.cert.toss.im/x")
+            .public_over_http(true)
+            .build();
+        assert!(ftp.is_err() || settings.check_request(&ftp.unwrap()).is_err());
     }
 
     #[test]

@@ -25,7 +25,9 @@
 //! plain `sqlx::query` with binds, not the compile-time macros, so building needs no
 //! database; the schema is embedded SQL the store applies when it opens (under a lock:
 //! `BEGIN IMMEDIATE` in SQLite, an advisory lock in PostgreSQL), recorded in
-//! `toss_tx_schema`.
+//! `toss_tx_schema`. An older schema is brought up to date in that same transaction, so
+//! processes opening an old database at once do not race; a newer one is refused
+//! ([`Error::SchemaTooNew`]).
 //!
 //! # Durability
 //!
@@ -37,17 +39,20 @@
 //! the row lock (PostgreSQL) or the database write lock (SQLite, `BEGIN IMMEDIATE`), so
 //! they hold across processes and machines, not only across tasks.
 //!
-//! # Schema (version 1)
+//! # Schema (version 2)
 //!
 //! - `toss_tx`: one row per transaction: `idempotency_key` (unique), `tx_id` (unique),
 //!   `answer`, `summary`, `state`, `fetch_count`, `result_body`, `proof_signed_doc`,
-//!   `proof_document_hash`, `proof_completed_at`, `proof_report`, `lease_holder`,
+//!   `proof_document_hash`, `proof_completed_at`, `proof_report`, `proof_evidence`
+//!   ([`Proof::evidence`], JSON text the store does not read; `NULL` for none, and for
+//!   proofs stored under version 1), `lease_holder`,
 //!   `lease_token`, `lease_expires_at`, `created_at`, `updated_at`, `purged_at`,
 //!   `next_check_at` (when the reconciler may claim it again; `NULL`: at once);
 //! - `toss_tx_event`: `(tx_row, state, at)`, one row per state change;
 //! - `toss_tx_outbox`: `(tx_row, created_at, lease_holder, lease_expires_at, claims)`,
 //!   one row per stored proof until acknowledged;
-//! - `toss_tx_schema`: the applied version.
+//! - `toss_tx_schema`: the applied versions. Version 2 added `proof_evidence`
+//!   (`ALTER TABLE toss_tx ADD COLUMN proof_evidence TEXT`).
 //!
 //! Times are integers, microseconds since the Unix epoch (the same in both databases);
 //! the store keeps times to the microsecond.

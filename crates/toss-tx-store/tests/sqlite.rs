@@ -107,12 +107,12 @@ async fn newer_schema_is_refused() {
         err,
         Error::SchemaTooNew {
             found: 99,
-            supported: 1
+            supported: 2
         }
     ));
     assert_eq!(
         err.to_string(),
-        "the database schema is version 99, newer than this crate's 1"
+        "the database schema is version 99, newer than this crate's 2"
     );
 }
 

@@ -6,14 +6,19 @@ use std::sync::Arc;
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::rejection::{ExtensionRejection, PathRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, ExtensionRejection, PathRejection};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use toss_model::{ErrorCode, StatusResponse, TxId};
 
-use super::{Fail, refuse, timestamp};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::{Fail, parse_json, refuse, timestamp};
 use crate::listing;
+use crate::revocation::{self, RevocationReason, RevokeFailure};
 use crate::server::{AppState, control_allowed};
 use crate::state::{Action, ControlFailure};
 use crate::stats::Counter;
@@ -81,6 +86,84 @@ pub(crate) async fn act(
                 "the transaction is already completed",
             ),
         ),
+    }
+}
+
+/// The optional body of a revocation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RevokeRequest {
+    #[serde(default)]
+    reason: RevocationReason,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    revoked_at: Option<OffsetDateTime>,
+}
+
+/// `POST /emulator/v1/tx/{txId}/revoke`: revokes the certificate that signed the
+/// transaction, as of `revokedAt` (RFC 3339, now by default; past and future dates are
+/// taken) for `reason` (an RFC 5280 CRLReason, `unspecified` by default), both optional in
+/// an optional JSON body, and issues a new CRL; answers the
+/// [`Revocation`](crate::Revocation) as JSON.
+///
+/// Refusals as for the other control endpoints (403, 404), plus: a body that is not that
+/// JSON `CE3000` (400), a `revokedAt` outside 1970 to 9999 `CE3000` (400), an unknown txId
+/// `CE3100` (404), a transaction with no signature to revoke `CE3000` (409).
+pub(crate) async fn revoke(
+    State(state): State<Arc<AppState>>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Some(refused) = refusal(&state, peer) {
+        return refused;
+    }
+    let request = match (path, body) {
+        (Ok(Path(tx_id)), Ok(body)) if body.iter().all(u8::is_ascii_whitespace) => {
+            Ok((tx_id, RevokeRequest::default()))
+        }
+        (Ok(Path(tx_id)), Ok(body)) => {
+            parse_json::<RevokeRequest>(&body).map(|request| (tx_id, request))
+        }
+        (Err(_), _) => Err(Fail::invalid(
+            "the path is not /emulator/v1/tx/{txId}/revoke",
+        )),
+        (_, Err(_)) => Err(Fail::invalid("the request body could not be read")),
+    };
+    let (tx_id, request) = match request {
+        Ok(request) => request,
+        Err(fail) => return refuse(&state, fail),
+    };
+    // Signing a document not signed yet and the new CRL are RSA work.
+    let outcome = state
+        .blocking(move |state| {
+            revocation::revoke(state, &tx_id, request.reason, request.revoked_at)
+        })
+        .await
+        .unwrap_or(Err(RevokeFailure::Internal("the revocation task failed")));
+    match outcome {
+        Ok(revocation) => Json(revocation).into_response(),
+        Err(RevokeFailure::UnknownTx) => refuse(
+            &state,
+            Fail::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::Ce3100,
+                "존재하지 않는 요청입니다",
+            ),
+        ),
+        Err(RevokeFailure::NotSigned) => refuse(
+            &state,
+            Fail::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Ce3000,
+                "the transaction has no signature to revoke: the user has not signed it, it \
+                 expired, or its result window closed before a signedDoc was made",
+            ),
+        ),
+        Err(RevokeFailure::DateOutOfRange) => refuse(
+            &state,
+            Fail::invalid("revokedAt must be within 1970 to 9999"),
+        ),
+        Err(RevokeFailure::Internal(reason)) => refuse(&state, Fail::internal(reason)),
     }
 }
 

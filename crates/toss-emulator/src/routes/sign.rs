@@ -27,8 +27,8 @@ use crate::clock::saturating_add as add;
 use crate::cms_sign::{self, Content};
 use crate::server::AppState;
 use crate::state::{
-    ClientIndex, Entry, Finished, MAX_RESULTS, RESULT_WINDOW, SessionReused, Signer, Store,
-    Transaction,
+    ClientIndex, Entry, Finished, MAX_RESULTS, RESULT_WINDOW, SessionReused, SignedDoc, Signer,
+    Store, Transaction,
 };
 use crate::stats::Counter;
 use crate::user::{Person, SimulatedUser, Stage};
@@ -289,9 +289,18 @@ async fn handle_result(
     let outcome = async {
         let signed_doc = match &transaction.signed_doc {
             Some(signed_doc) => signed_doc.clone(),
-            None => make_signed_doc(state, &transaction, completed_at).await?,
+            None => {
+                let made = make_signed_doc(state, &transaction, completed_at).await?;
+                state.transactions.lock().keep_signed_doc(&tx_id, made)
+            }
         };
-        let response = result_response(&transaction, &tx_id, &session, &signed_doc, completed_at)?;
+        let response = result_response(
+            &transaction,
+            &tx_id,
+            &session,
+            &signed_doc.base64,
+            completed_at,
+        )?;
         Ok::<_, Fail>((response, signed_doc))
     }
     .await;
@@ -379,33 +388,46 @@ async fn make_signed_doc(
     state: &Arc<AppState>,
     transaction: &Transaction,
     completed_at: OffsetDateTime,
-) -> Result<String, Fail> {
-    let signer = transaction.signer.clone();
-    let doc = transaction.doc.clone();
-    let detached = transaction.signature_type == SignatureType::Pkcs7NoContentWithAttr;
-    let now = state.now();
+) -> Result<SignedDoc, Fail> {
+    let transaction = transaction.clone();
     state
-        .blocking(move |state| {
-            let person = Person::of(&signer);
-            let identity = state
-                .ca
-                .identity(&person.identity_key, &person.name, now)
-                .map_err(|_| {
-                    Fail::internal("the emulator could not issue the signer's certificate")
-                })?;
-            let der = if detached {
-                let document = Document::from_wire(&DocType::Pdf, &doc)
-                    .map_err(|_| Fail::internal("the stored document hash is not 32 bytes"))?;
-                let hash = document.pdf_digest().copied().unwrap_or_default();
-                cms_sign::sign(&identity, Content::Detached { sha256: &hash }, completed_at)
-            } else {
-                cms_sign::sign(&identity, Content::Embedded(doc.as_bytes()), completed_at)
-            }
-            .map_err(|_| Fail::internal("the emulator could not sign the document"))?;
-            Ok(STANDARD.encode(der))
-        })
+        .blocking(move |state| sign_transaction(state, &transaction, completed_at))
         .await
         .unwrap_or_else(|| Err(Fail::internal("the signing task failed")))
+}
+
+/// Signs the document of `transaction` as the person behind it, at `completed_at`, with
+/// their current certificate (issued now when they have none). RSA work: call it off the
+/// async runtime.
+pub(crate) fn sign_transaction(
+    state: &AppState,
+    transaction: &Transaction,
+    completed_at: OffsetDateTime,
+) -> Result<SignedDoc, Fail> {
+    let person = Person::of(&transaction.signer);
+    let identity = state
+        .ca
+        .identity(
+            &person.identity_key,
+            &person.name,
+            state.now(),
+            &state.base_url,
+        )
+        .map_err(|_| Fail::internal("the emulator could not issue the signer's certificate"))?;
+    let doc = &transaction.doc;
+    let der = if transaction.signature_type == SignatureType::Pkcs7NoContentWithAttr {
+        let document = Document::from_wire(&DocType::Pdf, doc)
+            .map_err(|_| Fail::internal("the stored document hash is not 32 bytes"))?;
+        let hash = document.pdf_digest().copied().unwrap_or_default();
+        cms_sign::sign(&identity, Content::Detached { sha256: &hash }, completed_at)
+    } else {
+        cms_sign::sign(&identity, Content::Embedded(doc.as_bytes()), completed_at)
+    }
+    .map_err(|_| Fail::internal("the emulator could not sign the document"))?;
+    Ok(SignedDoc {
+        base64: STANDARD.encode(der),
+        signer_serial: identity.certificate.tbs_certificate.serial_number.clone(),
+    })
 }
 
 /// The result: personal data and (when it travelled encrypted) the document, encrypted with

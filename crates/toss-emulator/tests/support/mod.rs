@@ -1,6 +1,8 @@
 //! Shared helpers: start an emulator with a manual clock, and talk to it over real HTTP.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -191,4 +193,48 @@ pub fn error_code(answer: &Value) -> &str {
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::new()
+}
+
+/// Fails unless `openssl` runs: the cross-checks need it (`.ci/run` installs it).
+pub fn require_openssl() {
+    let found = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    assert!(found, "`openssl` is not on PATH: install Debian's openssl");
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let mut random = [0u8; 8];
+        toss_crypto::backend::aws_lc::PROVIDER
+            .secure_random
+            .fill(&mut random)
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "toss-emulator-test-{}-{}",
+            std::process::id(),
+            hex(&random)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

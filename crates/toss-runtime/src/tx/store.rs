@@ -143,8 +143,9 @@ pub trait TxStore: Send + Sync + Debug {
         now: OffsetDateTime,
     ) -> Result<(), Error>;
 
-    /// Stores the proof and, in the same database transaction, an outbox entry for the
-    /// completion. [`Error::Conflict`] when a proof is already stored.
+    /// Stores the proof (its [`evidence`](Proof::evidence) with it) and, in the same
+    /// database transaction, an outbox entry for the completion. [`Error::Conflict`] when
+    /// a proof is already stored.
     async fn store_proof(
         &self,
         tx_id: &TxId,
@@ -195,8 +196,8 @@ pub trait TxStore: Send + Sync + Debug {
     async fn outbox_ack(&self, ids: &[u64]) -> Result<u64, Error>;
 
     /// Erases the summaries, answers and result bodies of records created before
-    /// `now - older_than`, keeping everything else (the proof among it); returns how
-    /// many records changed.
+    /// `now - older_than`, keeping everything else (the proof and its evidence among it);
+    /// returns how many records changed.
     ///
     /// Only settled records are purged: those whose proof is stored, and those that ended
     /// [`TxState::Expired`] or [`TxState::Failed`] without a result. A result body whose

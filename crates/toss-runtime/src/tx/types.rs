@@ -209,7 +209,8 @@ pub struct TxEvent {
 }
 
 /// The proof of a signature: readable, never sealed, kept by
-/// [`purge_personal_data`](super::TxStore::purge_personal_data).
+/// [`purge_personal_data`](super::TxStore::purge_personal_data), with the evidence
+/// collected beside it.
 #[derive(Clone, PartialEq, Eq)]
 // Every backend fills every field: a field added is a change for each of them, which
 // `non_exhaustive` would hide rather than prevent.
@@ -223,10 +224,17 @@ pub struct Proof {
     pub completed_at: OffsetDateTime,
     /// The verification report, as JSON text.
     pub verification_report: String,
+    /// The evidence collected right after the signature result (the certificate-check
+    /// answer, the CRL, a timestamp token, …), as JSON text whose format the layer above
+    /// defines; the store keeps it as it is, without reading it. Stored atomically with
+    /// the proof and kept forever like it: it holds no personal data beyond what the
+    /// signedDoc already holds. `None` when none was collected (proofs stored before
+    /// stores kept evidence among them).
+    pub evidence: Option<String>,
 }
 
 impl Proof {
-    /// A proof from its parts.
+    /// A proof from its parts, without evidence (see [`with_evidence`](Self::with_evidence)).
     pub fn new(
         signed_doc: impl Into<String>,
         document_hash: impl Into<String>,
@@ -238,7 +246,16 @@ impl Proof {
             document_hash: document_hash.into(),
             completed_at: super::to_store_precision(completed_at),
             verification_report: verification_report.into(),
+            evidence: None,
         }
+    }
+
+    /// The proof with `evidence`, the evidence record as JSON text (see
+    /// [`evidence`](Self::evidence)).
+    #[must_use]
+    pub fn with_evidence(mut self, evidence: impl Into<String>) -> Self {
+        self.evidence = Some(evidence.into());
+        self
     }
 }
 
@@ -250,6 +267,7 @@ impl fmt::Debug for Proof {
             .field("document_hash", &self.document_hash)
             .field("completed_at", &self.completed_at)
             .field("verification_report_len", &self.verification_report.len())
+            .field("evidence_len", &self.evidence.as_ref().map(String::len))
             .finish()
     }
 }
@@ -569,7 +587,7 @@ mod tests {
             events: Vec::new(),
             fetch_count: 0,
             result_body: Some(b"SEALED-RESULT".to_vec()),
-            proof: Some(Proof::new("SIGNEDDOC", "h", now, "REPORT")),
+            proof: Some(Proof::new("SIGNEDDOC", "h", now, "REPORT").with_evidence("EVIDENCE-CRL")),
             lease: None,
             created_at: now,
             updated_at: now,
@@ -577,9 +595,10 @@ mod tests {
             next_check_at: None,
         };
         let debug = format!("{record:?}");
-        for secret in ["SEALED", "83", "69", "SIGNEDDOC", "REPORT"] {
+        for secret in ["SEALED", "83", "69", "SIGNEDDOC", "REPORT", "EVIDENCE"] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
+        assert!(debug.contains("evidence_len: Some(12)"), "{debug}");
         assert!(debug.contains("summary_len: Some(14)"));
         assert!(debug.contains("answer_len: Some(18)"));
     }

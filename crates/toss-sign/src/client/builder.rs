@@ -53,6 +53,7 @@ pub struct ClientBuilder {
     data_keys_env: Option<EnvDataKeys>,
     lease_holder: Option<String>,
     result_lease_ttl: Option<Duration>,
+    evidence: super::evidence::EvidenceSettings,
 }
 
 /// `TOSS_CERT_DATA_KEY` and `TOSS_CERT_DATA_KEY_PREVIOUS` as read by
@@ -311,6 +312,9 @@ impl ClientBuilder {
         if let Some(path) = var("TOSS_CERT_TRUST_ANCHORS") {
             builder = builder.trust_anchors(read_trust_anchors(&path)?);
         }
+        if let Some(url) = var("TOSS_CERT_TSA_URL") {
+            builder = builder.tsa_url(url);
+        }
         if let Some(location) = var("TOSS_CERT_STORE") {
             builder = builder.store_location(location);
         }
@@ -332,6 +336,34 @@ impl ClientBuilder {
             });
         }
         Ok(builder)
+    }
+
+    /// An RFC 3161 time-stamping authority (`http(s)://…`, `TOSS_CERT_TSA_URL`): after each
+    /// result the client asks it for a timestamp over the signature, kept with the evidence
+    /// and added to the exported signedDoc as the unsigned attribute
+    /// signatureTimeStampToken (CAdES-T), which leaves the user's signature untouched. The
+    /// request carries only a digest and may go over plain http. Defaults to none: no
+    /// timestamp.
+    pub fn tsa_url(mut self, url: impl Into<String>) -> Self {
+        self.evidence.tsa_url = Some(url.into());
+        self
+    }
+
+    /// Whether a client with a transaction store collects [evidence](Client::collect_evidence)
+    /// after each result and stores it with the proof. Defaults to true; without a store,
+    /// evidence is collected only when asked.
+    pub fn collect_evidence(mut self, collect: bool) -> Self {
+        self.evidence.enabled = collect;
+        self
+    }
+
+    /// Whether the CRL of each distribution point is kept until its nextUpdate (a CA
+    /// issues one a day) and used for every result until then. Defaults to true; with
+    /// false every result's evidence fetches the CRL anew: the newest list, and one more
+    /// call per result.
+    pub fn cache_crls(mut self, cache: bool) -> Self {
+        self.evidence.cache_crls = cache;
+        self
     }
 
     /// Builds the client.
@@ -359,6 +391,17 @@ impl ClientBuilder {
             ("API", environment.base(Host::Api)),
         ] {
             self.transport.check_base(which, base)?;
+        }
+        if let Some(url) = &self.evidence.tsa_url {
+            let valid = url
+                .parse::<toss_transport::http::Uri>()
+                .ok()
+                .is_some_and(|uri| {
+                    matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
+                });
+            if !valid {
+                return Err(Error::Config("the TSA URL must be http(s)://host…".into()));
+            }
         }
         let provider = match self.crypto_provider {
             Some(provider) => provider,
@@ -425,6 +468,8 @@ impl ClientBuilder {
                 ledger: ResultLedger::default(),
                 durable,
                 algorithm: self.session_algorithm,
+                evidence: self.evidence,
+                crl_cache: super::evidence::CrlCache::default(),
                 trust_anchors: self.trust_anchors,
             }),
         })

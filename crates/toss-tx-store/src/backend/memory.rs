@@ -376,6 +376,7 @@ impl TxStore for MemoryTxStore {
         if row.record.proof.is_some() {
             return Err(Error::Conflict(ConflictKind::ProofStored));
         }
+        // Its evidence with it, as the databases store it in the same transaction.
         let mut proof = proof.clone();
         proof.completed_at = truncate(proof.completed_at);
         row.record.proof = Some(proof);

@@ -171,6 +171,16 @@ fn millis(d: Duration) -> String {
     format!("{ms}ms")
 }
 
+/// The schema, version 1, with PostgreSQL's types: what a new database starts from
+/// before the migrations of `sql` bring it to the current version.
+fn schema_v1() -> String {
+    crate::backend::sql::schema_v1(
+        "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "BIGINT",
+        "BYTEA",
+    )
+}
+
 crate::backend::sql::sql_store! {
     store = PostgresTxStore,
     db = sqlx::Postgres,
@@ -181,11 +191,82 @@ crate::backend::sql::sql_store! {
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED",
     lock_row = " FOR UPDATE",
     skip_locked = " FOR UPDATE SKIP LOCKED",
-    // Processes migrating a new database at once wait for each other.
+    // Processes migrating a new or an old database at once wait for each other.
     migration_lock = Some("SELECT pg_advisory_xact_lock(7246215001)"),
-    schema = crate::backend::sql::schema_v1(
-        "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-        "BIGINT",
-        "BYTEA",
-    ),
+    schema = schema_v1(),
+}
+
+#[cfg(all(test, feature = "test-util"))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::{Error, PostgresTxStore, schema_v1};
+    use crate::testing::PostgresServer;
+
+    crate::backend::sql::v1_fixture!(db = sqlx::Postgres);
+
+    /// A server whose database is at version 1, as the first release left it.
+    async fn v1_database() -> (PostgresServer, sqlx::PgPool) {
+        let server = PostgresServer::start().await;
+        let pool = sqlx::PgPool::connect(&server.url()).await.unwrap();
+        make_v1(&pool, &schema_v1()).await;
+        (server, pool)
+    }
+
+    #[tokio::test]
+    async fn a_version_1_database_is_migrated() {
+        let (server, pool) = v1_database().await;
+        let store = PostgresTxStore::connect(&server.url()).await.unwrap();
+        check_migrated(&store, &pool).await;
+        store.close().await;
+        // Connected again: nothing left to migrate, the evidence is there.
+        let again = PostgresTxStore::connect(&server.url()).await.unwrap();
+        assert_eq!(versions(&pool).await, [1, SCHEMA_VERSION]);
+        let due = TxId::new("tx-due").unwrap();
+        let record = again.get_by_tx_id(&due).await.unwrap().unwrap();
+        assert_eq!(
+            record.proof.and_then(|p| p.evidence).as_deref(),
+            Some(EVIDENCE)
+        );
+        again.close().await;
+        // A version this crate does not know yet is still refused.
+        sqlx::query("INSERT INTO toss_tx_schema (version) VALUES (99)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let err = PostgresTxStore::connect(&server.url()).await.unwrap_err();
+        assert!(
+            matches!(err, Error::SchemaTooNew { found: 99, supported } if supported == SCHEMA_VERSION),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_connects_to_a_version_1_database() {
+        let (server, pool) = v1_database().await;
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let url = server.url();
+            let start = std::sync::Arc::clone(&start);
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                PostgresTxStore::builder(&url)
+                    .max_connections(2)
+                    .connect()
+                    .await
+            }));
+        }
+        let mut stores = Vec::new();
+        for t in tasks {
+            stores.push(t.await.unwrap().unwrap());
+        }
+        let old = TxId::new("tx-old").unwrap();
+        for store in &stores {
+            assert_eq!(
+                store.get_by_tx_id(&old).await.unwrap(),
+                Some(v1_record("old", true))
+            );
+        }
+        check_migrated(&stores[0], &pool).await;
+    }
 }

@@ -4,20 +4,34 @@
 //! `RETURNING`, so one text of each statement serves both; the backends differ in the
 //! column types of the schema, how a writing transaction begins and how a claim locks.
 
-/// The newest schema version this crate knows.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+/// The newest schema version this crate knows: version 1 ([`schema_v1`]) and every step of
+/// [`MIGRATIONS`].
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
-/// The columns of `toss_tx` read into a record.
+/// The steps from one schema version to the next, one statement each, the same text for
+/// both databases: `MIGRATIONS[0]` takes version 1 to 2, and so on. A new database gets
+/// version 1 and then every step, in the same transaction, so that a new database and a
+/// migrated one are the same.
+const MIGRATIONS: [&str; 1] = [
+    // 2: the evidence kept with the proof (`Proof::evidence`), `NULL` for older proofs.
+    "ALTER TABLE toss_tx ADD COLUMN proof_evidence TEXT",
+];
+
+// Every version above 1 has its step.
+const _: () = assert!(MIGRATIONS.len() + 1 == SCHEMA_VERSION as usize);
+
 /// How many records one statement loads at most: far below either database's limit of
 /// bound parameters.
 pub(crate) const LOAD_CHUNK: usize = 500;
 
+/// The columns of `toss_tx` read into a record.
 pub(crate) const COLUMNS: &str = "id, idempotency_key, tx_id, answer, summary, state, \
     fetch_count, result_body, proof_signed_doc, proof_document_hash, proof_completed_at, \
-    proof_report, lease_holder, lease_token, lease_expires_at, created_at, updated_at, \
-    purged_at, next_check_at";
+    proof_report, proof_evidence, lease_holder, lease_token, lease_expires_at, created_at, \
+    updated_at, purged_at, next_check_at";
 
-/// The schema, version 1, with `{id}`, `{int}` and `{bytes}` for the backend's types.
+/// The schema, version 1 (as the first release created it; later versions are steps of
+/// [`MIGRATIONS`]), with `{id}`, `{int}` and `{bytes}` for the backend's types.
 const SCHEMA_V1: &str = "
 CREATE TABLE toss_tx (
     id {id},
@@ -59,12 +73,27 @@ CREATE TABLE toss_tx_outbox (
 );
 ";
 
-/// The schema with the backend's types filled in.
+/// The schema, version 1, with the backend's types filled in.
 pub(crate) fn schema_v1(id: &str, int: &str, bytes: &str) -> String {
     SCHEMA_V1
         .replace("{id}", id)
         .replace("{int}", int)
         .replace("{bytes}", bytes)
+}
+
+/// The statements of a schema text, one at a time: the schema holds no `;` inside one.
+pub(crate) fn statements(schema: &str) -> impl Iterator<Item = &str> {
+    schema.split(';').filter(|s| !s.trim().is_empty())
+}
+
+/// The steps that take a database at version `from` (at least 1, at most
+/// [`SCHEMA_VERSION`]) to [`SCHEMA_VERSION`]; [`Error::Stored`](crate::Error::Stored) for
+/// a version below 1, which no store ever recorded.
+pub(crate) fn migrations_from(from: i64) -> Result<&'static [&'static str], crate::Error> {
+    usize::try_from(from - 1)
+        .ok()
+        .and_then(|done| MIGRATIONS.get(done..))
+        .ok_or(crate::Error::Stored("version"))
 }
 
 /// The condition on `toss_tx` of a record the reconciler picks up, leases and schedule
@@ -106,7 +135,9 @@ macro_rules! sql_store {
         use sqlx::Row as _;
         use time::OffsetDateTime;
 
-        use crate::backend::sql::{COLUMNS, LOAD_CHUNK, SCHEMA_VERSION, claimable, state_list};
+        use crate::backend::sql::{
+            COLUMNS, LOAD_CHUNK, SCHEMA_VERSION, claimable, migrations_from, state_list, statements,
+        };
         use crate::error::{ConflictKind, check_holder, db};
         use crate::time_util::{add, from_micros, sub, to_micros};
         use crate::{
@@ -134,8 +165,8 @@ macro_rules! sql_store {
                 .map(TxId::new)
                 .transpose()
                 .map_err(|_| Error::Stored("tx_id"))?;
-            let state = TxState::from_name(&col::<String>(row, "state")?)
-                .ok_or(Error::Stored("state"))?;
+            let state =
+                TxState::from_name(&col::<String>(row, "state")?).ok_or(Error::Stored("state"))?;
             let fetch_count = u32::try_from(col::<i64>(row, "fetch_count")?)
                 .map_err(|_| Error::Stored("fetch_count"))?;
             let proof = match col::<Option<String>>(row, "proof_signed_doc")? {
@@ -148,6 +179,7 @@ macro_rules! sql_store {
                         .ok_or(Error::Stored("proof_completed_at"))?,
                     verification_report: col::<Option<String>>(row, "proof_report")?
                         .unwrap_or_default(),
+                    evidence: col::<Option<String>>(row, "proof_evidence")?,
                 }),
             };
             let lease = match (col::<Option<String>>(row, "lease_holder")?, &tx_id) {
@@ -263,13 +295,12 @@ macro_rules! sql_store {
         }
 
         async fn load_events(conn: &mut $conn, id: i64) -> Result<Vec<TxEvent>, Error> {
-            let rows = sqlx::query(
-                "SELECT state, at FROM toss_tx_event WHERE tx_row = $1 ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db(READ))?;
+            let rows =
+                sqlx::query("SELECT state, at FROM toss_tx_event WHERE tx_row = $1 ORDER BY id")
+                    .bind(id)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(db(READ))?;
             rows.iter().map(event_from_row).collect()
         }
 
@@ -324,7 +355,11 @@ macro_rules! sql_store {
                     u64::try_from(current).is_ok_and(|t| t == lease.token())
                 }
             };
-            if held { Ok((id, record)) } else { Err(Error::StaleLease) }
+            if held {
+                Ok((id, record))
+            } else {
+                Err(Error::StaleLease)
+            }
         }
 
         fn limit_i64(limit: u32) -> i64 {
@@ -353,8 +388,10 @@ macro_rules! sql_store {
         }
 
         impl $store {
-            /// Creates the schema, or checks it, under a lock so that processes opening a
-            /// new database at once do not race.
+            /// Creates the schema, or checks it and brings an older one up to
+            /// [`SCHEMA_VERSION`], in one transaction under a lock, so that processes
+            /// opening a new or an old database at once do not race: the first migrates,
+            /// the others then find the current version. A newer schema is refused.
             async fn migrate(pool: &sqlx::Pool<$db>) -> Result<(), Error> {
                 const OP: &str = "migrating the schema";
                 let mut tx = pool.begin_with($begin).await.map_err(db(OP))?;
@@ -365,34 +402,40 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(db(OP))?;
-                let found: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM toss_tx_schema")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db(OP))
-                    .and_then(|r| col::<Option<i64>>(&r, "v"))?;
-                match found {
+                let found: Option<i64> =
+                    sqlx::query("SELECT MAX(version) AS v FROM toss_tx_schema")
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db(OP))
+                        .and_then(|r| col::<Option<i64>>(&r, "v"))?;
+                let from = match found {
                     Some(v) if v > SCHEMA_VERSION => {
                         return Err(Error::SchemaTooNew {
                             found: v,
                             supported: SCHEMA_VERSION,
                         });
                     }
-                    Some(_) => {}
+                    Some(v) => v,
                     None => {
                         let schema: String = $schema;
-                        // One statement at a time: the schema holds no `;` inside one.
-                        for statement in schema.split(';').filter(|s| !s.trim().is_empty()) {
+                        for statement in statements(&schema) {
                             sqlx::query(statement)
                                 .execute(&mut *tx)
                                 .await
                                 .map_err(db(OP))?;
                         }
-                        sqlx::query("INSERT INTO toss_tx_schema (version) VALUES ($1)")
-                            .bind(SCHEMA_VERSION)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db(OP))?;
+                        1
                     }
+                };
+                if from < SCHEMA_VERSION {
+                    for step in migrations_from(from)? {
+                        sqlx::query(step).execute(&mut *tx).await.map_err(db(OP))?;
+                    }
+                    sqlx::query("INSERT INTO toss_tx_schema (version) VALUES ($1)")
+                        .bind(SCHEMA_VERSION)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db(OP))?;
                 }
                 tx.commit().await.map_err(db(OP))
             }
@@ -468,25 +511,30 @@ macro_rules! sql_store {
                     Some(_) => return Err(Error::Conflict(ConflictKind::OtherTxId)),
                     None => {}
                 }
-                if find_id(&mut tx, "tx_id", tx_id.as_str(), false).await?.is_some() {
+                if find_id(&mut tx, "tx_id", tx_id.as_str(), false)
+                    .await?
+                    .is_some()
+                {
                     return Err(Error::Conflict(ConflictKind::TxIdTaken));
                 }
                 sqlx::query(
                     "UPDATE toss_tx SET tx_id = $1, answer = $2, updated_at = $3 WHERE id = $4",
                 )
-                    .bind(tx_id.as_str())
-                    .bind(answer)
-                    .bind(now_us)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| {
-                        if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
-                            Error::Conflict(ConflictKind::TxIdTaken)
-                        } else {
-                            db(OP)(e)
-                        }
-                    })?;
+                .bind(tx_id.as_str())
+                .bind(answer)
+                .bind(now_us)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    if e.as_database_error()
+                        .is_some_and(|d| d.is_unique_violation())
+                    {
+                        Error::Conflict(ConflictKind::TxIdTaken)
+                    } else {
+                        db(OP)(e)
+                    }
+                })?;
                 if record.state.can_move_to(TxState::Requested) {
                     move_to(&mut tx, id, TxState::Requested, now_us, OP).await?;
                 }
@@ -610,10 +658,18 @@ macro_rules! sql_store {
                     Some(row) => {
                         let token = u64::try_from(col::<i64>(&row, "lease_token")?)
                             .map_err(|_| Error::Stored("lease_token"))?;
-                        Some(Lease::new(tx_id.clone(), holder.to_owned(), token, expires_at))
+                        Some(Lease::new(
+                            tx_id.clone(),
+                            holder.to_owned(),
+                            token,
+                            expires_at,
+                        ))
                     }
                     None => {
-                        if find_id(&mut tx, "tx_id", tx_id.as_str(), false).await?.is_none() {
+                        if find_id(&mut tx, "tx_id", tx_id.as_str(), false)
+                            .await?
+                            .is_none()
+                        {
                             return Err(Error::NotFound);
                         }
                         None
@@ -793,12 +849,14 @@ macro_rules! sql_store {
                 }
                 sqlx::query(
                     "UPDATE toss_tx SET proof_signed_doc = $1, proof_document_hash = $2, \
-                     proof_completed_at = $3, proof_report = $4, updated_at = $5 WHERE id = $6",
+                     proof_completed_at = $3, proof_report = $4, proof_evidence = $5, \
+                     updated_at = $6 WHERE id = $7",
                 )
                 .bind(&proof.signed_doc)
                 .bind(&proof.document_hash)
                 .bind(to_micros(proof.completed_at)?)
                 .bind(&proof.verification_report)
+                .bind(proof.evidence.as_deref())
                 .bind(now_us)
                 .bind(id)
                 .execute(&mut *tx)
@@ -881,8 +939,7 @@ macro_rules! sql_store {
                     claimable(),
                     $skip
                 );
-                let rows =
-                    claim_rows(&mut tx, &sql, holder, expires_at, now, limit, OP).await?;
+                let rows = claim_rows(&mut tx, &sql, holder, expires_at, now, limit, OP).await?;
                 // RETURNING keeps no order: sorted again as they were picked.
                 let mut picked = Vec::with_capacity(rows.len());
                 for row in &rows {
@@ -915,8 +972,7 @@ macro_rules! sql_store {
                      RETURNING id, tx_row, created_at, claims",
                     $skip
                 );
-                let rows =
-                    claim_rows(&mut tx, &sql, holder, expires_at, now, limit, OP).await?;
+                let rows = claim_rows(&mut tx, &sql, holder, expires_at, now, limit, OP).await?;
                 let mut entries = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let tx_row = col::<i64>(row, "tx_row")?;
@@ -964,18 +1020,16 @@ macro_rules! sql_store {
                 const OP: &str = "purging personal data";
                 let cutoff = sub(now, older_than)?;
                 let mut tx = self.pool.begin_with($begin).await.map_err(db(OP))?;
-                let n = sqlx::query(
-                    &format!(
-                        "UPDATE toss_tx SET summary = NULL, answer = NULL, result_body = NULL, \
+                let n = sqlx::query(&format!(
+                    "UPDATE toss_tx SET summary = NULL, answer = NULL, result_body = NULL, \
                          purged_at = $1, updated_at = $1 WHERE created_at < $2 \
                          AND purged_at IS NULL \
                          AND (summary IS NOT NULL OR answer IS NOT NULL \
                          OR result_body IS NOT NULL) \
                          AND (proof_signed_doc IS NOT NULL \
                          OR (state IN ({}) AND result_body IS NULL))",
-                        state_list(&[TxState::Expired, TxState::Failed])
-                    ),
-                )
+                    state_list(&[TxState::Expired, TxState::Failed])
+                ))
                 .bind(to_micros(now)?)
                 .bind(to_micros(cutoff)?)
                 .execute(&mut *tx)
@@ -990,3 +1044,177 @@ macro_rules! sql_store {
 }
 
 pub(crate) use sql_store;
+
+/// For the migration tests of a backend's module: defines there `make_v1`, which makes an
+/// empty database a version-1 one as the first release left it, with records written in
+/// its columns, and `check_migrated`, which checks a store opened on it since.
+#[cfg(test)]
+macro_rules! v1_fixture {
+    (db = $db:ty $(,)?) => {
+        use time::OffsetDateTime;
+
+        use crate::backend::sql::{SCHEMA_VERSION, statements};
+        use crate::{IdempotencyKey, Proof, TxEvent, TxId, TxRecord, TxState, TxStore};
+
+        /// When the version-1 records were written (2027-01-15 08:00 UTC), in microseconds.
+        const V1_T0: i64 = 1_800_000_000_000_000;
+
+        /// An evidence record as the layer above writes it (the store does not read it).
+        const EVIDENCE: &str = r#"{"certificateCheck":{"status":"good","checkedAt":"2027-01-15T08:00:04Z"},"crl":"MIIBkDCB+gIBATANBgkqhkiG9w0BAQsFADA=","timestampToken":"MIIRLwYJKoZIhvcNAQcCoII=","note":"검증"}"#;
+
+        fn v1_at(seconds: i64) -> OffsetDateTime {
+            crate::time_util::from_micros(V1_T0 + seconds * 1_000_000).unwrap()
+        }
+
+        /// `old`: its result and proof stored, with its outbox entry; `due`: completed,
+        /// its proof still to come.
+        const V1_RECORDS: [(&str, bool); 2] = [("old", true), ("due", false)];
+
+        /// Version 1 in the empty database of `pool`: the schema `schema_v1`, version 1
+        /// recorded, and the [`V1_RECORDS`] written in its columns.
+        async fn make_v1(pool: &sqlx::Pool<$db>, schema_v1: &str) {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("CREATE TABLE toss_tx_schema (version BIGINT NOT NULL)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            for statement in statements(schema_v1) {
+                sqlx::query(statement).execute(&mut *tx).await.unwrap();
+            }
+            sqlx::query("INSERT INTO toss_tx_schema (version) VALUES (1)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            for (name, proven) in V1_RECORDS {
+                let state = if proven {
+                    TxState::ResultStored
+                } else {
+                    TxState::Completed
+                };
+                let micros = |s: i64| V1_T0 + s * 1_000_000;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO toss_tx (idempotency_key, tx_id, answer, summary, state, \
+                     fetch_count, result_body, proof_signed_doc, proof_document_hash, \
+                     proof_completed_at, proof_report, lease_token, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) \
+                     RETURNING id",
+                )
+                .bind(format!("key-{name}"))
+                .bind(format!("tx-{name}"))
+                .bind(&b"sealed answer"[..])
+                .bind(&b"sealed summary"[..])
+                .bind(state.as_str())
+                .bind(i64::from(proven))
+                .bind(proven.then_some(&b"sealed result"[..]))
+                .bind(proven.then(|| format!("MII{name}SignedDoc==")))
+                .bind(proven.then(|| format!("hash-{name}")))
+                .bind(proven.then(|| micros(2)))
+                .bind(proven.then_some(r#"{"valid":true}"#))
+                .bind(micros(0))
+                .bind(micros(if proven { 3 } else { 2 }))
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+                for (i, s) in [TxState::Intent, TxState::Requested, state]
+                    .into_iter()
+                    .enumerate()
+                {
+                    sqlx::query("INSERT INTO toss_tx_event (tx_row, state, at) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(s.as_str())
+                        .bind(micros(i64::try_from(i).unwrap()))
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                if proven {
+                    sqlx::query("INSERT INTO toss_tx_outbox (tx_row, created_at) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(micros(3))
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+            }
+            tx.commit().await.unwrap();
+        }
+
+        /// A record of [`V1_RECORDS`] as a store reads it back.
+        fn v1_record(name: &str, proven: bool) -> TxRecord {
+            let state = if proven {
+                TxState::ResultStored
+            } else {
+                TxState::Completed
+            };
+            TxRecord {
+                idempotency_key: IdempotencyKey::new(format!("key-{name}")).unwrap(),
+                tx_id: Some(TxId::new(format!("tx-{name}")).unwrap()),
+                answer: Some(b"sealed answer".to_vec()),
+                summary: Some(b"sealed summary".to_vec()),
+                state,
+                events: [TxState::Intent, TxState::Requested, state]
+                    .into_iter()
+                    .zip(0..)
+                    .map(|(state, s)| TxEvent { state, at: v1_at(s) })
+                    .collect(),
+                fetch_count: u32::from(proven),
+                result_body: proven.then(|| b"sealed result".to_vec()),
+                proof: proven.then(|| {
+                    Proof::new(
+                        format!("MII{name}SignedDoc=="),
+                        format!("hash-{name}"),
+                        v1_at(2),
+                        r#"{"valid":true}"#,
+                    )
+                }),
+                lease: None,
+                created_at: v1_at(0),
+                updated_at: v1_at(if proven { 3 } else { 2 }),
+                purged_at: None,
+                next_check_at: None,
+            }
+        }
+
+        /// The versions recorded in the database of `pool`, oldest first.
+        async fn versions(pool: &sqlx::Pool<$db>) -> Vec<i64> {
+            sqlx::query_scalar("SELECT version FROM toss_tx_schema ORDER BY version")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        }
+
+        /// What a store opened on a [`make_v1`] database finds: the migration recorded
+        /// once, the old records intact (their proof without evidence), and a new proof
+        /// stored with its evidence beside the old outbox entry.
+        async fn check_migrated<S: TxStore>(store: &S, pool: &sqlx::Pool<$db>) {
+            assert_eq!(versions(pool).await, [1, SCHEMA_VERSION], "migrated once");
+            for (name, proven) in V1_RECORDS {
+                let tx_id = TxId::new(format!("tx-{name}")).unwrap();
+                let record = store.get_by_tx_id(&tx_id).await.unwrap().unwrap();
+                assert_eq!(record, v1_record(name, proven), "{name} intact");
+                if let Some(proof) = &record.proof {
+                    assert_eq!(proof.evidence, None, "stored before evidence was kept");
+                }
+            }
+            let due = TxId::new("tx-due").unwrap();
+            let proof = Proof::new("MIInewSignedDoc==", "hash-new", v1_at(4), "{}")
+                .with_evidence(EVIDENCE);
+            store.store_proof(&due, &proof, v1_at(5)).await.unwrap();
+            let record = store.get_by_tx_id(&due).await.unwrap().unwrap();
+            assert_eq!(record.proof.as_ref(), Some(&proof));
+            assert_eq!(
+                record.proof.and_then(|p| p.evidence).as_deref(),
+                Some(EVIDENCE)
+            );
+            let entries = store
+                .outbox_claim("app", std::time::Duration::from_secs(30), 10, v1_at(6))
+                .await
+                .unwrap();
+            let claimed: Vec<_> = entries.iter().map(|e| e.tx_id.as_str()).collect();
+            assert_eq!(claimed, ["tx-old", "tx-due"], "the old outbox entry is kept");
+        }
+    };
+}
+
+#[cfg(test)]
+pub(crate) use v1_fixture;

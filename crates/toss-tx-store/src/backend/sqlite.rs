@@ -105,6 +105,12 @@ impl SqliteTxStoreBuilder {
     }
 }
 
+/// The schema, version 1, with SQLite's types: what a new file starts from before
+/// the migrations of `sql` bring it to the current version.
+fn schema_v1() -> String {
+    crate::backend::sql::schema_v1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "BLOB")
+}
+
 crate::backend::sql::sql_store! {
     store = SqliteTxStore,
     db = sqlx::Sqlite,
@@ -117,5 +123,85 @@ crate::backend::sql::sql_store! {
     lock_row = "",
     skip_locked = "",
     migration_lock = None::<&'static str>,
-    schema = crate::backend::sql::schema_v1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "BLOB"),
+    schema = schema_v1(),
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::path::PathBuf;
+
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+    use super::{SqliteTxStore, schema_v1};
+
+    crate::backend::sql::v1_fixture!(db = sqlx::Sqlite);
+
+    /// A connection to the file, beside the store's.
+    async fn raw(path: &PathBuf) -> sqlx::SqlitePool {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap()
+    }
+
+    /// A version-1 file, as the first release left it.
+    async fn v1_file() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tx.sqlite");
+        let pool = raw(&path).await;
+        make_v1(&pool, &schema_v1()).await;
+        pool.close().await;
+        (dir, path)
+    }
+
+    #[tokio::test]
+    async fn a_version_1_file_is_migrated() {
+        let (_dir, path) = v1_file().await;
+        let store = SqliteTxStore::open(&path).await.unwrap();
+        let pool = raw(&path).await;
+        check_migrated(&store, &pool).await;
+        store.close().await;
+        // Opened again: nothing left to migrate, the evidence is there.
+        let again = SqliteTxStore::open(&path).await.unwrap();
+        assert_eq!(versions(&pool).await, [1, SCHEMA_VERSION]);
+        let due = TxId::new("tx-due").unwrap();
+        let record = again.get_by_tx_id(&due).await.unwrap().unwrap();
+        assert_eq!(
+            record.proof.and_then(|p| p.evidence).as_deref(),
+            Some(EVIDENCE)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_opens_of_a_version_1_file() {
+        let (_dir, path) = v1_file().await;
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let path = path.clone();
+            let start = std::sync::Arc::clone(&start);
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                SqliteTxStore::open(path).await
+            }));
+        }
+        let mut stores = Vec::new();
+        for t in tasks {
+            stores.push(t.await.unwrap().unwrap());
+        }
+        let old = TxId::new("tx-old").unwrap();
+        for store in &stores {
+            assert_eq!(
+                store.get_by_tx_id(&old).await.unwrap(),
+                Some(v1_record("old", true))
+            );
+        }
+        check_migrated(&stores[0], &raw(&path).await).await;
+    }
 }

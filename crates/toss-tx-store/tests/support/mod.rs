@@ -44,6 +44,7 @@ macro_rules! conformance {
             fetch_count_concurrent_never_above_two,
             store_result_contract,
             store_proof_and_outbox,
+            store_proof_keeps_evidence,
             outbox_at_least_once,
             claim_unfinished_contract,
             claim_unfinished_disjoint,
@@ -55,6 +56,7 @@ macro_rules! conformance {
             list_many_keeps_order_and_events,
             list_created_before,
             purge_keeps_proof,
+            purge_keeps_evidence,
             purge_keeps_result_without_proof,
             invalid_arguments,
         );
@@ -97,6 +99,20 @@ pub fn proof(n: u32) -> Proof {
         at(100),
         format!(r#"{{"valid":true,"n":{n}}}"#),
     )
+}
+
+/// An evidence record as the layer above writes it: JSON text, large (a CRL) and not only
+/// ASCII; the store keeps it as it is.
+pub fn evidence(n: u32) -> String {
+    format!(
+        r#"{{"n":{n},"certificateCheck":{{"status":"good","issuer":"한국정보인증"}},"crl":"{}","timestampToken":"MIIRLwYJKoZIhvcNAQcCoII="}}"#,
+        "MIIBkDCB+gIBATANBgkqhkiG9w0BAQsFADA".repeat(2_000)
+    )
+}
+
+/// [`proof`] with [`evidence`].
+pub fn proof_with_evidence(n: u32) -> Proof {
+    proof(n).with_evidence(evidence(n))
 }
 
 /// A record in `Requested` with a txId.
@@ -702,6 +718,68 @@ pub async fn store_proof_and_outbox<B: Backend>(b: &B) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// The evidence is stored by the same `store_proof` call as its proof and read back as it
+/// was, by every read; a proof without evidence reads back without.
+pub async fn store_proof_keeps_evidence<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let with = requested(&s, "with", at(0)).await;
+    let without = requested(&s, "without", at(0)).await;
+    let empty = requested(&s, "empty", at(0)).await;
+    assert_eq!(proof(1).evidence, None);
+    s.store_proof(&with, &proof_with_evidence(1), at(5))
+        .await
+        .unwrap();
+    s.store_proof(&without, &proof(2), at(5)).await.unwrap();
+    s.store_proof(&empty, &proof(3).with_evidence(""), at(5))
+        .await
+        .unwrap();
+    // Another instance (another process) reads them.
+    let other = b.open().await;
+    let rec = other.get_by_tx_id(&with).await.unwrap().unwrap();
+    assert_eq!(rec.proof, Some(proof_with_evidence(1)));
+    assert_eq!(
+        rec.proof.as_ref().and_then(|p| p.evidence.as_deref()),
+        Some(evidence(1).as_str())
+    );
+    assert_eq!(
+        other.get_by_key(&key("key-with")).await.unwrap(),
+        Some(rec.clone())
+    );
+    // The evidence is long and readable, but `Debug` shows its length only.
+    let debug = format!("{rec:?}");
+    assert!(!debug.contains("certificateCheck"), "{debug}");
+    assert!(
+        debug.contains(&format!("evidence_len: Some({})", evidence(1).len())),
+        "{debug}"
+    );
+    let rec = other.get_by_tx_id(&without).await.unwrap().unwrap();
+    assert_eq!(rec.proof, Some(proof(2)));
+    assert_eq!(rec.proof.and_then(|p| p.evidence), None);
+    let rec = other.get_by_tx_id(&empty).await.unwrap().unwrap();
+    assert_eq!(
+        rec.proof.and_then(|p| p.evidence).as_deref(),
+        Some(""),
+        "empty evidence is not none"
+    );
+    // A list loads it the same.
+    let listed = other.list(&ListFilter::new()).await.unwrap();
+    let listed = listed
+        .iter()
+        .find(|r| r.tx_id.as_ref() == Some(&with))
+        .unwrap();
+    assert_eq!(listed.proof, Some(proof_with_evidence(1)));
+    // A second proof is refused, its evidence with it.
+    assert!(matches!(
+        s.store_proof(&without, &proof_with_evidence(4), at(6))
+            .await,
+        Err(Error::Conflict(ConflictKind::ProofStored))
+    ));
+    assert_eq!(
+        s.get_by_tx_id(&without).await.unwrap().unwrap().proof,
+        Some(proof(2))
     );
 }
 
@@ -1349,6 +1427,42 @@ pub async fn purge_keeps_proof<B: Backend>(b: &B) {
             .await
             .unwrap()
             .is_new()
+    );
+}
+
+/// The evidence is kept with the proof, forever: a purge erases the personal data only.
+pub async fn purge_keeps_evidence<B: Backend>(b: &B) {
+    let s = b.open().await;
+    let day = 86_400;
+    let with = requested(&s, "with", at(0)).await;
+    let without = requested(&s, "without", at(0)).await;
+    for (t, p) in [(&with, proof_with_evidence(1)), (&without, proof(2))] {
+        let l = s.acquire_lease(t, "w", TTL, at(1)).await.unwrap().unwrap();
+        s.store_result(&l, b"sealed result", at(1)).await.unwrap();
+        s.store_proof(t, &p, at(2)).await.unwrap();
+    }
+    let now = at(10 * day);
+    let older = Duration::from_secs(5 * 86_400);
+    assert_eq!(s.purge_personal_data(older, now).await.unwrap(), 2);
+    let rec = b.open().await.get_by_tx_id(&with).await.unwrap().unwrap();
+    assert_eq!(rec.purged_at, Some(now));
+    assert_eq!(
+        (rec.summary, rec.answer, rec.result_body),
+        (None, None, None)
+    );
+    assert_eq!(
+        rec.proof,
+        Some(proof_with_evidence(1)),
+        "the proof and its evidence are kept"
+    );
+    let rec = s.get_by_tx_id(&without).await.unwrap().unwrap();
+    assert_eq!(rec.purged_at, Some(now));
+    assert_eq!(rec.proof, Some(proof(2)));
+    // Nothing left to erase: the evidence is not personal data to purge.
+    assert_eq!(s.purge_personal_data(older, at(20 * day)).await.unwrap(), 0);
+    assert_eq!(
+        s.get_by_tx_id(&with).await.unwrap().unwrap().proof,
+        Some(proof_with_evidence(1))
     );
 }
 

@@ -193,6 +193,37 @@ impl Transport {
     }
 }
 
+impl Transport {
+    /// One public request (no credential, a signed answer: a CRL, a timestamp), allowed
+    /// over plain http to any host; a POST when `body` (content type and bytes) is given,
+    /// else a GET. One attempt, bounded by the request timeout.
+    pub(crate) async fn fetch_public(
+        &self,
+        url: &str,
+        body: Option<(&str, Bytes)>,
+        accept: &str,
+    ) -> Result<RawResponse, TransportError> {
+        let mut request = match &body {
+            Some(_) => HttpRequest::post(url),
+            None => HttpRequest::get(url),
+        }
+        .public_over_http(true)
+        .timeout(self.request_timeout)
+        .header("accept", accept);
+        if let Some((content_type, bytes)) = body {
+            request = request.header("content-type", content_type).body(bytes);
+        }
+        let request = request.build()?;
+        self.settings.check_request(&request)?;
+        let response = self.http.send(request).await?;
+        Ok(RawResponse {
+            status: response.status().as_u16(),
+            body: response.into_body(),
+            retry_after: None,
+        })
+    }
+}
+
 /// What a transport error was, in the retry policy's words.
 pub(crate) fn transport_outcome(error: &TransportError) -> Outcome {
     if error.is_user() || error.is_cleartext_refused() || error.is_body_too_large() {

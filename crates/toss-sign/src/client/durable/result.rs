@@ -147,8 +147,9 @@ impl Client {
                 }
             })?;
         crash::point("after_result_stored").await;
-        let signed = SignedDocument::open(&response, &session)?;
-        self.keep_proof(store, &stored_id, &signed).await?;
+        let mut signed = SignedDocument::open(&response, &session)?;
+        self.keep_proof(durable, store, &stored_id, &mut signed)
+            .await?;
         tracing::debug!("result fetched and stored");
         Ok(signed)
     }
@@ -167,24 +168,53 @@ impl Client {
             source: toss_runtime::tx::Error::NotFound,
         })?;
         let (response, session) = durable.sealer.open_result(tx_id, sealed)?;
-        let signed = SignedDocument::open(&response, &session)?;
-        if record.proof.is_none() {
-            let stored_id = store_tx_id(tx_id)?;
-            self.keep_proof(store, &stored_id, &signed).await?;
+        let mut signed = SignedDocument::open(&response, &session)?;
+        match &record.proof {
+            Some(proof) => {
+                signed.evidence = proof.evidence.as_deref().and_then(|json| {
+                    toss_evidence::Evidence::from_json(json)
+                        .inspect_err(|error| {
+                            tracing::warn!(%error, "stored evidence is not an evidence record");
+                        })
+                        .ok()
+                });
+            }
+            None => {
+                let stored_id = store_tx_id(tx_id)?;
+                self.keep_proof(durable, store, &stored_id, &mut signed)
+                    .await?;
+            }
         }
         tracing::debug!("result served from the transaction store");
         Ok(signed)
     }
 
-    /// Verifies and stores the proof (with its outbox entry); a proof stored meanwhile by
-    /// another process is as good.
+    /// Collects the evidence (unless turned off), verifies with it, and stores the proof
+    /// with the evidence (and its outbox entry) in one write; a proof stored meanwhile by
+    /// another process is as good. A process killed before the write leaves a result
+    /// without a proof, which the reconciler completes the same way.
     async fn keep_proof(
         &self,
+        durable: &Durable,
         store: &dyn TxStore,
         stored_id: &toss_runtime::tx::TxId,
-        signed: &SignedDocument,
+        signed: &mut SignedDocument,
     ) -> Result<(), Error> {
-        let proof = self.proof_of(signed);
+        if self.inner.evidence.enabled {
+            let document = self.document_info(durable, store, stored_id, signed).await;
+            // Only an unreadable signedDoc fails here, and its proof is kept all the same,
+            // saying so: a record left without a proof would be retried for ever.
+            match self.collect_evidence_for(signed, document).await {
+                Ok(evidence) => signed.evidence = Some(evidence),
+                Err(error) => tracing::warn!(%error, "no evidence collected"),
+            }
+        }
+        crash::point("after_evidence_collected").await;
+        let mut proof = self.proof_of(signed);
+        if let Some(evidence) = &signed.evidence {
+            let json = evidence.to_json().map_err(super::seal::encode_error)?;
+            proof = proof.with_evidence(json);
+        }
         match write_with_retry(|| store.store_proof(stored_id, &proof, self.inner.clock.now()))
             .await
         {
@@ -239,6 +269,32 @@ impl Client {
             signed.completed_at,
             report,
         )
+    }
+
+    /// What was signed, from the sealed request summary when this store holds one.
+    async fn document_info(
+        &self,
+        durable: &Durable,
+        store: &dyn TxStore,
+        stored_id: &toss_runtime::tx::TxId,
+        signed: &SignedDocument,
+    ) -> toss_evidence::DocumentInfo {
+        let document = toss_evidence::DocumentInfo::new(signed.signature_type.as_str());
+        let Ok(Some(record)) = store.get_by_tx_id(stored_id).await else {
+            return document;
+        };
+        let Some(sealed) = record.summary.as_deref().filter(|s| !s.is_empty()) else {
+            return document;
+        };
+        match durable.sealer.open_summary(&record.idempotency_key, sealed) {
+            Ok(summary) => {
+                document.described(summary.doc_type, summary.service_name, summary.title)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the request summary could not be opened for the evidence");
+                document
+            }
+        }
     }
 
     /// Takes the txId's lease, or waits (bounded) for the process holding it to store a

@@ -158,7 +158,7 @@ fn success<T: serde::de::DeserializeOwned>(operation: Operation, body: &[u8]) ->
         .map_err(|e| stored_error(operation, e))
 }
 
-fn encode_error(e: serde_json::Error) -> Error {
+pub(crate) fn encode_error(e: serde_json::Error) -> Error {
     Error::Config(format!(
         "cannot encode a value for the transaction store: {e}"
     ))
