@@ -204,6 +204,27 @@ pub(crate) struct LoadArgs {
     /// share (needs --store and --processes 2 or more).
     #[arg(long, value_name = "N", default_value_t = 0, requires = "store")]
     pub(crate) kill_workers: usize,
+    /// With --store, the evidence collected after each result: `on` (the certificate check
+    /// and the CRL, cached until its nextUpdate), `uncached` (the CRL fetched for every
+    /// result) or `off`.
+    #[arg(long, value_enum, default_value_t = EvidenceArg::On, requires = "store")]
+    pub(crate) evidence: EvidenceArg,
+    /// With --store, an RFC 3161 time-stamping authority that stamps every signature (the
+    /// emulator's is `<base URL>/tsa`).
+    #[arg(long, value_name = "URL", requires = "store")]
+    pub(crate) tsa_url: Option<String>,
+}
+
+/// What `tosscert load` collects as evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum EvidenceArg {
+    /// The certificate check and the CRL, cached until its nextUpdate.
+    On,
+    /// The certificate check and the CRL, fetched for every result.
+    Uncached,
+    /// None.
+    Off,
 }
 
 impl std::fmt::Debug for LoadArgs {

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use toss_signed_doc::{Expected, SignedDoc, TimestampToken, TrustAnchors};
+use toss_signed_doc::{Expected, SignedDoc, TrustAnchors};
 
 use crate::check::{self, Check, Verification};
 use crate::error::BundleError;
@@ -122,9 +122,8 @@ impl Bundle {
         }
         if let Some(timestamp) = &evidence.timestamp {
             files.insert(TIMESTAMP, timestamp.token.clone());
-            let timestamped = TimestampToken::from_der(&timestamp.token)
-                .and_then(|token| signed.with_signature_timestamp(&token));
-            if let Ok(timestamped) = timestamped {
+            // A token that cannot be added is left out; the timestamp check says why.
+            if let Ok(Some(timestamped)) = evidence.timestamped(signed_doc) {
                 files.insert(SIGNED_DOC_TIMESTAMPED, timestamped);
             }
         }

@@ -82,6 +82,28 @@ impl Evidence {
         });
     }
 
+    /// `signed_doc` (DER, as received) with this record's timestamp added as the unsigned
+    /// attribute signatureTimeStampToken (CAdES-T), the signer's signature untouched; `None`
+    /// without a timestamp.
+    ///
+    /// # Errors
+    ///
+    /// When the signedDoc or the token cannot be read, the token is over another
+    /// signature, or the signedDoc is not canonical DER (see
+    /// `toss_signed_doc::SignedDoc::with_signature_timestamp`).
+    pub fn timestamped(
+        &self,
+        signed_doc: &[u8],
+    ) -> Result<Option<Vec<u8>>, toss_signed_doc::Error> {
+        let Some(timestamp) = &self.timestamp else {
+            return Ok(None);
+        };
+        let token = toss_signed_doc::TimestampToken::from_der(&timestamp.token)?;
+        toss_signed_doc::SignedDoc::from_der(signed_doc)?
+            .with_signature_timestamp(&token)
+            .map(Some)
+    }
+
     /// The record as the JSON a store keeps.
     ///
     /// # Errors

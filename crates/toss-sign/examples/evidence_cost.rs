@@ -5,12 +5,18 @@
 //! Makes `--signed` completed results first (not measured), then for each configuration
 //! collects evidence `--rounds` times, one at a time, round robin over the results, and
 //! prints one JSON line per configuration: wall time per collection (mean, p50, p99) and
-//! the process's CPU per collection (client and emulator together: both run here). Then the
-//! CPU of `Client::verify` per result without evidence and with it (CRL signature,
-//! revocation, timestamp token).
+//! the process's CPU per collection. Then the CPU of `Client::verify` per result without
+//! evidence and with it (CRL signature, revocation, timestamp token).
+//!
+//! The emulator runs in this process (its CPU then counts too), or in its own with
+//! `--base-url`, `--public-key` and `--ca-file` (a `tosscert emulator serve` whose users
+//! sign at once, `--write-ca-cert` giving the file): then only the client's CPU counts.
 //!
 //! ```text
 //! cargo run --release -p toss-sign --example evidence_cost -- --rounds 2000
+//! tosscert emulator serve --listen 127.0.0.1:18957 --open-after-ms 0 --complete-after-ms 0 --write-ca-cert /tmp/ca.pem &
+//! cargo run --release -p toss-sign --example evidence_cost -- --rounds 2000 \
+//!     --base-url http://127.0.0.1:18957 --public-key <the key it printed> --ca-file /tmp/ca.pem
 //! ```
 
 use std::error::Error;
@@ -26,36 +32,62 @@ use toss_sign::{
 struct Args {
     signed: usize,
     rounds: usize,
+    /// An emulator in another process: its base URL, public key and CA certificate file.
+    external: Option<(String, String, String)>,
 }
 
 fn args() -> Result<Args, String> {
     let mut args = Args {
         signed: 100,
         rounds: 2000,
+        external: None,
     };
+    let (mut base_url, mut public_key, mut ca_file) = (None, None, None);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let value: usize = it
-            .next()
-            .ok_or(format!("{flag} needs a value"))?
-            .parse()
-            .map_err(|_| format!("{flag}: a number"))?;
+        let value = it.next().ok_or(format!("{flag} needs a value"))?;
+        let number = || {
+            value
+                .parse::<usize>()
+                .map_err(|_| format!("{flag}: a number"))
+        };
         match flag.as_str() {
-            "--signed" => args.signed = value.max(1),
-            "--rounds" => args.rounds = value.max(1),
+            "--signed" => args.signed = number()?.max(1),
+            "--rounds" => args.rounds = number()?.max(1),
+            "--base-url" => base_url = Some(value),
+            "--public-key" => public_key = Some(value),
+            "--ca-file" => ca_file = Some(value),
             other => return Err(format!("unknown option {other}")),
         }
     }
+    args.external = match (base_url, public_key, ca_file) {
+        (Some(url), Some(key), Some(ca)) => Some((url, key, ca)),
+        (None, None, None) => None,
+        _ => return Err("--base-url, --public-key and --ca-file go together".into()),
+    };
     Ok(args)
 }
 
-fn builder(emulator: &EmulatorHandle) -> Result<ClientBuilder, Box<dyn Error>> {
-    Ok(Client::builder()
-        .client_id(emulator.client_id())
-        .client_secret(emulator.client_secret())
-        .environment(Environment::single_host(emulator.base_url()))
-        .public_key(emulator.public_key_base64())
-        .trust_anchors(TrustAnchors::from_pem(emulator.ca_certificate_pem())?))
+/// Where the emulator is and what a client of it needs.
+struct Target {
+    base_url: String,
+    public_key: String,
+    ca_pem: String,
+}
+
+impl Target {
+    fn builder(&self) -> Result<ClientBuilder, Box<dyn Error>> {
+        Ok(Client::builder()
+            .client_id(toss_emulator::DEFAULT_CLIENT_ID)
+            .client_secret(toss_emulator::DEFAULT_CLIENT_SECRET)
+            .environment(Environment::single_host(self.base_url.as_str()))
+            .public_key(self.public_key.as_str())
+            .trust_anchors(TrustAnchors::from_pem(&self.ca_pem)?))
+    }
+
+    fn tsa_url(&self) -> String {
+        format!("{}/tsa", self.base_url.trim_end_matches('/'))
+    }
 }
 
 /// The process's CPU time (user and system, every thread), from /proc in clock ticks of
@@ -83,13 +115,31 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let args = args()?;
-    let emulator = Emulator::builder()
-        .rsa_bits(2048)
-        .user_behaviour(UserBehaviour::Manual)
-        .retention(Duration::from_secs(7200))
-        .start()
-        .await?;
-    let setup = builder(&emulator)?.build()?;
+    let embedded: Option<EmulatorHandle> = match args.external {
+        Some(_) => None,
+        None => Some(
+            Emulator::builder()
+                .rsa_bits(2048)
+                .user_behaviour(UserBehaviour::Manual)
+                .retention(Duration::from_secs(7200))
+                .start()
+                .await?,
+        ),
+    };
+    let target = match (&embedded, &args.external) {
+        (Some(emulator), _) => Target {
+            base_url: emulator.base_url().to_owned(),
+            public_key: emulator.public_key_base64().to_owned(),
+            ca_pem: emulator.ca_certificate_pem().to_owned(),
+        },
+        (None, Some((base_url, public_key, ca_file))) => Target {
+            base_url: base_url.clone(),
+            public_key: public_key.clone(),
+            ca_pem: std::fs::read_to_string(ca_file)?,
+        },
+        (None, None) => return Err("no emulator".into()),
+    };
+    let setup = target.builder()?.build()?;
     let mut results: Vec<SignedDocument> = Vec::with_capacity(args.signed);
     for i in 0..args.signed {
         let request = SignatureRequest::builder()
@@ -103,7 +153,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .title(format!("evidence cost {i}"))
             .build()?;
         let requested = setup.request_signature(&request).await?;
-        emulator.complete(requested.tx_id.as_str())?;
+        match &embedded {
+            Some(emulator) => {
+                emulator.complete(requested.tx_id.as_str())?;
+            }
+            None => {
+                setup
+                    .wait(&requested.tx_id, &toss_sign::PollPolicy::default(), |_| {})
+                    .await?;
+            }
+        }
         results.push(setup.result(&requested.tx_id).await?);
     }
 
@@ -113,9 +172,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ("crl cached, timestamp", true, true),
         ("crl fetched, timestamp", false, true),
     ] {
-        let mut builder = builder(&emulator)?.cache_crls(cache);
+        let mut builder = target.builder()?.cache_crls(cache);
         if tsa {
-            builder = builder.tsa_url(emulator.tsa_url());
+            builder = builder.tsa_url(target.tsa_url());
         }
         let client = builder.build()?;
         // Warm: a token, connections, the cached CRL.
@@ -149,7 +208,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // Verification, offline: without evidence, and with a CRL and a timestamp.
-    let client = builder(&emulator)?.tsa_url(emulator.tsa_url()).build()?;
+    let client = target.builder()?.tsa_url(target.tsa_url()).build()?;
     let mut with_evidence = Vec::with_capacity(results.len());
     for signed in &results {
         let mut signed = signed.clone();
@@ -175,6 +234,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             })
         );
     }
-    emulator.shutdown().await?;
+    if let Some(emulator) = embedded {
+        emulator.shutdown().await?;
+    }
     Ok(())
 }

@@ -382,3 +382,52 @@ async fn every_file_of_a_bundle_changed_by_one_byte_is_refused() {
         Err(BundleError::UnexpectedFile(name)) if name == "extra.txt"
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pdf_and_html_documents_are_exported_as_what_was_signed() {
+    let setup = start_setup().await;
+    let pdf = b"%PDF-1.7 a contract";
+    let html = "<p>본인은 <b>약관</b>에 동의합니다.</p>";
+    for (document, file, expected) in [
+        (
+            toss_sign::Document::pdf(pdf),
+            toss_evidence::DOCUMENT_PDF_HASH,
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                toss_signed_doc::DigestAlgorithm::Sha256.digest(pdf),
+            )
+            .into_bytes(),
+        ),
+        (
+            toss_sign::Document::html(html).unwrap(),
+            toss_evidence::DOCUMENT_HTML,
+            html.as_bytes().to_vec(),
+        ),
+    ] {
+        let request = request(personal(), toss_sign::Trigger::Push, document);
+        let requested = setup.client.request_signature(&request).await.unwrap();
+        setup.handle.complete(requested.tx_id.as_str()).unwrap();
+        let signed = setup.client.result(&requested.tx_id).await.unwrap();
+        let evidence = evidence_in(&signed);
+        setup.client.verify(&signed).unwrap();
+        let timestamped = evidence
+            .timestamped(&signed.signed_doc.der)
+            .unwrap()
+            .unwrap();
+        let reparsed = toss_signed_doc::SignedDoc::from_der(&timestamped).unwrap();
+        assert!(reparsed.signature_timestamp_der().is_some());
+
+        let dir = write_bundle(&signed, evidence, &setup.anchors);
+        assert_eq!(
+            std::fs::read(dir.path().join(file)).unwrap(),
+            expected,
+            "{file}"
+        );
+        let verification = toss_evidence::verify_dir(dir.path(), Some(&setup.anchors)).unwrap();
+        assert!(
+            verification.holds(),
+            "{file}: {:?}",
+            verification.first_failure()
+        );
+    }
+}

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::report::{FlowOutcome, WorkerReport, error_kind};
 use crate::backend::{choices, crypto_provider, transport_settings};
-use crate::cli::{LoadArgs, TransportArg};
+use crate::cli::{EvidenceArg, LoadArgs, TransportArg};
 use toss_sign::HttpBackend;
 
 /// What one worker runs. A worker process gets it as one JSON line on stdin, so that the
@@ -40,6 +40,11 @@ pub(super) struct WorkerConfig {
     /// With a transaction store: where it is, under which keys, from which flow on.
     #[serde(default)]
     durable: Option<Durable>,
+    /// The evidence collected after each result (with a store).
+    evidence: EvidenceArg,
+    /// The TSA that stamps each signature (with a store).
+    #[serde(default)]
+    tsa_url: Option<String>,
 }
 
 /// A worker's transaction store settings.
@@ -92,6 +97,8 @@ impl WorkerConfig {
             redis: args.redis.clone(),
             namespace: args.namespace.clone(),
             durable: None,
+            evidence: args.evidence,
+            tsa_url: args.tsa_url.clone(),
         }
     }
 
@@ -283,7 +290,12 @@ pub(super) async fn client(args: &WorkerConfig) -> Result<Client, Box<dyn Error>
         builder = builder
             .store_location(durable.location.as_str())
             .data_key(durable.data_keys()?)
-            .result_lease_ttl(DURABLE_RESULT_LEASE);
+            .result_lease_ttl(DURABLE_RESULT_LEASE)
+            .collect_evidence(args.evidence != EvidenceArg::Off)
+            .cache_crls(args.evidence != EvidenceArg::Uncached);
+        if let Some(url) = &args.tsa_url {
+            builder = builder.tsa_url(url.as_str());
+        }
     }
     Ok(builder.build()?)
 }
