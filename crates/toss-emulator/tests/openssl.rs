@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use toss_emulator::UserBehaviour;
 use toss_model::{DocType, RequestType, SignRequest, SignatureType, TriggerType};
 
-use support::{BIRTHDAY, DOC, NAME, PHONE, TempDir, hex, require_openssl, start};
+use support::{BIRTHDAY, DOC, NAME, PHONE, TempDir, require_openssl, start};
 
 /// Runs `openssl cms -verify`; asserts success and returns what it printed on stdout.
 fn verify(sig: &Path, ca: &Path, content: Option<&Path>) -> Vec<u8> {

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use cmpv2::status::{PkiFailureInfoValues, PkiStatus};

@@ -47,6 +47,14 @@
 //! record, files and manifest) is caught only by the checks themselves — signatures of
 //! the signer, the CA and the TSA, which a rewrite cannot make.
 //!
+//! # Personal data
+//!
+//! The record holds none, and `Debug` of every type shows ids, times and lengths only. A
+//! bundle does: the signer's name is in the signer certificate (and so in the `.p7s` files
+//! and the PEM) and in `report.html`, and the document may be personal too. Keep exported
+//! bundles as you keep the signed documents themselves. `document.html` is the document
+//! exactly as signed: open it where its scripts cannot run.
+//!
 //! # Why these dependencies
 //!
 //! `toss-signed-doc` for CMS, CRLs and timestamps; `serde`/`serde_json` for the record and
