@@ -101,6 +101,7 @@ pub(crate) fn run() -> Result<(), String> {
     cmd("cargo", &["doc", "--workspace", "--no-deps"], &deny)?;
     // Every crate packaged and built as crates.io would (unpublished workspace crates
     // through cargo's local overlay), in dependency order.
+    forget_packaged_sources()?;
     cmd(
         "cargo",
         &[
@@ -113,6 +114,87 @@ pub(crate) fn run() -> Result<(), String> {
         ],
         &[("CARGO_INCREMENTAL", "0")],
     )?;
+    Ok(())
+}
+
+/// Removes what cargo kept of our own crates from earlier dry runs' local overlay
+/// registries: the extracted sources (`$CARGO_HOME/registry/{src,cache}/-<hash>/toss-*`)
+/// and what was built from them in the target directory. Cargo takes a registry crate of
+/// the same name and version for unchanged, so an earlier run's `toss-signed-doc 0.1.0`
+/// would be used instead of this one's (as reported in 0xMiden/miden-vm#2530).
+fn forget_packaged_sources() -> Result<(), String> {
+    forget_packaged_builds()?;
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    for kind in ["src", "cache"] {
+        let Ok(registries) = std::fs::read_dir(home.join("registry").join(kind)) else {
+            continue;
+        };
+        for registry in registries.flatten() {
+            // Local overlays have no host in their name: `-<hash>`.
+            if !registry.file_name().to_string_lossy().starts_with('-') {
+                continue;
+            }
+            for entry in std::fs::read_dir(registry.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if !entry.file_name().to_string_lossy().starts_with("toss-") {
+                    continue;
+                }
+                let path = entry.path();
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The artifacts in `target/debug` built from an overlay registry's copy of one of our
+/// crates (their dep-info names `registry/src/-<hash>/toss-…`), with their fingerprints.
+fn forget_packaged_builds() -> Result<(), String> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || crate::run::root().join("target"),
+            std::path::PathBuf::from,
+        )
+        .join("debug");
+    let Ok(deps) = std::fs::read_dir(target.join("deps")) else {
+        return Ok(());
+    };
+    let mut stale = Vec::new();
+    for entry in deps.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(unit) = name.strip_suffix(".d").filter(|n| n.starts_with("toss_")) else {
+            continue;
+        };
+        let dep_info = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if dep_info.contains("/registry/src/-") {
+            stale.push(unit.to_owned());
+        }
+    }
+    for unit in stale {
+        for name in [
+            format!("{unit}.d"),
+            format!("lib{unit}.rlib"),
+            format!("lib{unit}.rmeta"),
+        ] {
+            let _ = std::fs::remove_file(target.join("deps").join(name));
+        }
+        let fingerprint = target.join(".fingerprint").join(unit.replace('_', "-"));
+        if fingerprint.exists() {
+            std::fs::remove_dir_all(&fingerprint)
+                .map_err(|e| format!("cannot remove {}: {e}", fingerprint.display()))?;
+        }
+    }
     Ok(())
 }
 
