@@ -128,21 +128,31 @@ impl ParsedCertificate {
     /// certificate's signature (RSA PKCS#1 v1.5 with SHA-256/384/512 only) over the exact
     /// bytes of its `tbsCertificate`.
     pub(crate) fn is_issued_by(&self, issuer: &Self) -> bool {
-        if self.tbs().issuer != issuer.tbs().subject {
-            return false;
-        }
-        let Ok(SignatureAlgorithm::RsaWith(hash)) =
-            SignatureAlgorithm::from_oid(&self.certificate.signature_algorithm.oid)
-        else {
+        self.tbs().issuer == issuer.tbs().subject
+            && issuer.verifies(
+                &self.certificate.signature_algorithm.oid,
+                &self.certificate.signature,
+                self.der.get(self.tbs.clone()).unwrap_or_default(),
+            )
+    }
+
+    /// Whether this certificate's key verifies `signature`, made with `algorithm` (RSA
+    /// PKCS#1 v1.5 with SHA-256/384/512 only), over `signed`: a certificate's or a CRL's
+    /// signature by its issuer.
+    pub(crate) fn verifies(
+        &self,
+        algorithm: &const_oid::ObjectIdentifier,
+        signature: &der::asn1::BitString,
+        signed: &[u8],
+    ) -> bool {
+        let Ok(SignatureAlgorithm::RsaWith(hash)) = SignatureAlgorithm::from_oid(algorithm) else {
             return false;
         };
-        let Some(signature) = self.certificate.signature.as_bytes() else {
+        let Some(signature) = signature.as_bytes() else {
             return false;
         };
-        let tbs = self.der.get(self.tbs.clone()).unwrap_or_default();
-        issuer
-            .rsa_key(hash)
-            .is_ok_and(|key| key.verify(tbs, signature))
+        self.rsa_key(hash)
+            .is_ok_and(|key| key.verify(signed, signature))
     }
 
     /// Whether this certificate may issue others: basicConstraints with `cA` true (once).

@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{CrlNumber, CrlReason};
 
-use crate::algorithm::SignatureAlgorithm;
 use crate::certificate::{ParsedCertificate, to_offset_date_time};
 use crate::error::{DerError, Error, RevocationError};
 use crate::tlv;
@@ -146,21 +145,12 @@ impl Crl {
     /// Whether `issuer` signed it: the names match and the signature (RSA PKCS#1 v1.5 with
     /// SHA-256/384/512) verifies with its key over the exact bytes of `tbsCertList`.
     pub(crate) fn is_signed_by(&self, issuer: &ParsedCertificate) -> bool {
-        if self.list.tbs_cert_list.issuer != *issuer.subject_name() {
-            return false;
-        }
-        let Ok(SignatureAlgorithm::RsaWith(hash)) =
-            SignatureAlgorithm::from_oid(&self.list.signature_algorithm.oid)
-        else {
-            return false;
-        };
-        let Some(signature) = self.list.signature.as_bytes() else {
-            return false;
-        };
-        let tbs = self.der.get(self.tbs.clone()).unwrap_or_default();
-        issuer
-            .rsa_key(hash)
-            .is_ok_and(|key| key.verify(tbs, signature))
+        self.list.tbs_cert_list.issuer == *issuer.subject_name()
+            && issuer.verifies(
+                &self.list.signature_algorithm.oid,
+                &self.list.signature,
+                self.der.get(self.tbs.clone()).unwrap_or_default(),
+            )
     }
 
     /// Whether the issuer named is `certificate`'s issuer.

@@ -1,11 +1,18 @@
 //! What the `parse` fuzz target does with one input, shared by the target and by the test that
 //! replays the kept corpus (`tests/fuzz_corpus.rs`), so a crash found once stays fixed.
 //!
-//! The parser on arbitrary bytes: DER and base64 signedDocs, PEM trust anchors. Whatever parses
-//! is also verified (report only, and against the input as content), so the verification code
-//! sees parsed-but-hostile structures too. Nothing may panic.
+//! The parser on arbitrary bytes: DER and base64 signedDocs, PEM trust anchors, CRLs,
+//! timestamp tokens and time-stamping answers. Whatever parses is also verified (report only,
+//! against the input as content, with its own certificates as anchors and as a CRL and a
+//! timestamp would be), so the verification code sees parsed-but-hostile structures too.
+//! Nothing may panic.
 
-use toss_signed_doc::{Expected, SignedDoc, TrustAnchors, Verifier};
+use toss_signed_doc::{
+    Crl, Expected, SignedDoc, TimestampRequest, TimestampToken, TrustAnchors, Verifier,
+};
+
+/// The provider's real signedDoc (shared/vectors), for the CRL checks.
+const PROVIDER_SIGNED_DOC: &str = include_str!("../../tests/data/seed_sign_result.signed_doc.b64");
 
 /// Runs every parser and verifier on `data`, ignoring their results: only a panic matters.
 pub(crate) fn run(data: &[u8]) {
@@ -20,8 +27,31 @@ pub(crate) fn run(data: &[u8]) {
             let _ = anchors.add_der(der);
         }
         let _ = Verifier::new()
-            .trust_anchors(anchors)
+            .trust_anchors(anchors.clone())
             .verify(&signed, Expected::Nothing);
+        let _ = signed.crl_distribution_points();
+        let _ = signed.ocsp_urls();
+        if let Ok(request) = TimestampRequest::for_signature(&signed, 7) {
+            let _ = request.read_response(data);
+        }
+        if let Ok(token) = TimestampToken::from_der(data) {
+            let _ = token.verify(signed.signature_value(), Some(&anchors));
+            let _ = signed.with_signature_timestamp(&token);
+            let _ = Verifier::new()
+                .signature_timestamp(token)
+                .verify(&signed, Expected::Nothing);
+        }
+    }
+    if let Ok(crl) = Crl::from_der(data) {
+        let _ = format!("{crl:?}");
+        let _ = (crl.issuer(), crl.number(), crl.len(), crl.next_update());
+        // A real signature of the provider's, judged with the hostile CRL.
+        if let Ok(signed) = SignedDoc::from_base64(PROVIDER_SIGNED_DOC) {
+            let _ = Verifier::new()
+                .crl(crl)
+                .require_revocation_check()
+                .verify(&signed, Expected::Nothing);
+        }
     }
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = SignedDoc::from_base64(text);
