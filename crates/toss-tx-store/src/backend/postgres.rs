@@ -218,15 +218,8 @@ mod tests {
         let store = PostgresTxStore::connect(&server.url()).await.unwrap();
         check_migrated(&store, &pool).await;
         store.close().await;
-        // Connected again: nothing left to migrate, the evidence is there.
         let again = PostgresTxStore::connect(&server.url()).await.unwrap();
-        assert_eq!(versions(&pool).await, [1, SCHEMA_VERSION]);
-        let due = TxId::new("tx-due").unwrap();
-        let record = again.get_by_tx_id(&due).await.unwrap().unwrap();
-        assert_eq!(
-            record.proof.and_then(|p| p.evidence).as_deref(),
-            Some(EVIDENCE)
-        );
+        check_reopened(&again, &pool).await;
         again.close().await;
         // A version this crate does not know yet is still refused.
         sqlx::query("INSERT INTO toss_tx_schema (version) VALUES (99)")
@@ -243,30 +236,16 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_connects_to_a_version_1_database() {
         let (server, pool) = v1_database().await;
-        let start = std::sync::Arc::new(tokio::sync::Barrier::new(4));
-        let mut tasks = Vec::new();
-        for _ in 0..4 {
+        let stores = open_concurrently(|| {
             let url = server.url();
-            let start = std::sync::Arc::clone(&start);
-            tasks.push(tokio::spawn(async move {
-                start.wait().await;
+            async move {
                 PostgresTxStore::builder(&url)
                     .max_connections(2)
                     .connect()
                     .await
-            }));
-        }
-        let mut stores = Vec::new();
-        for t in tasks {
-            stores.push(t.await.unwrap().unwrap());
-        }
-        let old = TxId::new("tx-old").unwrap();
-        for store in &stores {
-            assert_eq!(
-                store.get_by_tx_id(&old).await.unwrap(),
-                Some(v1_record("old", true))
-            );
-        }
+            }
+        })
+        .await;
         check_migrated(&stores[0], &pool).await;
     }
 }

@@ -1213,6 +1213,50 @@ macro_rules! v1_fixture {
             let claimed: Vec<_> = entries.iter().map(|e| e.tx_id.as_str()).collect();
             assert_eq!(claimed, ["tx-old", "tx-due"], "the old outbox entry is kept");
         }
+
+        /// `store`, opened again after the migration: nothing left to migrate, and the
+        /// evidence [`check_migrated`] stored is there.
+        async fn check_reopened<S: TxStore>(store: &S, pool: &sqlx::Pool<$db>) {
+            assert_eq!(versions(pool).await, [1, SCHEMA_VERSION]);
+            let due = TxId::new("tx-due").unwrap();
+            let record = store.get_by_tx_id(&due).await.unwrap().unwrap();
+            assert_eq!(
+                record.proof.and_then(|p| p.evidence).as_deref(),
+                Some(EVIDENCE)
+            );
+        }
+
+        /// Four stores from `open`, opened at once (each waits at a barrier first) on the
+        /// same version-1 database; each must read the old record.
+        async fn open_concurrently<S, F, Fut>(open: F) -> Vec<S>
+        where
+            S: TxStore + 'static,
+            F: Fn() -> Fut,
+            Fut: std::future::Future<Output = Result<S, crate::Error>> + Send + 'static,
+        {
+            let start = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+            let mut tasks = Vec::new();
+            for _ in 0..4 {
+                let start = std::sync::Arc::clone(&start);
+                let opening = open();
+                tasks.push(tokio::spawn(async move {
+                    start.wait().await;
+                    opening.await
+                }));
+            }
+            let mut stores = Vec::new();
+            for task in tasks {
+                stores.push(task.await.unwrap().unwrap());
+            }
+            let old = TxId::new("tx-old").unwrap();
+            for store in &stores {
+                assert_eq!(
+                    store.get_by_tx_id(&old).await.unwrap(),
+                    Some(v1_record("old", true))
+                );
+            }
+            stores
+        }
     };
 }
 

@@ -167,41 +167,13 @@ mod tests {
         let pool = raw(&path).await;
         check_migrated(&store, &pool).await;
         store.close().await;
-        // Opened again: nothing left to migrate, the evidence is there.
-        let again = SqliteTxStore::open(&path).await.unwrap();
-        assert_eq!(versions(&pool).await, [1, SCHEMA_VERSION]);
-        let due = TxId::new("tx-due").unwrap();
-        let record = again.get_by_tx_id(&due).await.unwrap().unwrap();
-        assert_eq!(
-            record.proof.and_then(|p| p.evidence).as_deref(),
-            Some(EVIDENCE)
-        );
+        check_reopened(&SqliteTxStore::open(&path).await.unwrap(), &pool).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_opens_of_a_version_1_file() {
         let (_dir, path) = v1_file().await;
-        let start = std::sync::Arc::new(tokio::sync::Barrier::new(4));
-        let mut tasks = Vec::new();
-        for _ in 0..4 {
-            let path = path.clone();
-            let start = std::sync::Arc::clone(&start);
-            tasks.push(tokio::spawn(async move {
-                start.wait().await;
-                SqliteTxStore::open(path).await
-            }));
-        }
-        let mut stores = Vec::new();
-        for t in tasks {
-            stores.push(t.await.unwrap().unwrap());
-        }
-        let old = TxId::new("tx-old").unwrap();
-        for store in &stores {
-            assert_eq!(
-                store.get_by_tx_id(&old).await.unwrap(),
-                Some(v1_record("old", true))
-            );
-        }
+        let stores = open_concurrently(|| SqliteTxStore::open(path.clone())).await;
         check_migrated(&stores[0], &raw(&path).await).await;
     }
 }
