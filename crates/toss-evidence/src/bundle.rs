@@ -40,13 +40,16 @@ pub const MANIFEST: &str = "manifest.json";
 /// The certificate of completion, in Korean.
 pub const REPORT: &str = "report.html";
 
+/// A bundle's files by name.
+type Files = BTreeMap<&'static str, Vec<u8>>;
+
 /// The manifest's format.
 const MANIFEST_FORMAT: &str = "toss-cert-evidence-bundle/1";
 
 /// An evidence bundle in memory: its files by name, and the verification they show.
 #[derive(Debug, Clone)]
 pub struct Bundle {
-    files: BTreeMap<&'static str, Vec<u8>>,
+    files: Files,
     verification: Verification,
 }
 
@@ -64,8 +67,7 @@ impl Bundle {
         evidence: &Evidence,
         anchors: Option<&TrustAnchors>,
     ) -> Result<Self, BundleError> {
-        let (mut files, verification) = Self::parts(signed_doc, evidence, anchors)?;
-        let signed = SignedDoc::from_der(signed_doc).map_err(BundleError::SignedDoc)?;
+        let (mut files, verification, signed) = Self::parts(signed_doc, evidence, anchors)?;
         files.insert(
             REPORT,
             report::render(evidence, &signed, &verification).into_bytes(),
@@ -78,12 +80,13 @@ impl Bundle {
         })
     }
 
-    /// Every file but the report and the manifest, and the verification.
+    /// Every file but the report and the manifest, the verification, and the signedDoc
+    /// parsed.
     fn parts(
         signed_doc: &[u8],
         evidence: &Evidence,
         anchors: Option<&TrustAnchors>,
-    ) -> Result<(BTreeMap<&'static str, Vec<u8>>, Verification), BundleError> {
+    ) -> Result<(Files, Verification, SignedDoc), BundleError> {
         let signed = SignedDoc::from_der(signed_doc).map_err(BundleError::SignedDoc)?;
         let mut files = BTreeMap::new();
         files.insert(SIGNED_DOC, signed_doc.to_vec());
@@ -130,7 +133,7 @@ impl Bundle {
         let mut json = serde_json::to_vec_pretty(evidence).map_err(BundleError::Encode)?;
         json.push(b'\n');
         files.insert(EVIDENCE, json);
-        Ok((files, verification))
+        Ok((files, verification, signed))
     }
 
     /// The verification the bundle's verdicts come from.
@@ -192,7 +195,7 @@ struct FileEntry {
 
 fn manifest_json(
     evidence: &Evidence,
-    files: &BTreeMap<&'static str, Vec<u8>>,
+    files: &Files,
     verification: &Verification,
     anchors: Option<&TrustAnchors>,
 ) -> Result<Vec<u8>, BundleError> {
@@ -207,13 +210,7 @@ fn manifest_json(
             .map(rfc3339),
         completed_at: rfc3339(evidence.completed_at),
         collected_at: rfc3339(evidence.collected_at),
-        trust_anchors: anchors
-            .map(|a| {
-                a.certificates_der()
-                    .map(|der| hex::encode(Sha256::digest(der)))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        trust_anchors: anchor_digests(anchors),
         holds: verification.holds(),
         checks: verification.checks.clone(),
         files: files
@@ -276,7 +273,7 @@ pub fn verify_dir(dir: &Path, anchors: Option<&TrustAnchors>) -> Result<Verifica
 
     let evidence: Evidence = serde_json::from_slice(file(EVIDENCE)?)
         .map_err(|e| BundleError::Evidence(e.to_string()))?;
-    let (mut expected, verification) = Bundle::parts(file(SIGNED_DOC)?, &evidence, anchors)?;
+    let (mut expected, verification, _) = Bundle::parts(file(SIGNED_DOC)?, &evidence, anchors)?;
     for (name, bytes) in &expected {
         match on_disk.get(*name) {
             Some(found) if found == bytes => {}
@@ -290,14 +287,7 @@ pub fn verify_dir(dir: &Path, anchors: Option<&TrustAnchors>) -> Result<Verifica
     expected.insert(REPORT, file(REPORT)?.clone());
     let regenerated = manifest_json(&evidence, &expected, &verification, anchors)?;
     if regenerated != *manifest_bytes {
-        let given: Vec<String> = anchors
-            .map(|a| {
-                a.certificates_der()
-                    .map(|der| hex::encode(Sha256::digest(der)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let reason = if given == manifest.trust_anchors {
+        let reason = if anchor_digests(anchors) == manifest.trust_anchors {
             first_difference(manifest_bytes, &regenerated)
         } else {
             "it was made with other trust anchors than these (it lists their SHA-256)".to_owned()
@@ -305,6 +295,16 @@ pub fn verify_dir(dir: &Path, anchors: Option<&TrustAnchors>) -> Result<Verifica
         return Err(BundleError::ManifestDisagrees(reason));
     }
     Ok(verification)
+}
+
+/// The SHA-256 of each trust anchor, in order, as the manifest lists them.
+fn anchor_digests(anchors: Option<&TrustAnchors>) -> Vec<String> {
+    anchors.map_or_else(Vec::new, |anchors| {
+        anchors
+            .certificates_der()
+            .map(|der| hex::encode(Sha256::digest(der)))
+            .collect()
+    })
 }
 
 /// The first line where `found` and `expected` differ, for the message.

@@ -480,7 +480,7 @@ impl Reconciler {
             }
         }
         match client
-            .fetch_under_lease(durable, store, &lease, &tx_id)
+            .fetch_under_lease(durable, store, &lease, &tx_id, &record)
             .await
         {
             Ok(_) => {

@@ -91,6 +91,25 @@ fn base_urls_that_are_not_http_fail_at_build() {
 }
 
 #[test]
+fn a_tsa_url_may_be_plain_http_to_any_host_but_must_be_http() {
+    // Public requests (a digest out, a signed token back) may go over plain http.
+    for url in [
+        "http://tsa.example.com/tsa",
+        "https://tsa.example.com",
+        "http://127.0.0.1:9/tsa",
+    ] {
+        builder(Environment::Production)
+            .tsa_url(url)
+            .build()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+    for url in ["ftp://tsa.example.com", "tsa.example.com", "", "http://"] {
+        let message = config_message(builder(Environment::Production).tsa_url(url).build());
+        assert_eq!(message, "the TSA URL must be http(s)://host…", "{url}");
+    }
+}
+
+#[test]
 fn https_and_loopback_http_build() {
     for environment in [
         Environment::Production,

@@ -292,10 +292,6 @@ impl SignedDoc {
         &self.attributes.signed_bytes
     }
 
-    pub(crate) fn signature(&self) -> &[u8] {
-        &self.signature
-    }
-
     /// The encapsulated content type (equal to the contentType signed attribute).
     pub(crate) fn content_type(&self) -> ObjectIdentifier {
         self.content_type

@@ -22,6 +22,7 @@ use crate::chain::{self, TrustAnchors};
 use crate::error::{CertificateError, DerError, Error, TimestampError};
 use crate::parse::SignedDoc;
 use crate::report::Timestamp;
+use crate::verify::check_signature;
 
 /// `id-aa-signatureTimeStampToken` (RFC 3161 Appendix A).
 pub(crate) const SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
@@ -50,7 +51,7 @@ impl TimestampRequest {
     ///
     /// Only if the request cannot be encoded, which does not happen for a parsed signedDoc.
     pub fn for_signature(signed: &SignedDoc, nonce: u64) -> Result<Self, Error> {
-        let imprint = DigestAlgorithm::Sha256.digest(signed.signature());
+        let imprint = DigestAlgorithm::Sha256.digest(signed.signature_value());
         let encoding = |error: der::Error| TimestampError::MalformedResponse(DerError::new(error));
         let nonce = Int::from(Uint::new(&nonce.to_be_bytes()).map_err(encoding)?);
         let request = TimeStampReq {
@@ -178,32 +179,32 @@ impl TimestampToken {
         self.time
     }
 
-    /// Verifies that the token is over `signature` (its message imprint), signed by a
-    /// certificate for time stamping that was valid at its time and, with `anchors`,
-    /// chains to one of them at that time.
+    /// Whether the message imprint is the digest of `signature`.
+    fn is_over(&self, signature: &[u8]) -> bool {
+        self.imprint_algorithm.digest(signature)
+            == self.info.message_imprint.hashed_message.as_bytes()
+    }
+
+    /// Verifies that the token is over `signed`'s signature (its message imprint) and not
+    /// before the signing time `signed` claims, signed by a certificate for time stamping
+    /// that was valid at its time and, with `anchors`, chains to one of them at that time.
     ///
     /// # Errors
     ///
     /// [`TimestampError::ImprintMismatch`], [`TimestampError::SignatureInvalid`],
     /// [`TimestampError::NotTimeStampingCertificate`],
-    /// [`TimestampError::CertificateNotValid`] and [`TimestampError::Untrusted`].
+    /// [`TimestampError::CertificateNotValid`], [`TimestampError::Untrusted`] and
+    /// [`TimestampError::BeforeSigningTime`].
     pub fn verify(
         &self,
-        signature: &[u8],
+        signed: &SignedDoc,
         anchors: Option<&TrustAnchors>,
     ) -> Result<Timestamp, Error> {
-        if self.imprint_algorithm.digest(signature)
-            != self.info.message_imprint.hashed_message.as_bytes()
-        {
+        if !self.is_over(signed.signature_value()) {
             return Err(TimestampError::ImprintMismatch.into());
         }
-        let content = self.signed.content().unwrap_or_default();
-        if self.signed.digest_algorithm().digest(content) != self.signed.message_digest()
-            || !self
-                .signed
-                .signer_key()
-                .verify(self.signed.signed_attributes_der(), self.signed.signature())
-        {
+        // The token's content is the TSTInfo it was parsed from: it is always embedded.
+        if self.signed.content().is_none() || check_signature(&self.signed).is_err() {
             return Err(TimestampError::SignatureInvalid.into());
         }
         let authority: &ParsedCertificate = self.signed.signer_certificate();
@@ -220,6 +221,15 @@ impl TimestampToken {
                     _ => TimestampError::CertificateNotValid,
                 },
             )?;
+        }
+        if let Some(signing_time) = signed.signing_time()
+            && self.time < signing_time
+        {
+            return Err(TimestampError::BeforeSigningTime {
+                stamped_at: self.time,
+                signing_time,
+            }
+            .into());
         }
         Ok(Timestamp {
             time: self.time,
@@ -255,9 +265,7 @@ impl SignedDoc {
     /// [`TimestampError::WouldAlterSignature`] when this signedDoc is not canonical DER,
     /// so that re-encoding it would change what its signature covers.
     pub fn with_signature_timestamp(&self, token: &TimestampToken) -> Result<Vec<u8>, Error> {
-        if token.imprint_algorithm.digest(self.signature())
-            != token.info.message_imprint.hashed_message.as_bytes()
-        {
+        if !token.is_over(self.signature_value()) {
             return Err(TimestampError::ImprintMismatch.into());
         }
         let alter = |_| TimestampError::WouldAlterSignature;
@@ -292,7 +300,7 @@ impl SignedDoc {
         let reparsed =
             Self::from_der(&timestamped).map_err(|_| TimestampError::WouldAlterSignature)?;
         let same = reparsed.signed_attributes_der() == self.signed_attributes_der()
-            && reparsed.signature() == self.signature()
+            && reparsed.signature_value() == self.signature_value()
             && reparsed.content() == self.content()
             && reparsed.certificates_der().eq(self.certificates_der())
             && reparsed.signature_timestamp_der() == Some(token.der());

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::algorithm::DigestAlgorithm;
 use crate::chain::{self, TrustAnchors};
 use crate::crl::Crl;
-use crate::error::{CertificateError, Error, Mismatch, TimestampError, TrustAnchorError};
+use crate::error::{CertificateError, Error, Mismatch, TrustAnchorError};
 use crate::parse::{Redacted, SignedDoc};
 use crate::report::{Chain, Content, DocumentCheck, Report, Signer};
 use crate::revocation;
@@ -143,7 +143,7 @@ impl Verifier {
     /// [`CertificateError::NotValidAtSigningTime`], [`Mismatch::Document`],
     /// [`Mismatch::DetachedContent`], [`Mismatch::DigestAlgorithm`],
     /// [`CertificateError::Untrusted`] and [`CertificateError::ChainNotValidAtSigningTime`];
-    /// a [`TimestampError`] for a signature timestamp that does not hold, and a
+    /// a [`TimestampError`](crate::TimestampError) for a signature timestamp that does not hold, and a
     /// [`RevocationError`](crate::RevocationError) with CRLs.
     pub fn verify(&self, signed: &SignedDoc, expected: Expected<'_>) -> Result<Report, Error> {
         verify(signed, expected, &self.options(self.anchors.as_ref()))
@@ -211,19 +211,8 @@ fn verify(
     let anchors = options.anchors;
     let digest_algorithm = signed.digest_algorithm();
     let message_digest = signed.message_digest();
-    if let Some(content) = signed.content()
-        && digest_algorithm.digest(content) != message_digest
-    {
-        return Err(Mismatch::ContentDigest.into());
-    }
-
+    check_signature(signed)?;
     let hash = signed.signature_hash();
-    if !signed
-        .signer_key()
-        .verify(signed.signed_attributes_der(), signed.signature())
-    {
-        return Err(Error::SignatureInvalid);
-    }
 
     let certificate = signed.signer_certificate();
     let signing_time = signed.signing_time();
@@ -254,19 +243,7 @@ fn verify(
         .transpose()?;
     let timestamp = match embedded.as_ref().or(options.timestamp) {
         None => None,
-        Some(token) => {
-            let stamp = token.verify(signed.signature(), anchors)?;
-            if let Some(signing_time) = signing_time
-                && stamp.time < signing_time
-            {
-                return Err(TimestampError::BeforeSigningTime {
-                    stamped_at: stamp.time,
-                    signing_time,
-                }
-                .into());
-            }
-            Some(stamp)
-        }
+        Some(token) => Some(token.verify(signed, anchors)?),
     };
 
     let validated_at = options
@@ -306,6 +283,23 @@ fn verify(
         revocation,
         timestamp,
     })
+}
+
+/// That the embedded content, if any, hashes to `messageDigest`, and that the signature
+/// over the signed attributes verifies with the signer certificate's key.
+pub(crate) fn check_signature(signed: &SignedDoc) -> Result<(), Error> {
+    if let Some(content) = signed.content()
+        && signed.digest_algorithm().digest(content) != signed.message_digest()
+    {
+        return Err(Mismatch::ContentDigest.into());
+    }
+    if !signed
+        .signer_key()
+        .verify(signed.signed_attributes_der(), signed.signature_value())
+    {
+        return Err(Error::SignatureInvalid);
+    }
+    Ok(())
 }
 
 fn check_expected(signed: &SignedDoc, expected: Expected<'_>) -> Result<DocumentCheck, Error> {

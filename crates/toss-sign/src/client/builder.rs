@@ -393,15 +393,7 @@ impl ClientBuilder {
             self.transport.check_base(which, base)?;
         }
         if let Some(url) = &self.evidence.tsa_url {
-            let valid = url
-                .parse::<toss_transport::http::Uri>()
-                .ok()
-                .is_some_and(|uri| {
-                    matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
-                });
-            if !valid {
-                return Err(Error::Config("the TSA URL must be http(s)://host…".into()));
-            }
+            self.transport.check_public("TSA", url)?;
         }
         let provider = match self.crypto_provider {
             Some(provider) => provider,

@@ -35,7 +35,7 @@ pub(crate) fn run(data: &[u8]) {
             let _ = request.read_response(data);
         }
         if let Ok(token) = TimestampToken::from_der(data) {
-            let _ = token.verify(signed.signature_value(), Some(&anchors));
+            let _ = token.verify(&signed, Some(&anchors));
             let _ = signed.with_signature_timestamp(&token);
             let _ = Verifier::new()
                 .signature_timestamp(token)

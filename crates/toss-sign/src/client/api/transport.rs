@@ -64,6 +64,16 @@ impl TransportConfig {
         settings.build()
     }
 
+    /// Refuses, at build time, the URL of public requests (the TSA's) that the transport
+    /// would refuse at every call: not `http(s)://host…` (plain http is allowed for them).
+    pub(crate) fn check_public(&self, which: &str, url: &str) -> Result<(), Error> {
+        HttpRequest::get(url)
+            .public_over_http(true)
+            .build()
+            .and_then(|request| self.settings().check_request(&request))
+            .map_err(|_| Error::Config(format!("the {which} URL must be http(s)://host…")))
+    }
+
     /// Refuses, at build time, a base URL the transport would refuse at every call:
     /// toss-transport's rule (https, or plain http to loopback only), so a misconfigured
     /// `TOSS_CERT_OAUTH_BASE` fails before the client secret could be sent anywhere.

@@ -68,7 +68,9 @@ impl Client {
                 return self.serve_stored(durable, store, tx_id, &record).await;
             }
         };
-        let fetched = self.fetch_under_lease(durable, store, &lease, tx_id).await;
+        let fetched = self
+            .fetch_under_lease(durable, store, &lease, tx_id, &record)
+            .await;
         if let Err(error) = store.release_lease(&lease).await {
             tracing::debug!(%error, "could not release a result lease; it expires by itself");
         }
@@ -76,13 +78,15 @@ impl Client {
     }
 
     /// Counts, fetches, stores, decrypts and keeps the proof, under `lease` (also the
-    /// reconciler's path).
+    /// reconciler's path); `record` is the transaction's as the caller read it (its key and
+    /// sealed summary do not change).
     pub(crate) async fn fetch_under_lease(
         &self,
         durable: &Durable,
         store: &dyn TxStore,
         lease: &Lease,
         tx_id: &TxId,
+        record: &TxRecord,
     ) -> Result<SignedDocument, Error> {
         let stored_id = lease.tx_id().clone();
         match store.count_fetch(lease, self.inner.clock.now()).await {
@@ -148,7 +152,7 @@ impl Client {
             })?;
         crash::point("after_result_stored").await;
         let mut signed = SignedDocument::open(&response, &session)?;
-        self.keep_proof(durable, store, &stored_id, &mut signed)
+        self.keep_proof(durable, store, &stored_id, record, &mut signed)
             .await?;
         tracing::debug!("result fetched and stored");
         Ok(signed)
@@ -181,7 +185,7 @@ impl Client {
             }
             None => {
                 let stored_id = store_tx_id(tx_id)?;
-                self.keep_proof(durable, store, &stored_id, &mut signed)
+                self.keep_proof(durable, store, &stored_id, record, &mut signed)
                     .await?;
             }
         }
@@ -198,10 +202,11 @@ impl Client {
         durable: &Durable,
         store: &dyn TxStore,
         stored_id: &toss_runtime::tx::TxId,
+        record: &TxRecord,
         signed: &mut SignedDocument,
     ) -> Result<(), Error> {
         if self.inner.evidence.enabled {
-            let document = self.document_info(durable, store, stored_id, signed).await;
+            let document = document_info(durable, record, signed);
             // Only an unreadable signedDoc fails here, and its proof is kept all the same,
             // saying so: a record left without a proof would be retried for ever.
             match self.collect_evidence_for(signed, document).await {
@@ -271,32 +276,6 @@ impl Client {
         )
     }
 
-    /// What was signed, from the sealed request summary when this store holds one.
-    async fn document_info(
-        &self,
-        durable: &Durable,
-        store: &dyn TxStore,
-        stored_id: &toss_runtime::tx::TxId,
-        signed: &SignedDocument,
-    ) -> toss_evidence::DocumentInfo {
-        let document = toss_evidence::DocumentInfo::new(signed.signature_type.as_str());
-        let Ok(Some(record)) = store.get_by_tx_id(stored_id).await else {
-            return document;
-        };
-        let Some(sealed) = record.summary.as_deref().filter(|s| !s.is_empty()) else {
-            return document;
-        };
-        match durable.sealer.open_summary(&record.idempotency_key, sealed) {
-            Ok(summary) => {
-                document.described(summary.doc_type, summary.service_name, summary.title)
-            }
-            Err(error) => {
-                tracing::warn!(%error, "the request summary could not be opened for the evidence");
-                document
-            }
-        }
-    }
-
     /// Takes the txId's lease, or waits (bounded) for the process holding it to store a
     /// result, or for its lease to lapse.
     async fn lease_or_wait(
@@ -351,6 +330,26 @@ impl Client {
             .record_tx_id(&key, stored_id, &[], now)
             .await
             .map_err(store_error(Some(tx_id)))
+    }
+}
+
+/// What was signed, from `record`'s sealed request summary when it has one (a transaction
+/// requested elsewhere and adopted has none).
+fn document_info(
+    durable: &Durable,
+    record: &TxRecord,
+    signed: &SignedDocument,
+) -> toss_evidence::DocumentInfo {
+    let document = toss_evidence::DocumentInfo::new(signed.signature_type.as_str());
+    let Some(sealed) = record.summary.as_deref().filter(|s| !s.is_empty()) else {
+        return document;
+    };
+    match durable.sealer.open_summary(&record.idempotency_key, sealed) {
+        Ok(summary) => document.described(summary.doc_type, summary.service_name, summary.title),
+        Err(error) => {
+            tracing::warn!(%error, "the request summary could not be opened for the evidence");
+            document
+        }
     }
 }
 
