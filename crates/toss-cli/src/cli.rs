@@ -130,6 +130,15 @@ pub(crate) struct DemoArgs {
     /// Milliseconds until the simulated user signs.
     #[arg(long, default_value_t = 1600)]
     pub(crate) complete_after_ms: u64,
+    /// Sign in a browser instead: serve the reference web service and the emulator (whose
+    /// Toss app screen is where a person presses 서명하기) until Ctrl-C, and print the
+    /// address to open.
+    #[arg(long)]
+    pub(crate) web: bool,
+    /// With --web, where the reference service listens (port 0 picks a free one); the
+    /// emulator listens on the same address, on a free port.
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "web")]
+    pub(crate) listen: std::net::SocketAddr,
 }
 
 /// `Debug` leaves out the client secret and the Redis URL (which may carry a password).
@@ -161,7 +170,7 @@ pub(crate) struct LoadArgs {
     /// can read, than on the command line, which they can (`ps`).
     #[arg(
         long,
-        env = "TOSS_CERT_CLIENT_SECRET",
+        env = toss_sign::env::CLIENT_SECRET,
         hide_env_values = true,
         default_value = toss_emulator::DEFAULT_CLIENT_SECRET
     )]
@@ -192,7 +201,7 @@ pub(crate) struct LoadArgs {
     #[arg(
         long,
         value_name = "LOCATION",
-        env = "TOSS_CERT_STORE",
+        env = toss_sign::env::STORE,
         hide_env_values = true
     )]
     pub(crate) store: Option<String>,
@@ -273,8 +282,22 @@ pub(crate) enum EmulatorCommand {
     /// Serves the emulator until Ctrl-C; prints its base URL and public key.
     ///
     /// Point TOSS_CERT_API_BASE and TOSS_CERT_OAUTH_BASE at the base URL and
-    /// TOSS_CERT_PUBLIC_KEY at the public key to drive it with `tosscert request` etc.
-    Serve(toss_emulator::serve::ServeArgs),
+    /// TOSS_CERT_PUBLIC_KEY at the public key to drive it with `tosscert request` etc., or
+    /// let --print-env write those lines.
+    Serve(EmulatorServeArgs),
+}
+
+/// `tosscert emulator serve`: the emulator's options, and --print-env.
+#[derive(Debug, Args)]
+pub(crate) struct EmulatorServeArgs {
+    #[command(flatten)]
+    pub(crate) serve: toss_emulator::serve::ServeArgs,
+    /// Print only `export TOSS_CERT_...=...` lines on stdout (the settings `tosscert
+    /// request`, `status` and `result` need, the emulator's own test secret included) and
+    /// the rest on stderr: `tosscert emulator serve --print-env > emulator.env &`, then
+    /// `. ./emulator.env`. With --write-ca-cert it exports TOSS_CERT_TRUST_ANCHORS too.
+    #[arg(long)]
+    pub(crate) print_env: bool,
 }
 
 /// `Debug` leaves out the signer and the document text: personal data.
@@ -382,7 +405,7 @@ pub(crate) struct StoreArg {
     #[arg(
         long = "store",
         value_name = "LOCATION",
-        env = "TOSS_CERT_STORE",
+        env = toss_sign::env::STORE,
         hide_env_values = true
     )]
     pub(crate) location: Option<String>,

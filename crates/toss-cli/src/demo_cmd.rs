@@ -22,6 +22,9 @@ const STEPS: usize = 8;
 const DOCUMENT: &str = "본인은 토스증권 계좌 개설 및 출금이체에 동의합니다.";
 
 pub(crate) async fn run(args: DemoArgs) -> CommandResult {
+    if args.web {
+        return run_web(&args).await;
+    }
     say!("tosscert demo: the Toss Cert signing flow against an embedded emulator");
     say!("(no account, no network: a local server plays the provider and the user)\n");
 
@@ -45,15 +48,8 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
         ),
     );
 
-    // The run's own store and key: nothing of it outlives the demo.
-    let store_dir = TempDir::new()?;
-    let store_path = store_dir.path().join("transactions.db");
-    let store_location = store_path
-        .to_str()
-        .ok_or("the temporary directory's path is not UTF-8")?
-        .to_owned();
-    let data_key = DataKey::generate_with_provider(crypto_provider())?;
-    let client = demo_client(&emulator, &store_location, &data_key)?;
+    let store = DemoStore::new()?;
+    let client = store.client(&emulator)?;
 
     let request = SignatureRequest::builder()
         .signer(Signer::personal(
@@ -132,7 +128,7 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
 
     // A fresh client over the same file stands for a restarted process.
     drop(client);
-    let client = demo_client(&emulator, &store_location, &data_key)?;
+    let client = store.client(&emulator)?;
     let again = client.result(&signed.tx_id).await?;
     if again.signed_doc.base64 != signed.signed_doc.base64 {
         return Err("the stored result differs from the one fetched".into());
@@ -158,7 +154,7 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
         &format!(
             "transaction kept in {} (SQLite; personal data sealed under a data key made for \
              this run)",
-            store_path.display()
+            store.path.display()
         ),
     );
     say!(
@@ -178,7 +174,7 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
         .as_ref()
         .ok_or("the client collected no evidence")?;
     let anchors = TrustAnchors::from_pem(emulator.ca_certificate_pem())?;
-    let bundle_dir = store_dir.path().join("evidence");
+    let bundle_dir = store.dir.path().join("evidence");
     toss_evidence::Bundle::assemble(&signed.signed_doc.der, evidence, Some(&anchors))?
         .write_to(&bundle_dir)?;
     let verification = toss_evidence::verify_dir(&bundle_dir, Some(&anchors))?;
@@ -226,6 +222,69 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
     Ok(format!("demo completed: txId {}", signed.tx_id))
 }
 
+/// `tosscert demo --web`: the emulator with its Toss app screen and the reference web
+/// service, until Ctrl-C.
+async fn run_web(args: &DemoArgs) -> CommandResult {
+    say!("tosscert demo --web: sign in a browser (the emulator plays the Toss app)");
+    let emulator = Emulator::builder()
+        .rsa_bits(args.rsa_bits)
+        .listen(std::net::SocketAddr::new(args.listen.ip(), 0))
+        .user_behaviour(UserBehaviour::Manual)
+        .start()
+        .await?;
+    let store = DemoStore::new()?;
+    let client = store.client(&emulator)?;
+    let service = crate::web_service::WebService::start(client, args.listen)
+        .await
+        .map_err(|error| -> Box<dyn Error> { error })?;
+    say!("emulator (Toss app screen): {}", emulator.base_url());
+    say!(
+        "transactions kept in {} (SQLite, personal data sealed)",
+        store.path.display()
+    );
+    say!(
+        "open {} in a browser (a phone-sized window works)",
+        service.url()
+    );
+    say!("press Ctrl-C to stop");
+    tokio::signal::ctrl_c().await?;
+    service.shutdown().await;
+    emulator.shutdown().await?;
+    Ok("demo stopped".to_owned())
+}
+
+/// The run's own SQLite store and data key: nothing of it outlives the demo.
+struct DemoStore {
+    dir: TempDir,
+    path: PathBuf,
+    location: String,
+    data_key: DataKey,
+}
+
+impl DemoStore {
+    fn new() -> Result<Self, Box<dyn Error>> {
+        let dir = TempDir::new()?;
+        let path = dir.path().join("transactions.db");
+        let location = path
+            .to_str()
+            .ok_or("the temporary directory's path is not UTF-8")?
+            .to_owned();
+        let data_key = DataKey::generate_with_provider(crypto_provider())?;
+        Ok(Self {
+            dir,
+            path,
+            location,
+            data_key,
+        })
+    }
+
+    /// A client of `emulator` keeping its transactions here (a new one stands for a
+    /// restarted process).
+    fn client(&self, emulator: &EmulatorHandle) -> Result<Client, Box<dyn Error>> {
+        demo_client(emulator, &self.location, &self.data_key)
+    }
+}
+
 /// A client of the emulator keeping its transactions in the SQLite file at `store`.
 fn demo_client(
     emulator: &EmulatorHandle,
@@ -244,12 +303,13 @@ fn demo_client(
         .build()?)
 }
 
-/// How many times the emulator served the result of `tx_id`.
-fn rfc3339(at: time::OffsetDateTime) -> String {
+/// `at` as RFC 3339.
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| at.to_string())
 }
 
+/// How many times the emulator served the result of `tx_id`.
 fn results_served(emulator: &EmulatorHandle, tx_id: &TxId) -> Result<u32, Box<dyn Error>> {
     emulator
         .transactions()

@@ -25,7 +25,7 @@ pub(crate) async fn run(command: EvidenceCommand) -> CommandResult {
 async fn export(args: EvidenceExportArgs) -> CommandResult {
     let anchors = match read_trust_anchors(&args.trust_anchor)? {
         Some(anchors) => Some(anchors),
-        None => match std::env::var_os("TOSS_CERT_TRUST_ANCHORS").filter(|p| !p.is_empty()) {
+        None => match std::env::var_os(toss_sign::env::TRUST_ANCHORS).filter(|p| !p.is_empty()) {
             Some(path) => read_trust_anchors(&[path.into()])?,
             None => None,
         },

@@ -26,13 +26,13 @@ use crate::cli::LoadArgs;
 type CommandResult = Result<String, Box<dyn Error>>;
 
 /// Where `--client-secret` is read from when it is not given (clap's `env`).
-const CLIENT_SECRET_ENV: &str = "TOSS_CERT_CLIENT_SECRET";
+const CLIENT_SECRET_ENV: &str = toss_sign::env::CLIENT_SECRET;
 
 /// The data key (and older ones, comma-separated) a store run seals personal data with.
-const DATA_KEY_ENV: &str = "TOSS_CERT_DATA_KEY";
-const DATA_KEY_PREVIOUS_ENV: &str = "TOSS_CERT_DATA_KEY_PREVIOUS";
+const DATA_KEY_ENV: &str = toss_sign::env::DATA_KEY;
+const DATA_KEY_PREVIOUS_ENV: &str = toss_sign::env::DATA_KEY_PREVIOUS;
 /// Where `--store` is read from when it is not given.
-const STORE_ENV: &str = "TOSS_CERT_STORE";
+const STORE_ENV: &str = toss_sign::env::STORE;
 
 /// How long the embedded emulator remembers finished transactions in a store run: longer
 /// than any run, so that the audit sees every one.

@@ -22,11 +22,13 @@ mod backend;
 mod bench_cmd;
 mod cli;
 mod demo_cmd;
+mod emulator_cmd;
 mod evidence_cmd;
 mod load_cmd;
 mod session_cmd;
 mod tx_cmd;
 mod verify_cmd;
+mod web_service;
 
 fn main() -> ExitCode {
     install_panic_hook();
@@ -40,10 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Demo(args) => block_on(demo_cmd::run(args)),
         cli::Command::Emulator {
             command: cli::EmulatorCommand::Serve(args),
-        } => block_on(async move {
-            toss_emulator::serve::serve_until_interrupted(&args).await?;
-            Ok(String::new())
-        }),
+        } => block_on(emulator_cmd::serve(args)),
         cli::Command::Token => block_on(api_cmd::token()),
         cli::Command::Request(args) => block_on(api_cmd::request(args)),
         cli::Command::Status(args) => block_on(api_cmd::status(args)),

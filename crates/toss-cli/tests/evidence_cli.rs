@@ -138,33 +138,13 @@ fn a_bundle_is_exported_verified_refused_when_altered_and_rendered() {
 /// Renders `report` to PNG in headless Chromium, at an A4-like window; the PNG is kept as
 /// a test artifact under the target directory.
 fn render_in_chromium(report: &Path) {
-    let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let png = artifacts.join("evidence-report.png");
+    let png = support::artifacts().join("evidence-report.png");
     let _ = std::fs::remove_file(&png);
     let profile = TempDir::new("chromium-profile");
-    let chromium = ["chromium", "chromium-browser"]
-        .into_iter()
-        .find(|name| {
-            Command::new(name)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .expect("headless Chromium is needed: install Debian's chromium (and fonts-noto-cjk)");
-    let mut command = Command::new(chromium);
+    let mut command = Command::new(support::chromium());
     command
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--window-size=900,1300",
-        ])
+        .args(support::HEADLESS_CHROMIUM)
+        .args(["--hide-scrollbars", "--window-size=900,1300"])
         .arg(format!("--user-data-dir={}", profile.file("")))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!(

@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::error::Error;
+use crate::scenario::Scenario;
 use crate::server::{Emulator, EmulatorHandle};
 
 /// The provider's published test `client_id`, accepted by default.
@@ -125,6 +126,18 @@ pub enum UserBehaviour {
     },
     /// The user never opens the request; it expires after `expireSeconds`.
     NeverAnswers,
+    /// The user opens the request `after` it was made and declines it (취소): it is never
+    /// signed, and stays `IN_PROGRESS` until it expires (the provider has no declined
+    /// status).
+    Declines {
+        /// From the request until the user opens and declines it.
+        after: Duration,
+    },
+    /// The user opens the request `open_after` it was made and lets it expire.
+    OpensAndExpires {
+        /// From the request until the user opens it.
+        open_after: Duration,
+    },
     /// The user does nothing by themselves: the request stays `REQUESTED` until it is moved
     /// with the control endpoints or handle methods, or expires.
     Manual,
@@ -180,6 +193,7 @@ pub struct EmulatorConfig {
     pub(crate) limits: ServerLimits,
     pub(crate) control: ControlAccess,
     pub(crate) refuse_reused_session_keys: bool,
+    pub(crate) scenario: Scenario,
 }
 
 impl EmulatorConfig {
@@ -251,6 +265,7 @@ impl Default for EmulatorConfig {
             limits: ServerLimits::default(),
             control: ControlAccess::default(),
             refuse_reused_session_keys: true,
+            scenario: Scenario::default(),
         }
     }
 }
@@ -285,6 +300,7 @@ impl fmt::Debug for EmulatorConfig {
                 "refuse_reused_session_keys",
                 &self.refuse_reused_session_keys,
             )
+            .field("scenario", &self.scenario)
             .finish()
     }
 }
@@ -449,7 +465,14 @@ impl EmulatorBuilder {
         self
     }
 
-    /// What the simulated user of each new transaction does. Defaults to
+    /// Per-signer behaviour and injected faults (see [`Scenario`]). None by default.
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        self.config.scenario = scenario;
+        self
+    }
+
+    /// What the simulated user of each new transaction does, unless the
+    /// [`scenario`](Self::scenario) has a rule for their signer. Defaults to
     /// [`UserBehaviour::default`] (opens after 300 ms, signs after 600 ms).
     pub fn user_behaviour(mut self, behaviour: UserBehaviour) -> Self {
         self.config.user_behaviour = behaviour;

@@ -34,6 +34,10 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(&'static str),
 
+    /// The scenario has a rule out of range.
+    #[error("invalid scenario")]
+    Scenario(#[from] crate::scenario::ScenarioError),
+
     /// The server stopped with an I/O error.
     #[error("the server failed")]
     Serve(#[source] std::io::Error),
@@ -42,7 +46,8 @@ pub enum Error {
     #[error("no such transaction")]
     UnknownTransaction,
 
-    /// A control method cannot move the transaction: it is already completed or expired.
+    /// A control method cannot move the transaction: it is already completed or expired
+    /// (or, to sign it, declined).
     #[error("the transaction is already {status}")]
     Transition {
         /// Where the transaction stands.

@@ -17,8 +17,11 @@
 //! only its hash (`PKCS7_NO_CONTENT_WITH_ATTR`), the signer's certificate included. The
 //! result's personal data is encrypted with the result call's session.
 //!
-//! **What it does not.** No real person signs and no push or app is involved: a simulated
-//! user answers on a schedule ([`UserBehaviour`]) or by hand. Certificates come from the
+//! **What it does not.** No real person signs and no push or Toss app is involved: a
+//! simulated user answers on a schedule ([`UserBehaviour`], per signer with a
+//! [`Scenario`]), by hand through the control endpoints, or a person presses 서명하기 or 취소
+//! on the emulator's own Toss app screen (see [The Toss app screen](#the-toss-app-screen)).
+//! Certificates come from the
 //! emulator's own test CA, not "Toss CA1" / "Toss Root CA", so a verifier must be given
 //! [`EmulatorHandle::ca_certificate_pem`] as its trust anchor; a production verifier
 //! rightly refuses them. The result's personal data is the requested person (`USER_PERSONAL`,
@@ -75,11 +78,18 @@
 //! | `POST /api/v2/sign/doc/status` | `StatusResponse` |
 //! | `POST /api/v2/sign/doc/result` | `ResultResponse` with `personalData` |
 //! | `POST /api/v1/certificate/validate` | `{"valid","enabled"}`: true for certificates of the emulator's CA |
-//! | `POST /emulator/v1/tx/{txId}/{open\|complete\|expire}` | moves a transaction now; answers like the status call. Loopback peers only by default (403 to others), off entirely (404) with [`ControlAccess::Off`] |
+//! | `POST /emulator/v1/tx/{txId}/{open\|complete\|decline\|expire}` | moves a transaction now; answers like the status call. Loopback peers only by default (403 to others), off entirely (404) with [`ControlAccess::Off`] |
 //! | `POST /emulator/v1/tx/{txId}/revoke` | revokes the certificate that signed the transaction; optional body `{"reason": "keyCompromise", "revokedAt": "<RFC 3339>"}`, answers [`Revocation`] as JSON `{"serialNumber", "reason", "revokedAt"}`. Under the control endpoints' rule; unknown txId `CE3100` (404), nothing signed `CE3000` (409), a bad body `CE3000` (400) |
 //! | `GET /crl/emulator-ca.crl` | the test CA's CRL, DER, `application/pkix-crl` ([`EmulatorHandle::crl_url`]) |
 //! | `POST /tsa` | RFC 3161: a DER `TimeStampReq` (`application/timestamp-query`) in, a DER `TimeStampResp` (`application/timestamp-reply`) out, HTTP 200 whether granted or refused ([`EmulatorHandle::tsa_url`]) |
 //! | `GET /emulator/v1/stats` | [`Stats`] as JSON |
+//! | `GET /emulator/v1/health` | `{"status": "ok", "version": "…"}`, to anyone |
+//! | `POST /emulator/v1/reset` | forgets every transaction, token, count and logged call, and restarts the faults' draws from the seed; keys, CA, certificates and revocations stay. Under the control endpoints' rule |
+//! | `GET /emulator/v1/requests` | [`RequestLog`] as JSON: the provider API's last [`REQUEST_LOG_CAPACITY`] calls (time, method, endpoint, status, errorCode, txId, injected fault), never a token, secret, person or document. Under the control endpoints' rule |
+//! | `GET /app/sign/{txId}` | the Toss app's signing screen (HTML, Korean); opening it opens the request |
+//! | `POST /app/sign/{txId}` | `action=sign` (서명하기) or `action=cancel` (취소): 303 to the request's successCallbackUrl or failCallbackUrl (back to the screen without one); 409 with the screen once it can no longer be signed |
+//! | `GET /ul?scheme=…` | the iOS universal link of the app links: 303 to the signing screen |
+//! | `GET`/`POST /app/inbox` | the pending push requests of a signer (form field `phone` or `ci`), as the push would bring them. Under the control endpoints' rule |
 //! | `GET /emulator/v1/transactions` | [`TransactionList`] as JSON: every remembered transaction (live or retained) with its client, status, times and results served, and per client the sign requests and results since the start. Under the control endpoints' rule: loopback peers only by default (403), 404 with [`ControlAccess::Off`] |
 //! | `GET /emulator/v1/public-key` | the base64 DER public key, as text |
 //! | `GET /emulator/v1/ca-certificate` | the test CA certificate, PEM |
@@ -125,6 +135,42 @@
 //! `liveTokens`; `GET /emulator/v1/transactions` (and [`EmulatorHandle::transactions`])
 //! lists each remembered transaction, with `retained` and `retainedBecause` for those kept
 //! only for status answers, until they are freed.
+//!
+//! # The Toss app screen
+//!
+//! With `triggerType=APP_SCHEME` the sign request's app links keep the provider's shapes and
+//! lead to the emulator: `appScheme` is the provider's `supertoss://toss-cert/v2/sign/doc?…`
+//! (only the Toss app opens it), `androidAppUri` is the provider's intent with a
+//! `S.browser_fallback_url` to the signing screen, and `iosAppUri` is
+//! `{base_url}/ul?scheme=…` in place of `https://ul.toss.im?scheme=…`. For `PUSH`,
+//! `/app/inbox` lists a signer's pending requests, as the push notification would. The
+//! signing screen ([`EmulatorHandle::app_sign_url`]) is mobile-first, in Korean: the service
+//! name, the title, the signer's name masked (홍*동), the time left, the document, and the
+//! buttons 서명하기 and 취소.
+//!
+//! The document is shown safely: `TEXT` escaped, `HTML` sanitised by ammonia (no script,
+//! event handler or `javascript:` URL survives), a PDF (or any document sent as its hash) by
+//! its SHA-256; the pages are served with a Content-Security-Policy that allows no script at
+//! all (`default-src 'none'`), so that nothing of a document runs even past a sanitiser miss.
+//!
+//! 서명하기 is the same state change as `…/complete`; 취소 is `…/decline`: the user opened
+//! the request and will not sign it. The provider publishes no declined status, so the
+//! transaction stays `IN_PROGRESS` (its result `CE3102`) until it expires. A callback URL
+//! with a script scheme (`javascript:`, `data:`, `vbscript:`, `file:`) is never followed.
+//! The screen works with every [`UserBehaviour`]; with [`UserBehaviour::Manual`] (`--user
+//! manual`, or `--user browser` for a person at a browser) nothing else moves the
+//! transaction. The signing screen answers anyone who has the txId, an unguessable UUID, as
+//! the app's own links do.
+//!
+//! # Scenarios and faults
+//!
+//! A [`Scenario`] ([`EmulatorBuilder::scenario`], `--scenario FILE` as JSON) gives chosen
+//! signers their own behaviour — by phone, name or CI: sign after N ms, never answer,
+//! decline, open and let expire, or wait for a person — and injects faults per endpoint
+//! (the token, request, status, result and certificate endpoints, or all): added latency,
+//! a dropped connection (closed without an answer), an HTTP 500 `CE0001`, each with its
+//! probability, drawn from one generator seeded by the scenario. See the [`scenario`]
+//! module for the file's format.
 //!
 //! # Revocation
 //!
@@ -195,6 +241,9 @@
 //! signatures themselves are made by `aws-lc-rs` (about five times quicker than the `rsa`
 //! crate), which `toss-crypto` already brings; `rustix` raises the open-file limit of
 //! `emulator serve`;
+//! `ammonia` sanitises the HTML documents the app screen shows (the maintained sanitiser,
+//! on html5ever's parser), `html-escape` escapes every other text of its pages, and
+//! `fastrand` draws the scenario's seeded faults;
 //! `hmac` makes CI/DI and token MACs, `time` the provider's date-times, `base64` and `uuid`
 //! the wire encodings, `serde`/`serde_json` the bodies, `zeroize` wipes secrets, `thiserror`
 //! writes [`Error`], and `clap` parses the binary's options.
@@ -209,9 +258,11 @@ mod crl;
 mod error;
 mod listing;
 mod paths;
+mod request_log;
 mod revocation;
 mod routes;
 mod rsa_signer;
+pub mod scenario;
 pub mod serve;
 mod server;
 mod state;
@@ -228,7 +279,9 @@ pub use config::{
 };
 pub use error::Error;
 pub use listing::{ClientActivity, RetainedBecause, TransactionList, TransactionSummary};
+pub use request_log::{LoggedRequest, REQUEST_LOG_CAPACITY, RequestLog};
 pub use revocation::{Revocation, RevocationReason};
+pub use scenario::{FaultEndpoint, FaultRule, Scenario, ScenarioError, SignerMatch};
 pub use server::{Emulator, EmulatorHandle, VERSION_HEADER};
 pub use stats::Stats;
 pub use toss_runtime::clock;

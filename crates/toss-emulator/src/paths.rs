@@ -23,3 +23,20 @@ pub(crate) const CRL: &str = "/crl/emulator-ca.crl";
 pub(crate) const OCSP: &str = "/ocsp";
 /// The RFC 3161 time-stamping authority.
 pub(crate) const TSA: &str = "/tsa";
+/// Whether the emulator is up.
+pub(crate) const HEALTH: &str = "/emulator/v1/health";
+/// Forgets every transaction, token, count and logged call.
+pub(crate) const RESET: &str = "/emulator/v1/reset";
+/// The log of the provider API's calls.
+pub(crate) const REQUESTS: &str = "/emulator/v1/requests";
+/// The Toss app's signing screen of one transaction.
+pub(crate) const APP_SIGN: &str = "/app/sign/{tx_id}";
+/// The Toss app's list of pending push requests, per signer.
+pub(crate) const APP_INBOX: &str = "/app/inbox";
+/// The universal link the iOS app link points at (the provider's `https://ul.toss.im`).
+pub(crate) const UNIVERSAL_LINK: &str = "/ul";
+
+/// The signing screen of `tx_id` ([`APP_SIGN`]).
+pub(crate) fn app_sign(tx_id: &str) -> String {
+    APP_SIGN.replace("{tx_id}", tx_id)
+}

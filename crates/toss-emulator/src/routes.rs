@@ -1,7 +1,9 @@
 //! The HTTP handlers, and what they share: bearer checks, body parsing, FAIL envelopes.
 
+pub(crate) mod app;
 pub(crate) mod certificate;
 pub(crate) mod control;
+pub(crate) mod observed;
 pub(crate) mod pki;
 pub(crate) mod sign;
 pub(crate) mod token;

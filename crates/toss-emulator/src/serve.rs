@@ -17,7 +17,7 @@ use crate::config::{
     DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, UserBehaviour,
 };
 use crate::error::Error;
-use crate::server::Emulator;
+use crate::server::{Emulator, EmulatorHandle};
 
 /// The environment variable `--client-secret` falls back to, so that a secret need not be
 /// on the command line (where every local user can read it).
@@ -90,6 +90,12 @@ pub struct ServeArgs {
     /// What the simulated user does with each request.
     #[arg(long, value_enum, default_value_t = UserMode::Completes)]
     pub user: UserMode,
+
+    /// Per-signer behaviour and injected faults: a JSON scenario file (see the
+    /// toss_emulator::scenario documentation). Signers it names follow it whatever --user
+    /// says.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
 
     /// With --user completes: milliseconds from the request until the user opens it.
     #[arg(long, default_value_t = 300)]
@@ -176,8 +182,12 @@ pub enum UserMode {
     Completes,
     /// Never opens the request; it expires.
     NeverAnswers,
-    /// Waits for POST /emulator/v1/tx/{txId}/{open|complete|expire}.
+    /// Waits for POST /emulator/v1/tx/{txId}/{open|complete|decline|expire} or the app
+    /// screen.
     Manual,
+    /// A person signs in a browser: the app links and the inbox lead to the emulator's
+    /// Toss app screen (서명하기 / 취소); nothing happens by itself.
+    Browser,
 }
 
 impl ServeArgs {
@@ -193,7 +203,7 @@ impl ServeArgs {
                 Duration::from_millis(self.complete_after_ms),
             ),
             UserMode::NeverAnswers => UserBehaviour::NeverAnswers,
-            UserMode::Manual => UserBehaviour::Manual,
+            UserMode::Manual | UserMode::Browser => UserBehaviour::Manual,
         };
         let control = match (self.no_control, self.control) {
             (true, _) | (false, ControlMode::Off) => ControlAccess::Off,
@@ -243,6 +253,16 @@ impl ServeArgs {
                 builder = builder.client_credentials(self.client_id.clone(), secret.as_str());
             }
         }
+        if let Some(path) = &self.scenario {
+            let scenario =
+                crate::scenario::Scenario::from_json(&read(path)?).map_err(|source| {
+                    ServeError::Scenario {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+            builder = builder.scenario(scenario);
+        }
         if let Some(path) = &self.private_key_file {
             builder = builder.provider_private_key(read(path)?);
         }
@@ -254,42 +274,78 @@ impl ServeArgs {
 }
 
 /// Starts the emulator these options describe, prints where it listens (base URL, public
-/// key, client id, CA certificate) and serves until Ctrl-C.
+/// key, client id, CA certificate, the app screen) and serves until Ctrl-C.
 ///
 /// # Errors
 ///
 /// [`ServeError`] when a file cannot be read or written, the emulator cannot start, or
 /// Ctrl-C cannot be awaited.
 pub async fn serve_until_interrupted(args: &ServeArgs) -> Result<(), ServeError> {
+    let emulator = start(args).await?;
+    say(format_args!("{}", banner(&emulator, args)));
+    run_until_interrupted(emulator).await
+}
+
+/// Starts the emulator these options describe (raising the open-file limit first) and
+/// writes its CA certificate where `--write-ca-cert` says.
+///
+/// # Errors
+///
+/// [`ServeError`] when a file cannot be read or written or the emulator cannot start.
+pub async fn start(args: &ServeArgs) -> Result<EmulatorHandle, ServeError> {
     raise_open_file_limit();
     let emulator = args.builder()?.start().await?;
-    say(format_args!(
-        "toss-emulator {} listening",
-        env!("CARGO_PKG_VERSION")
-    ));
-    say(format_args!("base URL:   {}", emulator.base_url()));
-    say(format_args!("public key: {}", emulator.public_key_base64()));
-    say(format_args!(
-        "client_id:  {}",
-        emulator.client_ids().join(", ")
-    ));
-    say(format_args!("CRL:        {}", emulator.crl_url()));
-    say(format_args!("TSA:        {}", emulator.tsa_url()));
+    if let Some(path) = &args.write_ca_cert {
+        std::fs::write(path, emulator.ca_certificate_pem()).map_err(|source| {
+            ServeError::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(emulator)
+}
+
+/// What a started emulator tells the person who started it: where it listens, its public
+/// key and client id, the CRL, TSA and app screen URLs, and its CA certificate (or where
+/// it was written). Never the client secret.
+#[must_use]
+pub fn banner(emulator: &EmulatorHandle, args: &ServeArgs) -> String {
+    let mut lines = vec![
+        format!("toss-emulator {} listening", env!("CARGO_PKG_VERSION")),
+        format!("base URL:   {}", emulator.base_url()),
+        format!("public key: {}", emulator.public_key_base64()),
+        format!("client_id:  {}", emulator.client_ids().join(", ")),
+        format!("CRL:        {}", emulator.crl_url()),
+        format!("TSA:        {}", emulator.tsa_url()),
+        format!(
+            "Toss app:   {} (push requests per signer)",
+            emulator.app_inbox_url()
+        ),
+    ];
+    if args.user == UserMode::Browser {
+        lines.push(
+            "user:       browser: open the app links (or the inbox) and press 서명하기 or 취소"
+                .to_owned(),
+        );
+    }
     match &args.write_ca_cert {
-        Some(path) => {
-            std::fs::write(path, emulator.ca_certificate_pem()).map_err(|source| {
-                ServeError::Write {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-            say(format_args!("CA certificate written to {}", path.display()));
-        }
-        None => say(format_args!(
+        Some(path) => lines.push(format!("CA certificate written to {}", path.display())),
+        None => lines.push(format!(
             "CA certificate:\n{}",
             emulator.ca_certificate_pem().trim_end()
         )),
     }
+    lines.join("\n")
+}
+
+/// Serves until Ctrl-C, then stops gracefully.
+///
+/// # Errors
+///
+/// [`ServeError::Signal`] when Ctrl-C cannot be awaited, [`ServeError::Emulator`] when the
+/// server failed.
+pub async fn run_until_interrupted(emulator: EmulatorHandle) -> Result<(), ServeError> {
     tokio::signal::ctrl_c().await.map_err(ServeError::Signal)?;
     emulator.shutdown().await?;
     Ok(())
@@ -333,6 +389,15 @@ pub enum ServeError {
         path: PathBuf,
         /// The line, counted from 1.
         line: usize,
+    },
+    /// The scenario file is not a valid scenario.
+    #[error("{} is not a valid scenario", path.display())]
+    Scenario {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: crate::scenario::ScenarioError,
     },
     /// The clients file names no client.
     #[error("{} names no client", path.display())]

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
-use axum::middleware::map_response;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
 use axum::routing::{get, post};
 use hyper::body::Incoming;
@@ -35,9 +35,12 @@ use crate::config::{
 use crate::error::Error;
 use crate::listing::{self, TransactionList, TransactionSummary};
 use crate::paths;
+use crate::request_log::{Log, RequestLog};
 use crate::revocation::{self, Revocation, RevocationReason, RevokeFailure};
-use crate::routes::{self, control, pki};
-use crate::state::{Action, ControlFailure, Tokens, Transactions};
+use crate::routes::observed::{self, DropConnection, DroppedByFault};
+use crate::routes::{self, app, control, pki};
+use crate::scenario::{Faults, Scenario};
+use crate::state::{Action, ControlFailure, Signer, Tokens, Transactions};
 use crate::stats::{ClientCounters, Counters, Stats};
 use crate::tsa::Tsa;
 
@@ -79,6 +82,14 @@ pub(crate) struct AppState {
     /// One permit per core for RSA work on the blocking pool, so that a burst of requests
     /// queues here instead of starting hundreds of threads.
     pub(crate) rsa_permits: Semaphore,
+    /// Per-signer behaviour.
+    pub(crate) scenario: Scenario,
+    /// Injected faults.
+    pub(crate) faults: Faults,
+    /// The provider API's calls.
+    pub(crate) requests: Log,
+    /// The largest request body read.
+    pub(crate) body_limit: usize,
 }
 
 impl AppState {
@@ -125,11 +136,29 @@ impl AppState {
         tokio::task::spawn_blocking(move || work(&state)).await.ok()
     }
 
-    pub(crate) fn behaviour(&self) -> UserBehaviour {
+    /// What the user of a new request for `signer` does: the scenario's rule for them, or
+    /// the emulator's behaviour.
+    pub(crate) fn behaviour_for(&self, signer: &Signer) -> UserBehaviour {
+        if let Some(behaviour) = self.scenario.behaviour_for(signer) {
+            return behaviour.clone();
+        }
         self.behaviour
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Forgets every transaction, token, count and logged call, and starts the faults'
+    /// draws again from the seed. Keys, the CA and its revocations stay.
+    pub(crate) fn reset(&self) {
+        self.transactions.clear();
+        self.tokens.clear();
+        self.stats.reset();
+        for counters in &self.client_counters {
+            counters.reset();
+        }
+        self.requests.clear();
+        self.faults.reseed();
     }
 }
 
@@ -179,6 +208,7 @@ impl Emulator {
                 "default_expire_seconds must be within 1..=1800",
             ));
         }
+        config.scenario.check()?;
 
         // Key generation takes a while (seconds for RSA-4096): keep it off the runtime.
         let key_config = config.clone();
@@ -249,6 +279,10 @@ fn app_state(
         base_url,
         control: config.control,
         rsa_permits: Semaphore::new(cores),
+        faults: Faults::new(&config.scenario),
+        scenario: config.scenario.clone(),
+        requests: Log::default(),
+        body_limit: config.limits.body_limit,
     })
 }
 
@@ -339,7 +373,19 @@ async fn serve(
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(request.map(Body::new))
+            let answered = app.clone().oneshot(request.map(Body::new));
+            async move {
+                let response = match answered.await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+                // An injected fault: hyper closes the connection on a service error,
+                // without writing an answer.
+                if response.extensions().get::<DropConnection>().is_some() {
+                    return Err(DroppedByFault);
+                }
+                Ok(response)
+            }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -393,6 +439,11 @@ pub(crate) fn control_allowed(access: ControlAccess, peer: IpAddr) -> Result<(),
 
 fn router(state: Arc<AppState>, limits: &ServerLimits) -> Router {
     routes::provider_api()
+        .layer(from_fn_with_state(Arc::clone(&state), observed::observe))
+        .merge(app::routes())
+        .route(paths::HEALTH, get(control::health))
+        .route(paths::RESET, post(control::reset))
+        .route(paths::REQUESTS, get(control::requests))
         .route(paths::TX_ACTION, post(control::act))
         .route(paths::TX_REVOKE, post(control::revoke))
         .route(paths::STATS, get(control::stats))
@@ -572,6 +623,46 @@ impl EmulatorHandle {
     /// [`Error::UnknownTransaction`], or [`Error::Transition`] once it expired.
     pub fn complete(&self, tx_id: &str) -> Result<SignStatus, Error> {
         self.control(tx_id, Action::Complete)
+    }
+
+    /// The user declines transaction `tx_id` now (취소): it is never signed and stays
+    /// `IN_PROGRESS` until it expires, as the provider has no declined status.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownTransaction`], or [`Error::Transition`] once it is completed or
+    /// expired.
+    pub fn decline(&self, tx_id: &str) -> Result<SignStatus, Error> {
+        self.control(tx_id, Action::Decline)
+    }
+
+    /// The provider API's calls so far (at most
+    /// [`REQUEST_LOG_CAPACITY`](crate::REQUEST_LOG_CAPACITY), oldest first): what
+    /// `GET /emulator/v1/requests` answers.
+    #[must_use]
+    pub fn requests(&self) -> RequestLog {
+        self.state.requests.snapshot()
+    }
+
+    /// Forgets every transaction, token, count and logged call, and starts the faults'
+    /// draws again from the scenario's seed: what `POST /emulator/v1/reset` does. Keys, the
+    /// CA, the certificates issued and the revocations stay (a CA does not take back a
+    /// revocation).
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+
+    /// The signing screen of the Toss app for `tx_id` (`{base_url}/app/sign/{txId}`),
+    /// where a person signs (서명하기) or declines (취소) in a browser.
+    #[must_use]
+    pub fn app_sign_url(&self, tx_id: &str) -> String {
+        format!("{}{}", self.base_url, paths::app_sign(tx_id))
+    }
+
+    /// The Toss app's inbox (`{base_url}/app/inbox`): the pending push requests of a signer.
+    #[must_use]
+    pub fn app_inbox_url(&self) -> String {
+        format!("{}{}", self.base_url, paths::APP_INBOX)
     }
 
     /// Transaction `tx_id` expires now (→ `EXPIRED`).

@@ -17,6 +17,7 @@ use x509_cert::serial_number::SerialNumber;
 use zeroize::Zeroizing;
 
 use crate::clock::saturating_add as add;
+use crate::scenario::SignerMatch;
 use crate::user::{SimulatedUser, Stage};
 
 /// Which configured client a token or transaction belongs to (its index in the list).
@@ -59,6 +60,12 @@ pub(crate) struct Transaction {
     /// The `docTitle` shown to the user: not personal, listed so tests can tell requests
     /// apart.
     pub(crate) doc_title: String,
+    /// The `serviceName` shown to the user.
+    pub(crate) service_name: String,
+    /// Whether the user is asked by a push (listed in the app's inbox) or by the app links.
+    pub(crate) push: bool,
+    /// Where the app sends the user after signing, and after declining (`APP_SCHEME`).
+    pub(crate) callbacks: Callbacks,
     pub(crate) user: SimulatedUser,
     pub(crate) signer: Signer,
     /// The document as signed: decrypted when it travelled encrypted.
@@ -75,6 +82,13 @@ pub(crate) struct Transaction {
     /// The `signedDoc`, made on the first result call (or a revocation) and returned again
     /// on the second.
     pub(crate) signed_doc: Option<SignedDoc>,
+}
+
+/// The `successCallbackUrl` and `failCallbackUrl` of a sign request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Callbacks {
+    pub(crate) success: Option<String>,
+    pub(crate) fail: Option<String>,
 }
 
 /// A `signedDoc` and the certificate that signed it, kept together so that a revocation
@@ -115,6 +129,7 @@ pub(crate) enum Action {
     Open,
     Complete,
     Expire,
+    Decline,
 }
 
 impl Action {
@@ -124,6 +139,7 @@ impl Action {
             "open" => Some(Self::Open),
             "complete" => Some(Self::Complete),
             "expire" => Some(Self::Expire),
+            "decline" => Some(Self::Decline),
             _ => None,
         }
     }
@@ -526,6 +542,7 @@ impl Transactions {
             Action::Open => user.open(now),
             Action::Complete => user.complete(now),
             Action::Expire => user.expire(now),
+            Action::Decline => user.decline(now),
         }
         .map_err(ControlFailure::NotAllowed)?;
         if stage == Stage::Expired {
@@ -534,6 +551,97 @@ impl Transactions {
             store.retire(tx_id, Finished::Expired, now, self.retention);
         }
         Ok((stage, requested_at))
+    }
+}
+
+/// What the app screen shows of a transaction that can still be signed or declined.
+pub(crate) struct ScreenView {
+    pub(crate) service_name: String,
+    pub(crate) doc_title: String,
+    pub(crate) signer: Signer,
+    pub(crate) doc: Zeroizing<String>,
+    pub(crate) doc_type: DocType,
+    /// Only the document's hash was sent (`PKCS7_NO_CONTENT_WITH_ATTR`).
+    pub(crate) detached: bool,
+    pub(crate) stage: Stage,
+    pub(crate) declined: bool,
+    pub(crate) expires_at: OffsetDateTime,
+    pub(crate) callbacks: Callbacks,
+}
+
+/// A transaction as the app screen finds it.
+pub(crate) enum Screen {
+    /// Live: everything it shows.
+    Live(Box<ScreenView>),
+    /// Kept only for status answers: where it ended.
+    Finished(Stage),
+}
+
+/// One pending push request in a signer's inbox.
+#[derive(Debug, Clone)]
+pub(crate) struct InboxItem {
+    pub(crate) tx_id: String,
+    pub(crate) service_name: String,
+    pub(crate) doc_title: String,
+    pub(crate) requested_at: OffsetDateTime,
+    pub(crate) expires_at: OffsetDateTime,
+}
+
+impl Transactions {
+    /// Transaction `tx_id` as the app screen shows it at `now`, whatever its client.
+    pub(crate) fn screen(&self, tx_id: &str, now: OffsetDateTime) -> Option<Screen> {
+        let store = self.lock();
+        Some(match store.entries.get(tx_id)? {
+            Entry::Retained(retained) => Screen::Finished(retained.stage),
+            Entry::Live(transaction) => Screen::Live(Box::new(ScreenView {
+                service_name: transaction.service_name.clone(),
+                doc_title: transaction.doc_title.clone(),
+                signer: transaction.signer.clone(),
+                doc: transaction.doc.clone(),
+                doc_type: transaction.doc_type.clone(),
+                detached: transaction.signature_type == SignatureType::Pkcs7NoContentWithAttr,
+                stage: transaction.progress(now),
+                declined: transaction.user.declined_by(now).is_some(),
+                expires_at: transaction.user.expiry(),
+                callbacks: transaction.callbacks.clone(),
+            })),
+        })
+    }
+
+    /// The push requests `signer` can still sign or decline at `now`, oldest first.
+    pub(crate) fn inbox(&self, signer: &SignerMatch, now: OffsetDateTime) -> Vec<InboxItem> {
+        let store = self.lock();
+        let mut items: Vec<InboxItem> = store
+            .entries
+            .iter()
+            .filter_map(|(tx_id, entry)| match entry {
+                Entry::Live(transaction)
+                    if transaction.push
+                        && signer.matches(&transaction.signer)
+                        && matches!(
+                            transaction.progress(now),
+                            Stage::Requested | Stage::InProgress
+                        )
+                        && transaction.user.declined_by(now).is_none() =>
+                {
+                    Some(InboxItem {
+                        tx_id: tx_id.clone(),
+                        service_name: transaction.service_name.clone(),
+                        doc_title: transaction.doc_title.clone(),
+                        requested_at: transaction.requested_at,
+                        expires_at: transaction.user.expiry(),
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        items.sort_unstable_by(|a, b| (a.requested_at, &a.tx_id).cmp(&(b.requested_at, &b.tx_id)));
+        items
+    }
+
+    /// Forgets every transaction and session (`POST /emulator/v1/reset`).
+    pub(crate) fn clear(&self) {
+        *self.lock() = Store::default();
     }
 }
 
@@ -616,6 +724,11 @@ pub(crate) struct Tokens {
 impl Tokens {
     fn lock(&self) -> MutexGuard<'_, TokenStore> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets every token (`POST /emulator/v1/reset`).
+    pub(crate) fn clear(&self) {
+        *self.lock() = TokenStore::default();
     }
 
     /// Remembers `token` of `client` until `expires_at`.

@@ -77,6 +77,20 @@ impl Counters {
         cell.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Every count back to zero (`POST /emulator/v1/reset`).
+    pub(crate) fn reset(&self) {
+        for cell in [
+            &self.tokens_issued,
+            &self.sign_requests,
+            &self.status_calls,
+            &self.results,
+            &self.certificate_validations,
+            &self.errors,
+        ] {
+            cell.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// The counts, with nothing remembered (the caller fills that in).
     pub(crate) fn snapshot(&self) -> Stats {
         Stats {
@@ -114,5 +128,10 @@ impl ClientCounters {
 
     pub(crate) fn bump_results(&self) {
         self.results.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn reset(&self) {
+        self.sign_requests.store(0, Ordering::Relaxed);
+        self.results.store(0, Ordering::Relaxed);
     }
 }

@@ -56,8 +56,10 @@ impl Stage {
 pub(crate) struct SimulatedUser {
     planned_open: Option<OffsetDateTime>,
     planned_complete: Option<OffsetDateTime>,
+    planned_decline: Option<OffsetDateTime>,
     opened: Option<OffsetDateTime>,
     completed: Option<OffsetDateTime>,
+    declined: Option<OffsetDateTime>,
     expired: Option<OffsetDateTime>,
     expires_at: OffsetDateTime,
 }
@@ -69,22 +71,31 @@ impl SimulatedUser {
         requested_at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Self {
-        let (planned_open, planned_complete) = match behaviour {
+        let (planned_open, planned_complete, planned_decline) = match behaviour {
             UserBehaviour::Completes {
                 open_after,
                 complete_after,
             } => {
                 let complete = add(requested_at, *complete_after);
                 let open = add(requested_at, *open_after).min(complete);
-                (Some(open), Some(complete))
+                (Some(open), Some(complete), None)
             }
-            UserBehaviour::NeverAnswers | UserBehaviour::Manual => (None, None),
+            UserBehaviour::Declines { after } => {
+                let at = add(requested_at, *after);
+                (Some(at), None, Some(at))
+            }
+            UserBehaviour::OpensAndExpires { open_after } => {
+                (Some(add(requested_at, *open_after)), None, None)
+            }
+            UserBehaviour::NeverAnswers | UserBehaviour::Manual => (None, None, None),
         };
         Self {
             planned_open,
             planned_complete,
+            planned_decline,
             opened: None,
             completed: None,
+            declined: None,
             expired: None,
             expires_at,
         }
@@ -95,19 +106,29 @@ impl SimulatedUser {
         earliest(Some(self.expires_at), self.expired).unwrap_or(self.expires_at)
     }
 
+    /// When the user declined (취소), if they did by `now`.
+    pub(crate) fn declined_by(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        earliest(self.planned_decline, self.declined).filter(|at| *at <= now)
+    }
+
     /// Where the transaction stands at `now`.
+    ///
+    /// A user who declined has opened the request and never signs it: the provider has no
+    /// declined status, so it stays `IN_PROGRESS` until it expires.
     pub(crate) fn progress(&self, now: OffsetDateTime) -> Stage {
         let expiry = self.expiry();
+        let declined = earliest(self.planned_decline, self.declined);
         if let Some(at) = earliest(self.planned_complete, self.completed)
             && at <= now
             && at < expiry
+            && declined.is_none_or(|declined| at < declined)
         {
             return Stage::Completed { at };
         }
         if now >= expiry {
             return Stage::Expired;
         }
-        match earliest(self.planned_open, self.opened) {
+        match earliest(earliest(self.planned_open, self.opened), declined) {
             Some(at) if at <= now => Stage::InProgress,
             _ => Stage::Requested,
         }
@@ -126,9 +147,11 @@ impl SimulatedUser {
         }
     }
 
-    /// The user signs now. Refused once the request expired; a no-op once completed.
+    /// The user signs now. Refused once the request expired or the user declined it; a
+    /// no-op once completed.
     pub(crate) fn complete(&mut self, now: OffsetDateTime) -> Result<Stage, Stage> {
         match self.progress(now) {
+            stage @ Stage::InProgress if self.declined_by(now).is_some() => Err(stage),
             Stage::Requested | Stage::InProgress => {
                 self.opened = Some(self.opened.map_or(now, |at| at.min(now)));
                 self.completed = Some(now);
@@ -136,6 +159,21 @@ impl SimulatedUser {
             }
             completed @ Stage::Completed { .. } => Ok(completed),
             Stage::Expired => Err(Stage::Expired),
+        }
+    }
+
+    /// The user declines (취소) now: they opened it and will not sign it. Refused once it
+    /// is completed or expired; a no-op once declined.
+    pub(crate) fn decline(&mut self, now: OffsetDateTime) -> Result<Stage, Stage> {
+        match self.progress(now) {
+            Stage::Requested | Stage::InProgress => {
+                self.opened = Some(self.opened.map_or(now, |at| at.min(now)));
+                if self.declined_by(now).is_none() {
+                    self.declined = Some(now);
+                }
+                Ok(Stage::InProgress)
+            }
+            done => Err(done),
         }
     }
 
@@ -309,6 +347,51 @@ mod tests {
         assert_eq!(other.expire(at(start, 5)), Ok(Stage::Expired));
         assert_eq!(other.progress(at(start, 6)), Stage::Expired);
         assert_eq!(other.complete(at(start, 7)), Err(Stage::Expired));
+    }
+
+    #[test]
+    fn a_decline_is_never_signed_and_expires() {
+        let start = OffsetDateTime::now_utc();
+        let user = SimulatedUser::new(
+            &UserBehaviour::Declines {
+                after: Duration::from_millis(100),
+            },
+            start,
+            at(start, 1000),
+        );
+        assert_eq!(user.progress(at(start, 99)), Stage::Requested);
+        assert_eq!(user.declined_by(at(start, 99)), None);
+        assert_eq!(user.progress(at(start, 100)), Stage::InProgress);
+        assert_eq!(user.declined_by(at(start, 500)), Some(at(start, 100)));
+        assert_eq!(user.progress(at(start, 1000)), Stage::Expired);
+
+        let mut manual = SimulatedUser::new(&UserBehaviour::Manual, start, at(start, 1000));
+        assert_eq!(manual.decline(at(start, 10)), Ok(Stage::InProgress));
+        assert_eq!(manual.complete(at(start, 20)), Err(Stage::InProgress));
+        assert_eq!(manual.progress(at(start, 30)), Stage::InProgress);
+        // A plan to sign later than the decline does not count either.
+        let mut late = SimulatedUser::new(
+            &UserBehaviour::completes(Duration::ZERO, Duration::from_millis(50)),
+            start,
+            at(start, 1000),
+        );
+        assert_eq!(late.decline(at(start, 10)), Ok(Stage::InProgress));
+        assert_eq!(late.progress(at(start, 60)), Stage::InProgress);
+    }
+
+    #[test]
+    fn opens_and_lets_expire() {
+        let start = OffsetDateTime::now_utc();
+        let user = SimulatedUser::new(
+            &UserBehaviour::OpensAndExpires {
+                open_after: Duration::from_millis(10),
+            },
+            start,
+            at(start, 1000),
+        );
+        assert_eq!(user.progress(at(start, 9)), Stage::Requested);
+        assert_eq!(user.progress(at(start, 10)), Stage::InProgress);
+        assert_eq!(user.progress(at(start, 1000)), Stage::Expired);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod client;
 mod crash;
 mod credentials;
+pub mod env;
 mod error;
 mod poll;
 mod reconciler;

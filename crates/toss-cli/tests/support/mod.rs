@@ -445,3 +445,36 @@ pub fn usage_error(output: &Output) -> String {
 /// The warning of a result or report whose signer certificate was not chain-checked.
 pub const WARNING: &str =
     "tosscert: warning: the signer certificate was not checked against a trust anchor";
+
+/// Headless Chromium's flags on this kind of machine (no sandbox, no GPU, nothing fetched
+/// in the background); each run also needs a fresh `--user-data-dir`.
+pub const HEADLESS_CHROMIUM: [&str; 7] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+];
+
+/// Debian's Chromium, which the browser tests need (`.ci/run` installs it, with
+/// fonts-noto-cjk so that Korean renders).
+pub fn chromium() -> &'static str {
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("headless Chromium is needed: install Debian's chromium (and fonts-noto-cjk)")
+}
+
+/// Where screenshots are kept as test artifacts: `target/tmp/artifacts`.
+pub fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

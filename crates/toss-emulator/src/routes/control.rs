@@ -54,7 +54,7 @@ pub(crate) async fn act(
             Fail::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::Ce3000,
-                "the action must be open, complete or expire",
+                "the action must be open, complete, decline or expire",
             ),
         );
     };
@@ -183,7 +183,7 @@ pub(crate) async fn transactions(
 /// The refusal of a peer that may not use a control or listing endpoint under the
 /// configured [`ControlAccess`](crate::ControlAccess), if it may not: 404 as for an unknown
 /// path when they are off, 403 for a peer that is not allowed.
-fn refusal(
+pub(crate) fn refusal(
     state: &AppState,
     peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
 ) -> Option<Response> {
@@ -204,6 +204,42 @@ fn refusal(
             ),
         )),
     }
+}
+
+/// `GET /emulator/v1/health`: `{"status": "ok", "version": …}` while the emulator serves,
+/// to anyone (it tells nothing else).
+pub(crate) async fn health() -> Response {
+    Json(serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+    .into_response()
+}
+
+/// `POST /emulator/v1/reset`: forgets every transaction, token, count and logged call
+/// (under the control endpoints' rule); answers `{"reset": true}`.
+pub(crate) async fn reset(
+    State(state): State<Arc<AppState>>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+) -> Response {
+    if let Some(refused) = refusal(&state, peer) {
+        return refused;
+    }
+    state.reset();
+    Json(serde_json::json!({ "reset": true })).into_response()
+}
+
+/// `GET /emulator/v1/requests`: the log of the provider API's calls as
+/// [`RequestLog`](crate::RequestLog) JSON (under the control endpoints' rule: it names
+/// txIds).
+pub(crate) async fn requests(
+    State(state): State<Arc<AppState>>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+) -> Response {
+    if let Some(refused) = refusal(&state, peer) {
+        return refused;
+    }
+    Json(state.requests.snapshot()).into_response()
 }
 
 /// `GET /emulator/v1/stats`: the counts of [`Stats`](crate::Stats) as JSON.

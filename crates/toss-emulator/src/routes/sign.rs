@@ -25,10 +25,11 @@ use zeroize::Zeroizing;
 use super::{Fail, answer, authorize, parse_json, timestamp};
 use crate::clock::saturating_add as add;
 use crate::cms_sign::{self, Content};
+use crate::paths;
 use crate::server::AppState;
 use crate::state::{
-    ClientIndex, Entry, Finished, MAX_RESULTS, RESULT_WINDOW, SessionReused, SignedDoc, Signer,
-    Store, Transaction,
+    Callbacks, ClientIndex, Entry, Finished, MAX_RESULTS, RESULT_WINDOW, SessionReused, SignedDoc,
+    Signer, Store, Transaction,
 };
 use crate::stats::Counter;
 use crate::user::{Person, SimulatedUser, Stage};
@@ -181,7 +182,13 @@ fn handle_request(
         owner: client,
         requested_at: now,
         doc_title: request.doc_title().to_owned(),
-        user: SimulatedUser::new(&state.behaviour(), now, expires_at),
+        service_name: request.service_name().to_owned(),
+        push: *request.trigger_type() == TriggerType::Push,
+        callbacks: Callbacks {
+            success: request.success_callback_url().map(str::to_owned),
+            fail: request.fail_callback_url().map(str::to_owned),
+        },
+        user: SimulatedUser::new(&state.behaviour_for(&signer), now, expires_at),
         signer,
         doc,
         doc_type: request.doc_type().clone(),
@@ -202,7 +209,7 @@ fn handle_request(
 
     let mut response = SignResponse::new(TxId::new(tx_id.clone()), timestamp(now));
     if *request.trigger_type() == TriggerType::AppScheme {
-        let (app_scheme, android, ios) = app_links(&tx_id);
+        let (app_scheme, android, ios) = app_links(&state.base_url, &tx_id);
         response = response.with_app_links(app_scheme, android, ios);
     }
     Ok(response)
@@ -495,13 +502,24 @@ fn new_tx_id() -> Result<String, Fail> {
 }
 
 /// The app scheme, Android intent and iOS universal link for `triggerType=APP_SCHEME`, in
-/// the provider's format.
-fn app_links(tx_id: &str) -> (String, String, String) {
+/// the provider's shapes, leading to the emulator's app screen: the app scheme is the
+/// provider's (nothing opens it without the Toss app), the Android intent falls back to
+/// the screen (`S.browser_fallback_url`), and the universal link is the emulator's own
+/// `/ul?scheme=…` in place of `https://ul.toss.im?scheme=…`.
+fn app_links(base_url: &str, tx_id: &str) -> (String, String, String) {
     let path = format!("toss-cert/v2/sign/doc?txId={tx_id}&_minVerAos=5.36.0&_minVerIos=5.10.0");
     let app_scheme = format!("supertoss://{path}");
-    let android =
-        format!("intent://{path}#Intent;scheme=supertoss;package=viva.republica.toss;end");
-    let ios = format!("https://ul.toss.im?scheme={}", percent_encode(&app_scheme));
+    let screen = format!("{base_url}{}", paths::app_sign(tx_id));
+    let android = format!(
+        "intent://{path}#Intent;scheme=supertoss;package=viva.republica.toss;\
+         S.browser_fallback_url={};end",
+        percent_encode(&screen)
+    );
+    let ios = format!(
+        "{base_url}{}?scheme={}",
+        paths::UNIVERSAL_LINK,
+        percent_encode(&app_scheme)
+    );
     (app_scheme, android, ios)
 }
 
@@ -523,19 +541,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn app_links_match_the_provider_format() {
-        let (scheme, android, ios) = app_links("e9af318d-2151-4b67-9818-def01983a623");
+    fn app_links_keep_the_provider_shapes_and_lead_to_the_emulator() {
+        let (scheme, android, ios) = app_links(
+            "http://127.0.0.1:18080",
+            "e9af318d-2151-4b67-9818-def01983a623",
+        );
         assert_eq!(
             scheme,
             "supertoss://toss-cert/v2/sign/doc?txId=e9af318d-2151-4b67-9818-def01983a623&_minVerAos=5.36.0&_minVerIos=5.10.0"
         );
         assert_eq!(
             android,
-            "intent://toss-cert/v2/sign/doc?txId=e9af318d-2151-4b67-9818-def01983a623&_minVerAos=5.36.0&_minVerIos=5.10.0#Intent;scheme=supertoss;package=viva.republica.toss;end"
+            "intent://toss-cert/v2/sign/doc?txId=e9af318d-2151-4b67-9818-def01983a623&_minVerAos=5.36.0&_minVerIos=5.10.0#Intent;scheme=supertoss;package=viva.republica.toss;S.browser_fallback_url=http%3A%2F%2F127.0.0.1%3A18080%2Fapp%2Fsign%2Fe9af318d-2151-4b67-9818-def01983a623;end"
         );
         assert_eq!(
             ios,
-            "https://ul.toss.im?scheme=supertoss%3A%2F%2Ftoss-cert%2Fv2%2Fsign%2Fdoc%3FtxId%3De9af318d-2151-4b67-9818-def01983a623%26_minVerAos%3D5.36.0%26_minVerIos%3D5.10.0"
+            "http://127.0.0.1:18080/ul?scheme=supertoss%3A%2F%2Ftoss-cert%2Fv2%2Fsign%2Fdoc%3FtxId%3De9af318d-2151-4b67-9818-def01983a623%26_minVerAos%3D5.36.0%26_minVerIos%3D5.10.0"
         );
     }
 }

@@ -28,6 +28,10 @@ pub const BIRTHDAY: &str = "19900101";
 pub const DOC: &str =
     "토스 간편송금 등의 서비스를 원활하게 이용하기 위하여 출금이체 동의가 필요합니다.";
 
+/// The callbacks of [`Env::app_request`].
+pub const SUCCESS_URL: &str = "https://shop.example/sign/done?order=7";
+pub const FAIL_URL: &str = "https://shop.example/sign/failed?order=7";
+
 pub struct Env {
     pub emulator: EmulatorHandle,
     pub clock: ManualClock,
@@ -112,6 +116,13 @@ impl Env {
         body.access_token().to_owned()
     }
 
+    /// GETs one of the emulator's own JSON endpoints (no token).
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json().await.unwrap()
+    }
+
     /// POSTs JSON with a bearer token; status and JSON body.
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
         let response = self
@@ -130,10 +141,10 @@ impl Env {
         self.sessions.generate().unwrap()
     }
 
-    /// A USER_PERSONAL / PUSH / TEXT request for the default person, and its session.
-    pub fn personal_request(&self) -> (Value, NewSession) {
-        let session = self.session();
-        let request = SignRequest::builder()
+    /// A USER_PERSONAL request for the default person, sealed with `session`: PUSH, TEXT,
+    /// PKCS7, for a test to change further.
+    pub fn personal_builder(&self, session: &NewSession) -> toss_model::SignRequestBuilder {
+        SignRequest::builder()
             .request_type(RequestType::UserPersonal)
             .trigger_type(TriggerType::Push)
             .user_name(session.encrypt(NAME).unwrap())
@@ -145,9 +156,31 @@ impl Env {
             .doc(DOC)
             .doc_type(DocType::Text)
             .signature_type(SignatureType::Pkcs7)
+    }
+
+    /// A USER_PERSONAL / PUSH / TEXT request for the default person, and its session.
+    pub fn personal_request(&self) -> (Value, NewSession) {
+        let session = self.session();
+        let request = self.personal_builder(&session).build().unwrap();
+        (serde_json::to_value(request).unwrap(), session)
+    }
+
+    /// A USER_PERSONAL / APP_SCHEME request for the default person with callbacks, of the
+    /// given document and type.
+    pub fn app_request(&self, doc_type: DocType, doc: &str) -> Value {
+        let session = self.session();
+        let request = self
+            .personal_builder(&session)
+            .trigger_type(TriggerType::AppScheme)
+            .service_name("토스증권")
+            .doc_title("계좌 개설 동의서")
+            .doc(doc)
+            .doc_type(doc_type)
+            .success_callback_url(SUCCESS_URL)
+            .fail_callback_url(FAIL_URL)
             .build()
             .unwrap();
-        (serde_json::to_value(request).unwrap(), session)
+        serde_json::to_value(request).unwrap()
     }
 
     /// Sends a sign request that must succeed; its txId.
@@ -193,6 +226,15 @@ pub fn error_code(answer: &Value) -> &str {
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::new()
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// Fails unless `openssl` runs: the cross-checks need it (`.ci/run` installs it).

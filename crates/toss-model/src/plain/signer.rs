@@ -32,6 +32,27 @@ impl SignerName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// `name` with all but its first and last characters hidden, as screens others may see
+    /// show it: enough for the person to recognise, not to identify them.
+    ///
+    /// ```
+    /// use toss_model::plain::SignerName;
+    ///
+    /// assert_eq!(SignerName::masked("홍길동"), "홍*동");
+    /// assert_eq!(SignerName::masked("김토"), "김*");
+    /// assert_eq!(SignerName::masked("남궁민수"), "남**수");
+    /// ```
+    #[must_use]
+    pub fn masked(name: &str) -> String {
+        let chars: Vec<char> = name.trim().chars().collect();
+        match chars.as_slice() {
+            [] => String::new(),
+            [_] => "*".to_owned(),
+            [first, _] => format!("{first}*"),
+            [first, middle @ .., last] => format!("{first}{}{last}", "*".repeat(middle.len())),
+        }
+    }
 }
 
 impl fmt::Debug for SignerName {

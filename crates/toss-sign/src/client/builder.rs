@@ -14,6 +14,7 @@ use super::api::Transport;
 use super::ledger::ResultLedger;
 use super::{Client, Inner};
 use crate::credentials::{ClientSecret, Environment};
+use crate::env;
 use crate::error::Error;
 use crate::poll::PollPolicy;
 use crate::token::{DEFAULT_LOCK_TTL, DEFAULT_STORE_TIMEOUT, TokenManager};
@@ -294,9 +295,9 @@ impl ClientBuilder {
             var(name).ok_or_else(|| Error::Config(format!("{name} is not set")))
         };
         let mut builder = Self::default()
-            .client_id(required("TOSS_CERT_CLIENT_ID")?)
-            .client_secret(required("TOSS_CERT_CLIENT_SECRET")?);
-        builder = match (var("TOSS_CERT_OAUTH_BASE"), var("TOSS_CERT_API_BASE")) {
+            .client_id(required(env::CLIENT_ID)?)
+            .client_secret(required(env::CLIENT_SECRET)?);
+        builder = match (var(env::OAUTH_BASE), var(env::API_BASE)) {
             (None, None) => builder,
             (Some(oauth_base), Some(api_base)) => builder.environment(Environment::Custom {
                 oauth_base,
@@ -306,33 +307,36 @@ impl ClientBuilder {
                 builder.environment(Environment::single_host(base))
             }
         };
-        if let Some(key) = var("TOSS_CERT_PUBLIC_KEY") {
+        if let Some(key) = var(env::PUBLIC_KEY) {
             builder = builder.public_key(key);
         }
-        if let Some(path) = var("TOSS_CERT_TRUST_ANCHORS") {
+        if let Some(path) = var(env::TRUST_ANCHORS) {
             builder = builder.trust_anchors(read_trust_anchors(&path)?);
         }
-        if let Some(url) = var("TOSS_CERT_TSA_URL") {
+        if let Some(url) = var(env::TSA_URL) {
             builder = builder.tsa_url(url);
         }
-        if let Some(location) = var("TOSS_CERT_STORE") {
+        if let Some(location) = var(env::STORE) {
             builder = builder.store_location(location);
         }
-        if let Some(seconds) = var("TOSS_CERT_RESULT_LEASE_SECS") {
+        if let Some(seconds) = var(env::RESULT_LEASE_SECS) {
             let seconds = seconds
                 .trim()
                 .parse::<u64>()
                 .ok()
                 .filter(|s| (1..=3600).contains(s))
                 .ok_or_else(|| {
-                    Error::Config("TOSS_CERT_RESULT_LEASE_SECS must be 1 to 3600 seconds".into())
+                    Error::Config(format!(
+                        "{} must be 1 to 3600 seconds",
+                        env::RESULT_LEASE_SECS
+                    ))
                 })?;
             builder = builder.result_lease_ttl(Duration::from_secs(seconds));
         }
-        if let Some(key) = var("TOSS_CERT_DATA_KEY") {
+        if let Some(key) = var(env::DATA_KEY) {
             builder.data_keys_env = Some(EnvDataKeys {
                 current: key.into(),
-                previous: var("TOSS_CERT_DATA_KEY_PREVIOUS").map(Into::into),
+                previous: var(env::DATA_KEY_PREVIOUS).map(Into::into),
             });
         }
         Ok(builder)
@@ -480,15 +484,15 @@ fn read_data_keys(
         DataKey::from_base64_with_provider(text, provider)
             .map_err(|e| Error::Config(format!("{name}: {e}")))
     };
-    let mut ring = DataKeyRing::new(key("TOSS_CERT_DATA_KEY", current)?);
+    let mut ring = DataKeyRing::new(key(env::DATA_KEY, current)?);
     for text in previous
         .iter()
         .flat_map(|p| p.split(','))
         .filter(|t| !t.trim().is_empty())
     {
         ring = ring
-            .with_previous(key("TOSS_CERT_DATA_KEY_PREVIOUS", text)?)
-            .map_err(|e| Error::Config(format!("TOSS_CERT_DATA_KEY_PREVIOUS: {e}")))?;
+            .with_previous(key(env::DATA_KEY_PREVIOUS, text)?)
+            .map_err(|e| Error::Config(format!("{}: {e}", env::DATA_KEY_PREVIOUS)))?;
     }
     Ok(ring)
 }
@@ -508,7 +512,7 @@ fn default_holder() -> String {
 /// The CA certificates of the PEM file `TOSS_CERT_TRUST_ANCHORS` names.
 fn read_trust_anchors(path: &str) -> Result<toss_signed_doc::TrustAnchors, Error> {
     let pem = std::fs::read_to_string(path)
-        .map_err(|e| Error::Config(format!("TOSS_CERT_TRUST_ANCHORS: cannot read {path}: {e}")))?;
+        .map_err(|e| Error::Config(format!("{}: cannot read {path}: {e}", env::TRUST_ANCHORS)))?;
     toss_signed_doc::TrustAnchors::from_pem(&pem)
-        .map_err(|e| Error::Config(format!("TOSS_CERT_TRUST_ANCHORS: {path}: {e}")))
+        .map_err(|e| Error::Config(format!("{}: {path}: {e}", env::TRUST_ANCHORS)))
 }
