@@ -136,7 +136,9 @@ pub(crate) struct DemoArgs {
     #[arg(long)]
     pub(crate) web: bool,
     /// With --web, where the reference service listens (port 0 picks a free one); the
-    /// emulator listens on the same address, on a free port.
+    /// emulator listens on the same address, on a free port. The app links and callbacks
+    /// are built from it: for a phone on the network, an address it can reach (not
+    /// 0.0.0.0).
     #[arg(long, default_value = "127.0.0.1:8080", requires = "web")]
     pub(crate) listen: std::net::SocketAddr,
 }

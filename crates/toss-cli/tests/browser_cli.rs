@@ -114,8 +114,20 @@ impl Session {
             .unwrap_or_else(|error| panic!("{css} within {PAGE:?}: {error}"))
     }
 
+    /// The text of `css` once it is there; found again should a navigation replace it
+    /// between finding and reading.
     async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        let deadline = std::time::Instant::now() + PAGE;
+        loop {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(error) if std::time::Instant::now() < deadline => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("the text of {css}: {error}"),
+            }
+        }
     }
 
     async fn fill(&self, css: &str, value: &str) {
@@ -300,8 +312,9 @@ fn an_expired_request_cannot_be_signed() {
             .await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         session.click("#sign").await;
-        // Whether the screen still had it live or only its end remembered, it says expired.
-        let page = session.text("main").await;
+        // Whether the screen still had it live (a notice) or only its end remembered (its
+        // state), it says expired; neither is on the screen the button was pressed on.
+        let page = session.text("#notice, #state").await;
         assert!(page.contains("만료"), "{page}");
         assert!(session.browser.find(Locator::Css("#sign")).await.is_err());
         let url = session.browser.current_url().await.unwrap();

@@ -20,7 +20,10 @@
 //! ```
 //!
 //! The first signer rule that matches a request's signer (by phone digits, exact name or
-//! CI) decides what its user does; requests of nobody listed follow the emulator's
+//! CI) decides what its user does: `sign` opens the request at half of `afterMs` and signs
+//! it at `afterMs`, `decline` opens and declines it at `afterMs`, `openAndExpire` opens it
+//! at `afterMs` and lets it expire, `neverAnswer` never opens it, and `manual` leaves it to
+//! the control endpoints or a person at the app screen; requests of nobody listed follow the emulator's
 //! [`UserBehaviour`]. Each fault rule applies to one endpoint (`token`, `request`, `status`,
 //! `result`, `certificate`, or `any`): first the added latency, then with `dropRate` the
 //! connection is closed without an answer, else with `errorRate` the call fails with HTTP

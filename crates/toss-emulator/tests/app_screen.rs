@@ -164,6 +164,23 @@ async fn an_expired_request_cannot_be_signed_from_a_screen_opened_before() {
     let (status, _, page, _) = get(&env.emulator.app_sign_url("no-such-tx")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("존재하지 않는 요청"), "{page}");
+    // A universal link without a txId, or with something else in its place, leads nowhere.
+    for scheme in [
+        "",
+        "?scheme=supertoss%3A%2F%2Fx",
+        "?scheme=x%3FtxId%3D%3Cb%3E",
+    ] {
+        let (status, location, _, _) = get(&env.url(&format!("/ul{scheme}"))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{scheme}");
+        assert_eq!(location, None);
+    }
+    // A press without a form is refused and moves nothing.
+    let response = no_redirects()
+        .post(env.emulator.app_sign_url(&tx_id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
