@@ -175,7 +175,7 @@ async fn user_ci_gets_the_fixed_test_person_without_ci_or_di() {
         success["iosAppUri"]
             .as_str()
             .unwrap()
-            .starts_with("https://ul.toss.im?scheme=supertoss%3A%2F%2F")
+            .starts_with(&env.url("/ul?scheme=supertoss%3A%2F%2F"))
     );
 
     assert_eq!(env.status(&token, tx_id).await, "COMPLETED");

@@ -139,7 +139,7 @@ async fn app_scheme_with_callbacks_html() {
         requested
             .ios_app_uri
             .as_deref()
-            .is_some_and(|uri| uri.starts_with("https://"))
+            .is_some_and(|uri| uri.starts_with(&format!("{}/ul?scheme=", handle.base_url())))
     );
 
     wait_completed(&client, &tx).await;
