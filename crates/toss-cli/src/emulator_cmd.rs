@@ -5,32 +5,29 @@ use std::error::Error;
 use std::io::Write as _;
 
 use toss_emulator::EmulatorHandle;
-use toss_emulator::serve::{banner, run_until_interrupted, start};
+use toss_emulator::serve::{banner, run_until_interrupted, serve_until_interrupted, start};
 use toss_sign::env;
 
 use crate::cli::EmulatorServeArgs;
 
 pub(crate) async fn serve(args: EmulatorServeArgs) -> Result<String, Box<dyn Error>> {
-    let emulator = start(&args.serve).await?;
-    let banner = banner(&emulator, &args.serve);
-    if args.print_env {
-        // stdout carries only what a shell evaluates; the rest goes to stderr.
-        eprintln!("{banner}");
-        let trust_anchors = args
-            .serve
-            .write_ca_cert
-            .as_deref()
-            .and_then(std::path::Path::to_str);
-        let lines = env_lines(&emulator, trust_anchors);
-        let mut stdout = std::io::stdout().lock();
-        // A closed stdout (the reader went away) must not stop the server.
-        let _ = writeln!(stdout, "{lines}");
-        let _ = stdout.flush();
-    } else {
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{banner}");
-        let _ = stdout.flush();
+    if !args.print_env {
+        serve_until_interrupted(&args.serve).await?;
+        return Ok(String::new());
     }
+    let emulator = start(&args.serve).await?;
+    // stdout carries only what a shell evaluates; the rest goes to stderr.
+    eprintln!("{}", banner(&emulator, &args.serve));
+    let trust_anchors = args
+        .serve
+        .write_ca_cert
+        .as_deref()
+        .and_then(std::path::Path::to_str);
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout (the reader went away) must not stop the server.
+    let _ = writeln!(stdout, "{}", env_lines(&emulator, trust_anchors));
+    let _ = stdout.flush();
+    drop(stdout);
     run_until_interrupted(emulator).await?;
     Ok(String::new())
 }

@@ -211,7 +211,7 @@ fn new_key() -> Result<String, toss_crypto::Error> {
     crate::backend::crypto_provider()
         .secure_random
         .fill(&mut bytes)?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 /// `GET /signatures/{key}/return` (successCallbackUrl): the customer is back; wake the

@@ -122,11 +122,7 @@ pub(crate) fn revoke(
         .revoke(&serial, reason, revoked_at, now)
         .map_err(|error| RevokeFailure::Internal(error.0))?;
     Ok(Revocation {
-        serial_number: serial
-            .as_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect(),
+        serial_number: hex::encode(serial.as_bytes()),
         reason,
         revoked_at,
     })

@@ -75,6 +75,10 @@ const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
     Err(_) => UtcOffset::UTC,
 };
 
+/// Why a request whose body could not be read is refused, in a `FAIL` envelope or an OAuth
+/// error alike.
+pub(crate) const UNREADABLE_BODY: &str = "the request body could not be read";
+
 /// A refused call: an HTTP status and the provider's `FAIL` envelope.
 ///
 /// Reasons are fixed texts or validation messages that name fields, never values.
@@ -111,6 +115,11 @@ impl Fail {
     /// `CE0001`, HTTP 500: the emulator itself failed.
     pub(crate) fn internal(reason: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Ce0001, reason)
+    }
+
+    /// `CE3000`, HTTP 400: the request body could not be read (broken off, too large).
+    pub(crate) fn unreadable_body() -> Self {
+        Self::invalid(UNREADABLE_BODY)
     }
 
     /// `CE3000`, HTTP 400: the request's session was used by an earlier request.

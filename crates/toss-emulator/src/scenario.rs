@@ -322,14 +322,15 @@ impl Scenario {
             };
             scenario = scenario.signer(signer, behaviour);
         }
-        for (index, entry) in file.faults.into_iter().enumerate() {
-            let fault = FaultRule::on(entry.endpoint)
-                .error_rate(entry.error_rate)
-                .drop_rate(entry.drop_rate)
-                .latency(Duration::from_millis(entry.latency_ms));
-            check_fault(&fault).map_err(|reason| ScenarioError::FaultRule { index, reason })?;
-            scenario = scenario.fault(fault);
+        for entry in file.faults {
+            scenario = scenario.fault(
+                FaultRule::on(entry.endpoint)
+                    .error_rate(entry.error_rate)
+                    .drop_rate(entry.drop_rate)
+                    .latency(Duration::from_millis(entry.latency_ms)),
+            );
         }
+        scenario.check()?;
         Ok(scenario)
     }
 
@@ -363,24 +364,22 @@ impl Scenario {
             .map(|rule| &rule.behaviour)
     }
 
-    /// Checks every fault rule (rules built in code skip [`from_json`](Self::from_json)).
+    /// Checks every fault rule, read from a file or built in code: the first out of range,
+    /// by its index.
     pub(crate) fn check(&self) -> Result<(), ScenarioError> {
+        let rate = |rate: f64| (0.0..=1.0).contains(&rate);
         for (index, fault) in self.faults.iter().enumerate() {
-            check_fault(fault).map_err(|reason| ScenarioError::FaultRule { index, reason })?;
+            let reason = if !rate(fault.error_rate) || !rate(fault.drop_rate) {
+                "errorRate and dropRate must be within 0 to 1"
+            } else if fault.latency > MAX_RULE_DELAY {
+                "latencyMs must be at most an hour"
+            } else {
+                continue;
+            };
+            return Err(ScenarioError::FaultRule { index, reason });
         }
         Ok(())
     }
-}
-
-fn check_fault(fault: &FaultRule) -> Result<(), &'static str> {
-    let rate = |rate: f64| (0.0..=1.0).contains(&rate);
-    if !rate(fault.error_rate) || !rate(fault.drop_rate) {
-        return Err("errorRate and dropRate must be within 0 to 1");
-    }
-    if fault.latency > MAX_RULE_DELAY {
-        return Err("latencyMs must be at most an hour");
-    }
-    Ok(())
 }
 
 /// What happens to one call, as drawn.

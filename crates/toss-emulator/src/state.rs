@@ -84,6 +84,16 @@ pub(crate) struct Transaction {
     pub(crate) signed_doc: Option<SignedDoc>,
 }
 
+/// What a request's `doc` holds given its docType and signatureType: without content,
+/// whatever the docType says, `doc` is the document's digest.
+pub(crate) fn doc_held(doc_type: &DocType, signature_type: &SignatureType) -> DocType {
+    if *signature_type == SignatureType::Pkcs7NoContentWithAttr {
+        DocType::Pdf
+    } else {
+        doc_type.clone()
+    }
+}
+
 /// The `successCallbackUrl` and `failCallbackUrl` of a sign request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Callbacks {
@@ -101,6 +111,12 @@ pub(crate) struct SignedDoc {
 }
 
 impl Transaction {
+    /// What `doc` holds: the document of its docType, or its hash (`PDF`) when the
+    /// signature is to carry no content.
+    pub(crate) fn doc_held(&self) -> DocType {
+        doc_held(&self.doc_type, &self.signature_type)
+    }
+
     /// Where it stands at `now`.
     pub(crate) fn progress(&self, now: OffsetDateTime) -> Stage {
         self.user.progress(now)
@@ -560,13 +576,12 @@ pub(crate) struct ScreenView {
     pub(crate) doc_title: String,
     pub(crate) signer: Signer,
     pub(crate) doc: Zeroizing<String>,
+    /// What `doc` holds: `PDF` (its hash) whenever only the hash was sent
+    /// (`PKCS7_NO_CONTENT_WITH_ATTR`), whatever the request's docType said.
     pub(crate) doc_type: DocType,
-    /// Only the document's hash was sent (`PKCS7_NO_CONTENT_WITH_ATTR`).
-    pub(crate) detached: bool,
     pub(crate) stage: Stage,
     pub(crate) declined: bool,
     pub(crate) expires_at: OffsetDateTime,
-    pub(crate) callbacks: Callbacks,
 }
 
 /// A transaction as the app screen finds it.
@@ -598,14 +613,20 @@ impl Transactions {
                 doc_title: transaction.doc_title.clone(),
                 signer: transaction.signer.clone(),
                 doc: transaction.doc.clone(),
-                doc_type: transaction.doc_type.clone(),
-                detached: transaction.signature_type == SignatureType::Pkcs7NoContentWithAttr,
+                doc_type: transaction.doc_held(),
                 stage: transaction.progress(now),
                 declined: transaction.user.declined_by(now).is_some(),
                 expires_at: transaction.user.expiry(),
-                callbacks: transaction.callbacks.clone(),
             })),
         })
+    }
+
+    /// The callbacks of transaction `tx_id`, while it is live.
+    pub(crate) fn callbacks(&self, tx_id: &str) -> Option<Callbacks> {
+        match self.lock().entries.get(tx_id)? {
+            Entry::Live(transaction) => Some(transaction.callbacks.clone()),
+            Entry::Retained(_) => None,
+        }
     }
 
     /// The push requests `signer` can still sign or decline at `now`, oldest first.

@@ -75,13 +75,9 @@ async fn answer(
             );
         }
     };
-    let now = state.now();
-    let callbacks = match state.transactions.screen(&tx_id, now) {
-        Some(Screen::Live(view)) => view.callbacks.clone(),
-        _ => return screen(&state, &tx_id, None, StatusCode::CONFLICT),
-    };
-    match state.transactions.control(&tx_id, action, now) {
+    match state.transactions.control(&tx_id, action, state.now()) {
         Ok(_) => {
+            let callbacks = state.transactions.callbacks(&tx_id).unwrap_or_default();
             let callback = match action {
                 Action::Complete => callbacks.success,
                 _ => callbacks.fail,

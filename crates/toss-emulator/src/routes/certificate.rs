@@ -24,7 +24,7 @@ pub(crate) async fn validate(
 ) -> Response {
     let outcome = (|| {
         authorize(&state, &headers)?;
-        let body = body.map_err(|_| Fail::invalid("the request body could not be read"))?;
+        let body = body.map_err(|_| Fail::unreadable_body())?;
         let request: CertificateValidateRequest = parse_json(&body)?;
         let valid = state.ca.validates(request.certificate(), state.now());
         Ok(CertificateValidateResponse::new(valid, valid))

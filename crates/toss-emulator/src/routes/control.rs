@@ -127,7 +127,7 @@ pub(crate) async fn revoke(
         (Err(_), _) => Err(Fail::invalid(
             "the path is not /emulator/v1/tx/{txId}/revoke",
         )),
-        (_, Err(_)) => Err(Fail::invalid("the request body could not be read")),
+        (_, Err(_)) => Err(Fail::unreadable_body()),
     };
     let (tx_id, request) = match request {
         Ok(request) => request,

@@ -47,22 +47,28 @@ pub(crate) async fn observe(
         fault: None,
     };
 
+    let endpoint = endpoint_of(&path);
     // The txId of a status or result call is in its body; read it (within the body limit
-    // the outer layers already hold it to) and hand the same bytes on.
-    let request = if path == GetStatus::OPERATION.path() || path == GetResult::OPERATION.path() {
+    // the outer layers already hold it to) and hand the same bytes on, or a body that
+    // fails as this one did, so that the handler answers as it always has.
+    let request = if matches!(
+        endpoint,
+        Some(FaultEndpoint::Status | FaultEndpoint::Result)
+    ) {
         let (parts, body) = request.into_parts();
-        match axum::body::to_bytes(body, state.body_limit).await {
+        let body = match axum::body::to_bytes(body, state.body_limit).await {
             Ok(bytes) => {
                 entry.tx_id = tx_id_of(&bytes);
-                Request::from_parts(parts, Body::from(bytes))
+                Body::from(bytes)
             }
-            Err(_) => Request::from_parts(parts, Body::empty()),
-        }
+            Err(_) => Body::new(Unreadable),
+        };
+        Request::from_parts(parts, body)
     } else {
         request
     };
 
-    let draw = endpoint_of(&path)
+    let draw = endpoint
         .filter(|_| !state.faults.is_empty())
         .map(|endpoint| state.faults.draw(endpoint));
     if let Some(draw) = draw {
@@ -96,6 +102,22 @@ pub(crate) async fn observe(
     entry.tx_id = entry.tx_id.or(tx_id);
     state.requests.push(entry);
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A request body whose reading fails: what the handler gets in place of one the log could
+/// not read, so that it refuses it as it refuses any unreadable body.
+struct Unreadable;
+
+impl hyper::body::Body for Unreadable {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, axum::Error>>> {
+        std::task::Poll::Ready(Some(Err(axum::Error::new(super::UNREADABLE_BODY))))
+    }
 }
 
 fn endpoint_of(path: &str) -> Option<FaultEndpoint> {

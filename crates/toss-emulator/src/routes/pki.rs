@@ -44,11 +44,7 @@ pub(crate) async fn time_stamp(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Ok(body) = body else {
-        return failure(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "the request body could not be read",
-        );
+        return failure(&state, StatusCode::BAD_REQUEST, super::UNREADABLE_BODY);
     };
     let now = state.now();
     let answer = state

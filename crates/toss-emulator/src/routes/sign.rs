@@ -29,7 +29,7 @@ use crate::paths;
 use crate::server::AppState;
 use crate::state::{
     Callbacks, ClientIndex, Entry, Finished, MAX_RESULTS, RESULT_WINDOW, SessionReused, SignedDoc,
-    Signer, Store, Transaction,
+    Signer, Store, Transaction, doc_held,
 };
 use crate::stats::Counter;
 use crate::user::{Person, SimulatedUser, Stage};
@@ -74,7 +74,7 @@ pub(crate) async fn result(
 }
 
 fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Fail> {
-    body.map_err(|_| Fail::invalid("the request body could not be read"))
+    body.map_err(|_| Fail::unreadable_body())
 }
 
 fn handle_request(
@@ -164,13 +164,7 @@ fn handle_request(
     } else {
         Zeroizing::new(request.doc().to_owned())
     };
-    // Without content, whatever the docType says, `doc` is the document's digest.
-    let doc_type = if signature_type == SignatureType::Pkcs7NoContentWithAttr {
-        DocType::Pdf
-    } else {
-        request.doc_type().clone()
-    };
-    Document::from_wire(&doc_type, &doc).map_err(rule)?;
+    Document::from_wire(&doc_held(request.doc_type(), &signature_type), &doc).map_err(rule)?;
 
     let now = state.now();
     let expire_seconds = request

@@ -59,7 +59,7 @@ pub(crate) async fn issue(
             &state,
             StatusCode::BAD_REQUEST,
             "invalid_request",
-            "the request body could not be read",
+            super::UNREADABLE_BODY,
         );
     };
     let request = match TokenRequest::from_form(&body) {

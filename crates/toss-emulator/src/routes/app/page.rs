@@ -133,18 +133,13 @@ pub(crate) fn finished_screen(stage: Option<Stage>) -> String {
 /// The document as the screen shows it: text escaped, HTML sanitised, a PDF (or a
 /// document sent as its hash only) by its SHA-256.
 fn document(view: &ScreenView) -> String {
-    let wire_type = if view.detached {
-        DocType::Pdf
-    } else {
-        view.doc_type.clone()
-    };
-    match wire_type {
+    match view.doc_type {
         DocType::Html => ammonia::clean(&view.doc),
         DocType::Pdf => {
             let digest = Document::from_wire(&DocType::Pdf, &view.doc)
                 .ok()
                 .and_then(|document| document.pdf_digest().copied())
-                .map_or_else(|| "알 수 없음".to_owned(), hex);
+                .map_or_else(|| "알 수 없음".to_owned(), hex::encode);
             format!(
                 "PDF 문서 (내용 대신 해시로 서명합니다)<br><span class=\"muted\">SHA-256</span> \
                  <code id=\"pdf-hash\">{digest}</code>"
@@ -152,15 +147,6 @@ fn document(view: &ScreenView) -> String {
         }
         _ => text(&view.doc).into_owned(),
     }
-}
-
-fn hex(bytes: [u8; 32]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(64), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
 }
 
 /// The time from `now` until `expires_at`, as the app says it: 4분 59초.
@@ -217,7 +203,7 @@ mod tests {
     use zeroize::Zeroizing;
 
     use super::*;
-    use crate::state::{Callbacks, Signer};
+    use crate::state::Signer;
 
     fn view(doc_type: DocType, doc: &str) -> ScreenView {
         ScreenView {
@@ -230,11 +216,9 @@ mod tests {
             },
             doc: Zeroizing::new(doc.to_owned()),
             doc_type,
-            detached: false,
             stage: Stage::InProgress,
             declined: false,
             expires_at: OffsetDateTime::UNIX_EPOCH + Duration::seconds(299),
-            callbacks: Callbacks::default(),
         }
     }
 
