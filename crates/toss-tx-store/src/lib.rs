@@ -68,6 +68,8 @@
 //! - `async-trait`: the backends implement the trait as it is declared (`Arc<dyn TxStore>`
 //!   needs it).
 //! - `time` for [`time::OffsetDateTime`], as in the rest of the workspace.
+//! - `tokio` (with `sqlite`; only its timer): the pause between attempts to open a new
+//!   SQLite file that other processes are opening too. sqlx already runs on it.
 //! - `tempfile` (optional, feature `test-util`): the directory of a
 //!   `testing::PostgresServer`, removed on drop.
 //! - Tests only: `tokio`, `tempfile` (a directory per SQLite file).

@@ -53,14 +53,19 @@ async fn child_writer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_opens_of_a_new_file() {
-    let b = backend().await;
-    let mut tasks = Vec::new();
-    for _ in 0..6 {
-        let path = b.path.clone();
-        tasks.push(tokio::spawn(async move { SqliteTxStore::open(path).await }));
-    }
-    for t in tasks {
-        t.await.unwrap().unwrap();
+    // Several new files, since the race of turning a new file to WAL is lost only now
+    // and then (a tenth of single rounds before opening tried again).
+    for _ in 0..5 {
+        let b = backend().await;
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let path = b.path.clone();
+            tasks.push(tokio::spawn(async move { SqliteTxStore::open(path).await }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            let store = t.await.unwrap().unwrap();
+            support::requested(&store, &format!("s{i}"), support::at(0)).await;
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -90,19 +90,50 @@ impl SqliteTxStoreBuilder {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(self.busy_timeout);
-        let pool = SqlitePoolOptions::new()
+        let pool_options = SqlitePoolOptions::new()
             .max_connections(self.max_connections)
             // Waiting for a pooled connection is bounded like waiting for the lock.
-            .acquire_timeout(self.busy_timeout + Duration::from_secs(5))
-            .connect_with(options)
-            .await
-            .map_err(db("opening the database"))?;
+            .acquire_timeout(self.busy_timeout + Duration::from_secs(5));
+        let pool = connect(&pool_options, &options, self.busy_timeout).await?;
         SqliteTxStore::migrate(&pool).await?;
         Ok(SqliteTxStore {
             pool,
             path: self.path,
         })
     }
+}
+
+/// Connects, trying again while other processes open the same new file.
+///
+/// Turning a new file to WAL writes its header; when several connections do it at once,
+/// SQLite answers `SQLITE_BUSY` at once to all but one instead of calling the busy
+/// handler (waiting could deadlock), so the busy timeout alone does not cover it.
+async fn connect(
+    pool_options: &SqlitePoolOptions,
+    options: &SqliteConnectOptions,
+    busy_timeout: Duration,
+) -> Result<sqlx::SqlitePool, Error> {
+    let deadline = Instant::now() + busy_timeout;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match pool_options.clone().connect_with(options.clone()).await {
+            Ok(pool) => return Ok(pool),
+            Err(e) if is_busy(&e) && Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            Err(e) => return Err(db("opening the database")(e)),
+        }
+    }
+}
+
+/// `SQLITE_BUSY` or one of its extended codes.
+fn is_busy(e: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    e.as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
 }
 
 /// The schema, version 1, with SQLite's types: what a new file starts from before
