@@ -129,11 +129,12 @@ fn the_signer_comes_from_stdin_or_a_file() {
         "USER_CI results carry no CI"
     );
 
-    // The file replaces the options: both at once is a usage error.
+    // The file replaces the options: both at once is a usage error, found before stdin is
+    // read (an input larger than the pipe holds is then refused, never waited on).
     let mut args = vec!["request", "--signer-file", "-"];
     args.extend_from_slice(&PERSON);
     args.extend_from_slice(&DOCUMENT);
-    support::usage_error(&run(Some(&served), &args, &[], person));
+    support::usage_error(&run(Some(&served), &args, &[], &person.repeat(20_000)));
 }
 
 /// `tosscert request` with `signer` (options, or `stdin` for `--signer-file -`), which must

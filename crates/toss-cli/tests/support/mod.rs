@@ -370,13 +370,21 @@ pub fn finish(command: &mut Command, stdin: &[u8], bound: Duration) -> Output {
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).unwrap();
-    drop(input);
+    let stdin = stdin.to_vec();
+    // From its own thread, so that a large input cannot block against a full stdout; a
+    // child that ends without reading (a usage error, say) closes the pipe first.
+    let writer = std::thread::spawn(move || match input.write_all(&stdin) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    });
     let pid = child.id();
     let (sender, output) = std::sync::mpsc::channel();
     std::thread::spawn(move || sender.send(child.wait_with_output()));
     match output.recv_timeout(bound) {
-        Ok(output) => output.unwrap(),
+        Ok(output) => {
+            writer.join().unwrap().unwrap();
+            output.unwrap()
+        }
         Err(_) => {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             // The arguments only: the environment holds secrets and the data key.
