@@ -279,3 +279,37 @@ async fn encrypted_doc_is_signed_in_plain_and_returned_encrypted() {
         secret_doc.as_bytes()
     );
 }
+
+#[tokio::test]
+async fn an_answer_over_a_megabyte_reaches_the_client_whole() {
+    // The request log reads small answers for their code and txId; a larger one (a big
+    // document raised past the default body limit) must pass through it untouched.
+    let env = support::start_with(|builder| {
+        builder
+            .body_limit(4 * 1024 * 1024)
+            .user_behaviour(UserBehaviour::completes(Duration::ZERO, Duration::ZERO))
+    })
+    .await;
+    let token = env.token().await;
+    let doc = "본인은 위 계좌의 출금이체에 동의합니다. ".repeat(20_000);
+    let session = env.session();
+    let request = env
+        .personal_builder(&session)
+        .doc(doc.clone())
+        .build()
+        .unwrap();
+    let tx_id = env
+        .sign(&token, &serde_json::to_value(request).unwrap())
+        .await;
+    let (status, answer, _) = env.result(&token, &tx_id).await;
+    assert_eq!(status, StatusCode::OK);
+    let signed_doc = answer["success"]["signedDoc"].as_str().unwrap();
+    assert!(signed_doc.len() > 1024 * 1024, "{}", signed_doc.len());
+    let signed = signed_data(signed_doc);
+    let content = signed.encap_content_info.econtent.unwrap();
+    assert_eq!(content.value(), doc.as_bytes());
+    let logged = env.emulator.requests();
+    let result = logged.requests.last().unwrap();
+    assert_eq!(result.status, Some(200));
+    assert_eq!(result.tx_id.as_deref(), Some(tx_id.as_str()));
+}

@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use hyper::body::Body as _;
 use serde::Deserialize;
 use toss_model::esign::{GetResult, GetStatus, RequestSign};
 use toss_model::{Endpoint, ErrorCode, IssueToken, ValidateCertificate};
@@ -26,7 +27,8 @@ pub(crate) struct DropConnection;
 #[error("connection dropped by an injected fault")]
 pub(crate) struct DroppedByFault;
 
-/// The largest answer read back for the log; the emulator's answers are far smaller.
+/// The largest answer read back for the log: any answer but a result of a document larger
+/// than the default body limit allows.
 const LOGGED_ANSWER_LIMIT: usize = 1024 * 1024;
 
 pub(crate) async fn observe(
@@ -94,18 +96,32 @@ pub(crate) async fn observe(
     let response = next.run(request).await;
     entry.status = Some(response.status().as_u16());
     let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, LOGGED_ANSWER_LIMIT)
-        .await
-        .unwrap_or_default();
-    let (error_code, tx_id) = answer_of(&bytes);
-    entry.error_code = error_code;
-    entry.tx_id = entry.tx_id.or(tx_id);
+    // Only an answer known to be small is read back for its code and txId; a larger one (a
+    // big document under a raised body limit) goes out as it is, logged without them.
+    let small = body
+        .size_hint()
+        .upper()
+        .is_some_and(|bytes| bytes <= LOGGED_ANSWER_LIMIT as u64);
+    let body = if small {
+        match axum::body::to_bytes(body, LOGGED_ANSWER_LIMIT).await {
+            Ok(bytes) => {
+                let (error_code, tx_id) = answer_of(&bytes);
+                entry.error_code = error_code;
+                entry.tx_id = entry.tx_id.or(tx_id);
+                Body::from(bytes)
+            }
+            Err(_) => Body::new(Unreadable),
+        }
+    } else {
+        body
+    };
     state.requests.push(entry);
-    Response::from_parts(parts, Body::from(bytes))
+    Response::from_parts(parts, body)
 }
 
-/// A request body whose reading fails: what the handler gets in place of one the log could
-/// not read, so that it refuses it as it refuses any unreadable body.
+/// A body whose reading fails: what the handler gets in place of a request body the log
+/// could not read, so that it refuses it as it refuses any unreadable body, and what the
+/// client gets in place of an answer body that failed while the log read it.
 struct Unreadable;
 
 impl hyper::body::Body for Unreadable {
