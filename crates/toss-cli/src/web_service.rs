@@ -191,7 +191,9 @@ fn build_request(url: &str, key: &str, form: &SignForm) -> Result<SignatureReque
         .service_name(SERVICE_NAME)
         .title(form.title.trim())
         .expires_in(Duration::from_secs(
-            form.expire_seconds.unwrap_or(300).clamp(1, 1800),
+            form.expire_seconds
+                .unwrap_or(300)
+                .clamp(1, u64::from(toss_model::EXPIRE_SECONDS_MAX)),
         ))
         .idempotency_key(key)
         .build()

@@ -32,20 +32,11 @@ fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
-const DOCUMENT: [&str; 6] = [
-    "--doc-text",
-    "동의합니다",
-    "--title",
-    "동의서",
-    "--service-name",
-    "토스",
-];
-
 /// `tosscert request` with `signer` options and the usual document; the txId.
 fn request(served: &Served, signer: &[&str], stdin: &[u8]) -> (String, serde_json::Value) {
     let mut args = vec!["request"];
     args.extend_from_slice(signer);
-    args.extend_from_slice(&DOCUMENT);
+    args.extend_from_slice(&support::DOCUMENT);
     let requested = json(&run(Some(served), &args, &[], stdin));
     (requested["txId"].as_str().unwrap().to_owned(), requested)
 }
@@ -133,7 +124,7 @@ fn the_signer_comes_from_stdin_or_a_file() {
     // read (an input larger than the pipe holds is then refused, never waited on).
     let mut args = vec!["request", "--signer-file", "-"];
     args.extend_from_slice(&PERSON);
-    args.extend_from_slice(&DOCUMENT);
+    args.extend_from_slice(&support::DOCUMENT);
     support::usage_error(&run(Some(&served), &args, &[], &person.repeat(20_000)));
 }
 
@@ -158,7 +149,7 @@ fn refused_as(
 ) -> String {
     let mut args = vec!["request"];
     args.extend_from_slice(signer);
-    args.extend_from_slice(&DOCUMENT);
+    args.extend_from_slice(&support::DOCUMENT);
     let output = run(None, &args, &[("TOSS_CERT_CLIENT_ID", "")], stdin);
     let stderr = check(&output);
     assert!(!stderr.contains("TOSS_CERT_CLIENT_ID"), "{stderr}");

@@ -93,24 +93,17 @@ fn token_request_status_result_by_hand() {
     let token: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(!token["accessToken"].as_str().unwrap().is_empty());
 
-    let (ok, stdout, stderr) = against(
-        &served,
-        &[
-            "request",
-            "--name",
-            "김토스",
-            "--phone",
-            "01000000000",
-            "--birthday",
-            "19930324",
-            "--doc-text",
-            "동의합니다",
-            "--title",
-            "동의서",
-            "--service-name",
-            "토스",
-        ],
-    );
+    let mut args = vec![
+        "request",
+        "--name",
+        "김토스",
+        "--phone",
+        "01000000000",
+        "--birthday",
+        "19930324",
+    ];
+    args.extend_from_slice(&support::DOCUMENT);
+    let (ok, stdout, stderr) = against(&served, &args);
     assert!(ok, "{stderr}");
     let requested: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let tx_id = requested["txId"].as_str().unwrap().to_owned();

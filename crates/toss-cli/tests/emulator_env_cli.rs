@@ -79,24 +79,17 @@ fn in_shell(env_file: &str, args: &[&str]) -> Output {
 /// `tosscert request` for 김토스 at `phone` with a short text, in the shell of `env_file`;
 /// the txId.
 fn request(env_file: &str, phone: &str) -> String {
-    let output = in_shell(
-        env_file,
-        &[
-            "request",
-            "--name",
-            "김토스",
-            "--phone",
-            phone,
-            "--birthday",
-            "19930324",
-            "--doc-text",
-            "동의합니다",
-            "--title",
-            "동의서",
-            "--service-name",
-            "토스",
-        ],
-    );
+    let mut args = vec![
+        "request",
+        "--name",
+        "김토스",
+        "--phone",
+        phone,
+        "--birthday",
+        "19930324",
+    ];
+    args.extend_from_slice(&support::DOCUMENT);
+    let output = in_shell(env_file, &args);
     json(&output)["txId"].as_str().unwrap().to_owned()
 }
 

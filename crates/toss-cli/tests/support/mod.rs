@@ -486,3 +486,13 @@ pub fn artifacts() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The document options of `tosscert request` most tests use.
+pub const DOCUMENT: [&str; 6] = [
+    "--doc-text",
+    "동의합니다",
+    "--title",
+    "동의서",
+    "--service-name",
+    "토스",
+];
