@@ -154,7 +154,7 @@ pub(crate) async fn run(args: DemoArgs) -> CommandResult {
         &format!(
             "transaction kept in {} (SQLite; personal data sealed under a data key made for \
              this run)",
-            store.path.display()
+            store.location
         ),
     );
     say!(
@@ -240,7 +240,7 @@ async fn run_web(args: &DemoArgs) -> CommandResult {
     say!("emulator (Toss app screen): {}", emulator.base_url());
     say!(
         "transactions kept in {} (SQLite, personal data sealed)",
-        store.path.display()
+        store.location
     );
     say!(
         "open {} in a browser (a phone-sized window works)",
@@ -256,7 +256,6 @@ async fn run_web(args: &DemoArgs) -> CommandResult {
 /// The run's own SQLite store and data key: nothing of it outlives the demo.
 struct DemoStore {
     dir: TempDir,
-    path: PathBuf,
     location: String,
     data_key: DataKey,
 }
@@ -272,7 +271,6 @@ impl DemoStore {
         let data_key = DataKey::generate_with_provider(crypto_provider())?;
         Ok(Self {
             dir,
-            path,
             location,
             data_key,
         })
