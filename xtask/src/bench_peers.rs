@@ -8,12 +8,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::run::{output, root, run as run_cmd};
+use crate::run::{output, root, run as run_cmd, target_dir};
 
 /// The operations, in the order `tosscert bench` prints them.
 const OPERATIONS: [&str; 6] = [
@@ -130,19 +129,6 @@ pub(crate) fn run(seconds: f64, rounds: u32, write: bool) -> Result<(), String> 
         eprintln!("wrote {DOC}");
     }
     Ok(())
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_absolute() {
-                dir
-            } else {
-                root().join(dir)
-            }
-        })
-        .unwrap_or_else(|| root().join("target"))
 }
 
 fn node_peer(seconds: &str) -> Peer {

@@ -33,6 +33,24 @@ const CHECKED_FEATURE_SETS: [(&str, &[&str]); 1] =
     [("toss-signed-doc", &["--no-default-features", "--benches"])];
 
 pub(crate) fn run() -> Result<(), String> {
+    let result = steps();
+    if result.is_err() {
+        // A linker killed by SIGBUS or an I/O error in a build is most often a full disk;
+        // the log should say so rather than leave it to be guessed.
+        disk_report();
+    }
+    result
+}
+
+/// Prints the free space where the build writes, and how much the target directory holds.
+fn disk_report() {
+    let target = crate::run::target_dir();
+    let target = target.to_string_lossy();
+    let _ = cmd("df", &["-h", &target], &[]);
+    let _ = cmd("du", &["-sh", &target], &[]);
+}
+
+fn steps() -> Result<(), String> {
     // Incremental artefacts are no use to a one-off run and would take a third of the disk.
     let deny = [
         ("RUSTFLAGS", "-D warnings"),
@@ -161,12 +179,7 @@ fn forget_packaged_sources() -> Result<(), String> {
 /// The artifacts in `target/debug` built from an overlay registry's copy of one of our
 /// crates (their dep-info names `registry/src/-<hash>/toss-…`), with their fingerprints.
 fn forget_packaged_builds() -> Result<(), String> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(
-            || crate::run::root().join("target"),
-            std::path::PathBuf::from,
-        )
-        .join("debug");
+    let target = crate::run::target_dir().join("debug");
     let Ok(deps) = std::fs::read_dir(target.join("deps")) else {
         return Ok(());
     };
