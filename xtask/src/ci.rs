@@ -74,20 +74,16 @@ fn steps() -> Result<(), String> {
     )?;
     for package in CRYPTO_PACKAGES {
         for features in CRYPTO_FEATURE_SETS {
-            let mut args = vec!["test", "-p", package];
+            let mut args = vec!["-p", package];
             args.extend_from_slice(features);
-            cmd("cargo", &args, &deny)?;
+            test(&args, &deny)?;
         }
     }
     for package in ALL_FEATURE_PACKAGES {
-        cmd("cargo", &["test", "-p", package, "--all-features"], &deny)?;
+        test(&["-p", package, "--all-features"], &deny)?;
     }
     for package in NO_DEFAULT_FEATURE_PACKAGES {
-        cmd(
-            "cargo",
-            &["test", "-p", package, "--no-default-features"],
-            &deny,
-        )?;
+        test(&["-p", package, "--no-default-features"], &deny)?;
     }
     for (package, features) in CHECKED_FEATURE_SETS {
         let mut args = vec!["check", "-p", package];
@@ -96,10 +92,8 @@ fn steps() -> Result<(), String> {
     }
     for features in WITHOUT_AWS_LC {
         without_aws_lc(features)?;
-        cmd(
-            "cargo",
+        test(
             &[
-                "test",
                 "-p",
                 "toss-sign",
                 "--no-default-features",
@@ -110,7 +104,7 @@ fn steps() -> Result<(), String> {
         )?;
     }
     each_feature(&deny)?;
-    cmd("cargo", &["test", "--workspace"], &deny)?;
+    test(&["--workspace"], &deny)?;
     cmd(
         "cargo",
         &["doc", "--workspace", "--no-deps", "--all-features"],
@@ -118,7 +112,9 @@ fn steps() -> Result<(), String> {
     )?;
     cmd("cargo", &["doc", "--workspace", "--no-deps"], &deny)?;
     // Every crate packaged and built as crates.io would (unpublished workspace crates
-    // through cargo's local overlay), in dependency order.
+    // through cargo's local overlay), in dependency order. A packaged crate is built
+    // without the workspace's profiles, so with full debug info unless told otherwise:
+    // those builds are only compiled, never run or debugged.
     forget_packaged_sources()?;
     cmd(
         "cargo",
@@ -130,8 +126,58 @@ fn steps() -> Result<(), String> {
             "--dry-run",
             "--allow-dirty",
         ],
-        &[("CARGO_INCREMENTAL", "0")],
+        &[
+            ("CARGO_INCREMENTAL", "0"),
+            ("CARGO_PROFILE_DEV_DEBUG", "false"),
+        ],
     )?;
+    Ok(())
+}
+
+/// `cargo test args…`, then the test binaries it linked are removed.
+///
+/// Each feature set links its own copy of every test binary (tens of megabytes each, with
+/// all dependencies inside), and none is run again by a later step: kept, they more than
+/// doubled the disk a clean run needs. A later step that does want one has cargo link it
+/// again, since cargo rebuilds a unit whose output is missing.
+fn test(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let mut command = vec!["test"];
+    command.extend_from_slice(args);
+    cmd("cargo", &command, env)?;
+    remove_test_binaries()
+}
+
+/// Removes the executables in `target/debug/deps`: test binaries and copies of the
+/// workspace's programs (`target/debug/<program>` keeps the newest of each), but not the
+/// running xtask's.
+fn remove_test_binaries() -> Result<(), String> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let deps = crate::run::target_dir().join("debug").join("deps");
+    let Ok(entries) = std::fs::read_dir(&deps) else {
+        return Ok(());
+    };
+    let mut freed = 0_u64;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Libraries, dep-info and proc macros all have an extension; binaries have none.
+        if name.contains('.') || name.starts_with("xtask-") {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+            continue;
+        }
+        std::fs::remove_file(entry.path())
+            .map_err(|e| format!("cannot remove {}: {e}", entry.path().display()))?;
+        // A program's copy also linked as `target/debug/<program>` frees nothing.
+        if meta.nlink() == 1 {
+            freed += meta.len();
+        }
+    }
+    eprintln!(
+        "xtask: test binaries removed, {} MB freed",
+        freed / 1_000_000
+    );
     Ok(())
 }
 
