@@ -149,13 +149,7 @@ async fn user_ci_gets_the_fixed_test_person_without_ci_or_di() {
         .success_callback_url("myapp://done")
         .build()
         .unwrap();
-    let (status, answer) = env
-        .post(
-            support::REQUEST,
-            &token,
-            &serde_json::to_value(request).unwrap(),
-        )
-        .await;
+    let (status, answer) = env.post(support::REQUEST, &token, &request).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let success = &answer["success"];
     let tx_id = success["txId"].as_str().unwrap();
@@ -200,13 +194,8 @@ async fn pdf_hash_is_signed_detached() {
     let hash = Sha256::digest(pdf);
     let doc = STANDARD.encode(hash);
     let session = env.session();
-    let request = SignRequest::builder()
-        .request_type(RequestType::UserPersonal)
-        .trigger_type(TriggerType::Push)
-        .user_name(session.encrypt(NAME).unwrap())
-        .user_phone(session.encrypt(PHONE).unwrap())
-        .user_birthday(session.encrypt(BIRTHDAY).unwrap())
-        .session_key(session.session_key())
+    let request = env
+        .personal_builder(&session)
         .service_name("계약서 서명")
         .doc_title("대출 계약서")
         .doc(doc.clone())
@@ -214,9 +203,7 @@ async fn pdf_hash_is_signed_detached() {
         .signature_type(SignatureType::Pkcs7NoContentWithAttr)
         .build()
         .unwrap();
-    let tx_id = env
-        .sign(&token, &serde_json::to_value(request).unwrap())
-        .await;
+    let tx_id = env.sign(&token, &request).await;
     let (status, answer, _) = env.result(&token, &tx_id).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let success = &answer["success"];
@@ -262,9 +249,7 @@ async fn encrypted_doc_is_signed_in_plain_and_returned_encrypted() {
         .doc_encrypted(true)
         .build()
         .unwrap();
-    let tx_id = env
-        .sign(&token, &serde_json::to_value(request).unwrap())
-        .await;
+    let tx_id = env.sign(&token, &request).await;
     let (status, answer, result_session) = env.result(&token, &tx_id).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let success = &answer["success"];
@@ -298,9 +283,7 @@ async fn an_answer_over_a_megabyte_reaches_the_client_whole() {
         .doc(doc.clone())
         .build()
         .unwrap();
-    let tx_id = env
-        .sign(&token, &serde_json::to_value(request).unwrap())
-        .await;
+    let tx_id = env.sign(&token, &request).await;
     let (status, answer, _) = env.result(&token, &tx_id).await;
     assert_eq!(status, StatusCode::OK);
     let signed_doc = answer["success"]["signedDoc"].as_str().unwrap();

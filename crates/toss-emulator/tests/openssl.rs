@@ -54,9 +54,7 @@ async fn signed_doc(
         .service_name("토스 출금이체")
         .doc_title("출금이체 동의문");
     let request = configure(builder).build().unwrap();
-    let tx_id = env
-        .sign(&token, &serde_json::to_value(request).unwrap())
-        .await;
+    let tx_id = env.sign(&token, &request).await;
     env.advance(Duration::from_secs(1));
     let (status, answer, _) = env.result(&token, &tx_id).await;
     assert_eq!(status, StatusCode::OK, "{answer}");

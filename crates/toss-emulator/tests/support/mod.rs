@@ -124,7 +124,12 @@ impl Env {
     }
 
     /// POSTs JSON with a bearer token; status and JSON body.
-    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+    pub async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        body: &impl serde::Serialize,
+    ) -> (StatusCode, Value) {
         let response = self
             .http
             .post(self.url(path))
@@ -184,7 +189,7 @@ impl Env {
     }
 
     /// Sends a sign request that must succeed; its txId.
-    pub async fn sign(&self, token: &str, body: &Value) -> String {
+    pub async fn sign(&self, token: &str, body: &impl serde::Serialize) -> String {
         let (status, answer) = self.post("/api/v2/sign/doc/request", token, body).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         assert_eq!(answer["resultType"], "SUCCESS", "{answer}");
